@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs one named benchmark and prints its ratio against the peer measured in the same run.
+set -euo pipefail
+source "$(cd "$(dirname "$0")" && pwd)/../scripts/env.sh"
+jar="$jktstr_root/benchmarks/target/benchmarks.jar"
+if [ ! -f "$jar" ] || [ "${JKTSTR_REBUILD:-}" = 1 ]; then
+  (cd "$jktstr_root" && mvn -B -q -ntp -DskipTests -pl benchmarks -am package)
+fi
+java=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$jar")
+case "${1:-}" in
+  ioctl) "${java[@]}" dev.jktstr.benchmarks.IoctlRatio ;;
+  boot) "${java[@]}" "-Djktstr.repo.root=$jktstr_root" dev.jktstr.benchmarks.BootVsQemu "${@:2}" ;;
+  *) echo "usage: benchmarks/run.sh ioctl | boot [runs] [N,L,C,T] [MiB per node]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,68 @@
+package dev.jktstr.bindgen;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class BindingListTest {
+
+    @Test
+    void readsGroupsWithTheirDirectives() {
+        BindingList list = BindingList.parse("test.list", List.of(
+                "# comment",
+                "group kvm",
+                "header linux/kvm.h asm/kvm.h  # trailing comment",
+                "const KVM_* !KVM_S390_*",
+                "struct kvm_run",
+                "group libc",
+                "header fcntl.h",
+                "define _GNU_SOURCE",
+                "typedef cpu_set_t",
+                "union sigval",
+                "function ioctl",
+                "variadic ioctl long pointer"));
+
+        assertThat(list.groups()).hasSize(2);
+        BindingList.Group kvm = list.groups().get(0);
+        assertThat(kvm.name()).isEqualTo("kvm");
+        assertThat(kvm.headers()).containsExactly("linux/kvm.h", "asm/kvm.h");
+        assertThat(kvm.constants()).containsExactly("KVM_*");
+        assertThat(kvm.excludedConstants()).containsExactly("KVM_S390_*");
+        assertThat(kvm.records()).containsExactly(new BindingList.RecordName(BindingList.RecordKind.STRUCT, "kvm_run"));
+        BindingList.Group libc = list.groups().get(1);
+        assertThat(libc.defines()).containsExactly("_GNU_SOURCE");
+        assertThat(libc.records()).extracting(BindingList.RecordName::toString).containsExactly("typedef cpu_set_t", "union sigval");
+        assertThat(libc.variants()).containsExactly(new BindingList.Variant("ioctl", List.of("long", "pointer")));
+    }
+
+    @Test
+    void patternsMatchAnyRunOfCharacters() {
+        assertThat(BindingList.matches("KVM_CAP_*", "KVM_CAP_IRQCHIP")).isTrue();
+        assertThat(BindingList.matches("KVM_CAP_*", "KVM_CAP_")).isTrue();
+        assertThat(BindingList.matches("KVM_CAP_*", "KVM_CREATE_VM")).isFalse();
+        assertThat(BindingList.matches("*_MAX", "SETUP_ENUM_MAX")).isTrue();
+        assertThat(BindingList.matches("O_RDWR", "O_RDWR")).isTrue();
+        assertThat(BindingList.matches("O_RDWR", "O_RDWRX")).isFalse();
+        assertThat(BindingList.matches("A.B", "AxB")).isFalse();
+    }
+
+    @Test
+    void rejectsMalformedListsNamingTheLine() {
+        assertThatThrownBy(() -> BindingList.parse("x.list", List.of("header linux/kvm.h")))
+                .isInstanceOf(BindgenException.class).hasMessageContaining("x.list:1").hasMessageContaining("before the first 'group'");
+        assertThatThrownBy(() -> BindingList.parse("x.list", List.of("group kvm", "header linux/kvm.h", "strcut kvm_run")))
+                .isInstanceOf(BindgenException.class).hasMessageContaining("x.list:3").hasMessageContaining("strcut");
+        assertThatThrownBy(() -> BindingList.parse("x.list", List.of("group kvm", "header a.h", "function ioctl", "variadic ioctl char")))
+                .isInstanceOf(BindgenException.class).hasMessageContaining("'char'");
+        assertThatThrownBy(() -> BindingList.parse("x.list", List.of("group kvm", "const X")))
+                .isInstanceOf(BindgenException.class).hasMessageContaining("group kvm lists no header");
+        assertThatThrownBy(() -> BindingList.parse("x.list", List.of("group kvm", "header a.h", "group kvm", "header b.h")))
+                .isInstanceOf(BindgenException.class).hasMessageContaining("appears twice");
+        assertThatThrownBy(() -> BindingList.parse("x.list", List.of("group Kvm", "header a.h")))
+                .isInstanceOf(BindgenException.class).hasMessageContaining("lowercase");
+        assertThatThrownBy(() -> BindingList.parse("x.list", List.of("group kvm", "header ../../etc/passwd")))
+                .isInstanceOf(BindgenException.class).hasMessageContaining("not a valid header");
+    }
+}

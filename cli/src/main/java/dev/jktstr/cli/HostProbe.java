@@ -1,0 +1,39 @@
+package dev.jktstr.cli;
+
+import java.io.File;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where {@link Doctor} looks on the host. Tests point it at fakes (a missing /dev/kvm, an empty
+ * PATH) to check the verdicts without changing the machine.
+ */
+record HostProbe(Path kvmDevice, Path cpuinfo, Path modules, Path sysModule, List<Path> searchPath, Path busybox) {
+
+    static HostProbe system() {
+        String path = System.getenv("PATH");
+        List<Path> dirs = path == null || path.isEmpty()
+                ? List.of()
+                : Arrays.stream(path.split(File.pathSeparator)).filter(s -> !s.isEmpty()).map(Path::of).toList();
+        return new HostProbe(Path.of("/dev/kvm"), Path.of("/proc/cpuinfo"), Path.of("/proc/modules"),
+                Path.of("/sys/module"), dirs, Path.of("/bin/busybox"));
+    }
+
+    /** The first executable named {@code name} on the search path. */
+    Optional<Path> which(String name) {
+        return searchPath.stream()
+                .map(dir -> dir.resolve(name))
+                .filter(p -> p.toFile().isFile() && p.toFile().canExecute())
+                .findFirst();
+    }
+
+    HostProbe withSearchPath(List<Path> dirs) {
+        return new HostProbe(kvmDevice, cpuinfo, modules, sysModule, dirs, busybox);
+    }
+
+    HostProbe withKvmDevice(Path device) {
+        return new HostProbe(device, cpuinfo, modules, sysModule, searchPath, busybox);
+    }
+}

@@ -1,0 +1,62 @@
+package dev.jktstr.cli;
+
+import dev.jktstr.kconfig.KernelImage;
+import dev.jktstr.kconfig.KernelLookup;
+import dev.jktstr.machine.MachineBackend;
+import dev.jktstr.machine.MachineBackends;
+import dev.jktstr.machine.MachineSpec;
+import dev.jktstr.machine.Topology;
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** The options every command that boots a guest takes (a picocli mixin). */
+final class MachineOptions {
+
+    @Option(names = "--kernel", paramLabel = "DIR|IMAGE",
+            description = "Kernel directory (bzImage, System.map, config[, vmlinux]) or image. "
+                    + "Default: JKTSTR_KERNEL, the kernel cache, ./linux, ../linux, /boot/vmlinuz-$(uname -r).")
+    String kernel;
+
+    @Option(names = "--topology", paramLabel = "N,L,C,T", defaultValue = "1,1,2,1",
+            description = "NUMA nodes, LLCs per node, cores per LLC, threads per core (default: ${DEFAULT-VALUE}).")
+    String topology;
+
+    @Option(names = "--memory", paramLabel = "MIB", defaultValue = "512",
+            description = "Guest RAM per NUMA node in MiB (default: ${DEFAULT-VALUE}).")
+    long memoryMib;
+
+    @Option(names = "--backend", paramLabel = "qemu|kvm",
+            description = "Machine backend, optionally with a variant (qemu:tcg, qemu:kvm). "
+                    + "Default: the fastest that can boot the kernel here.")
+    String backend;
+
+    @Option(names = "--cmdline", paramLabel = "ARGS", defaultValue = "quiet",
+            description = "Extra kernel command line (default: ${DEFAULT-VALUE}).")
+    String cmdline;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "120",
+            description = "How long the guest may take to boot to its agent (default: ${DEFAULT-VALUE}).")
+    long timeoutSeconds;
+
+    KernelImage kernelImage() {
+        return kernel == null || kernel.isEmpty() ? KernelLookup.standard().find() : KernelLookup.resolve(kernel);
+    }
+
+    Duration readyTimeout() {
+        if (timeoutSeconds < 1) {
+            throw new IllegalArgumentException("--timeout must be at least 1 second");
+        }
+        return Duration.ofSeconds(timeoutSeconds);
+    }
+
+    MachineSpec spec(Path kernelImage, Path initramfs, String extraCmdline) {
+        String line = (cmdline == null ? "" : cmdline) + (extraCmdline.isEmpty() ? "" : " " + extraCmdline);
+        return MachineSpec.builder(kernelImage).initramfs(initramfs).topology(Topology.parse(topology))
+                .memoryPerNodeMib(memoryMib).commandLine(line).build();
+    }
+
+    MachineBackend backend(MachineSpec spec) {
+        return backend == null || backend.isEmpty() ? MachineBackends.fastestFor(spec) : MachineBackends.byName(backend);
+    }
+}

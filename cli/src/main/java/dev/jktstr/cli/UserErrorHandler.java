@@ -1,0 +1,23 @@
+package dev.jktstr.cli;
+
+import picocli.CommandLine;
+
+/**
+ * Turns an exception escaping a subcommand into one line a person can act on, instead of a
+ * stack trace. {@code JKTSTR_DEBUG=1} keeps the stack trace for bug reports.
+ */
+final class UserErrorHandler implements CommandLine.IExecutionExceptionHandler {
+
+    /** Exit status for a failure the user can fix (bad input, missing prerequisite). */
+    static final int USER_ERROR = 2;
+
+    @Override
+    public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
+        String message = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+        cl.getErr().println("jktstr " + cl.getCommandName() + ": " + message);
+        if (Env.debug()) {
+            ex.printStackTrace(cl.getErr());
+        }
+        return USER_ERROR;
+    }
+}

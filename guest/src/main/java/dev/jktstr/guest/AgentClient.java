@@ -1,0 +1,639 @@
+package dev.jktstr.guest;
+
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Typed client for the guest agent's control channel.
+ *
+ * <p>One reader thread demultiplexes responses by request id; one writer thread sends frames, so a guest that stops
+ * reading can never block a caller past its timeout. Every call waits at most its timeout (the default one unless
+ * given) and then throws {@link AgentTimeoutException}; the agent's own failures come as {@link AgentException}
+ * with the errno name, and anything malformed from the guest as {@link AgentProtocolException}, after which the
+ * client is broken (the channel can no longer be trusted) and every call fails fast.
+ *
+ * <p>The agent serves requests one at a time in arrival order; concurrent callers are fine but queue in the guest.
+ */
+public final class AgentClient implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AgentClient.class);
+
+    /** Default timeout of calls that are not given one. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    /** Extra time the host waits beyond an EXEC's own timeout, for the agent to kill the command and answer. */
+    public static final Duration EXEC_GRACE = Duration.ofSeconds(5);
+    /** Default cap on what {@link #readFile} accepts from the guest. */
+    public static final long DEFAULT_MAX_FILE_SIZE = 256L << 20;
+
+    private final InputStream in;
+    private final OutputStream out;
+    private final Map<Integer, Call> pending = new ConcurrentHashMap<>();
+    // A random start keeps late answers meant for an earlier connection from matching this one's ids.
+    private final AtomicInteger nextId = new AtomicInteger(java.util.concurrent.ThreadLocalRandom.current().nextInt(1, 1 << 30));
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CompletableFuture<Ready> ready = new CompletableFuture<>();
+    private final ExecutorService writer;
+    private final Thread reader;
+    private final ReentrantLock writeFileLock = new ReentrantLock();
+    private volatile AgentException broken;
+    private volatile Duration defaultTimeout = DEFAULT_TIMEOUT;
+    private volatile long maxFileSize = DEFAULT_MAX_FILE_SIZE;
+
+    private record Ready(int version, Duration agentStart, Duration readySent, String kernelRelease, List<String> mountFailures) {}
+
+    private static final class Call {
+        final int id;
+        final String what;
+        final CompletableFuture<Frame> done = new CompletableFuture<>();
+        final ByteArrayOutputStream data; // DATA chunks of a READ_FILE, else null
+        final boolean endOfStreamIsSuccess;
+
+        Call(int id, String what, boolean collectsData, boolean endOfStreamIsSuccess) {
+            this.id = id;
+            this.what = what;
+            this.data = collectsData ? new ByteArrayOutputStream() : null;
+            this.endOfStreamIsSuccess = endOfStreamIsSuccess;
+        }
+    }
+
+    private AgentClient(InputStream in, OutputStream out) {
+        this.in = in;
+        this.out = out;
+        this.writer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "jktstr-agent-writer");
+            t.setDaemon(true);
+            return t;
+        });
+        this.reader = new Thread(this::readLoop, "jktstr-agent-reader");
+        this.reader.setDaemon(true);
+    }
+
+    /**
+     * Starts a client on the control channel's streams and waits for the agent's READY frame.
+     *
+     * @throws AgentTimeoutException when READY does not come within {@code readyTimeout} (the client is closed)
+     */
+    public static AgentClient connect(InputStream in, OutputStream out, Duration readyTimeout) {
+        Objects.requireNonNull(in, "in");
+        Objects.requireNonNull(out, "out");
+        requirePositive(readyTimeout);
+        AgentClient client = new AgentClient(in, out);
+        client.reader.start();
+        try {
+            // The agent sends READY when it sees the host connect; HELLO covers a reconnect it did not notice.
+            // Before the agent runs, QEMU holds HELLO back until the guest opens the port.
+            client.writer.execute(() -> {
+                try {
+                    FrameCodec.write(out, client.nextCallId(), Protocol.HELLO, new byte[0], 0, 0);
+                } catch (IOException e) {
+                    client.ready.completeExceptionally(new AgentException("writing HELLO to the control channel failed: " + e, e));
+                }
+            });
+            client.ready.get(readyTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            return client;
+        } catch (TimeoutException e) {
+            client.close();
+            throw new AgentTimeoutException("the guest agent did not announce itself (READY) within " + readyTimeout);
+        } catch (ExecutionException e) {
+            client.close();
+            throw rethrown("waiting for the guest agent's READY", e.getCause());
+        } catch (InterruptedException e) {
+            client.close();
+            Thread.currentThread().interrupt();
+            throw new AgentException("interrupted while waiting for the guest agent's READY");
+        }
+    }
+
+    /**
+     * Starts a client on a byte channel (for example a Unix-domain {@code SocketChannel} to QEMU's chardev socket).
+     * Reads and writes go straight to the channel, so they can proceed concurrently; closing the client closes it.
+     */
+    public static AgentClient connect(ByteChannel channel, Duration readyTimeout) {
+        Objects.requireNonNull(channel, "channel");
+        if (channel instanceof java.nio.channels.SelectableChannel sc && !sc.isBlocking()) {
+            throw new IllegalArgumentException("the control channel must be in blocking mode");
+        }
+        InputStream in = new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) {
+                    return 0;
+                }
+                int n;
+                do {
+                    n = channel.read(ByteBuffer.wrap(b, off, len));
+                } while (n == 0);
+                return n;
+            }
+
+            @Override
+            public void close() throws IOException {
+                channel.close();
+            }
+        };
+        OutputStream out = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+                while (buf.hasRemaining()) {
+                    channel.write(buf);
+                }
+            }
+
+            @Override
+            public void close() throws IOException {
+                channel.close();
+            }
+        };
+        return connect(in, out, readyTimeout);
+    }
+
+    /** Time from kernel boot to the agent's start: the guest's /proc/uptime when the agent began, as it reported. */
+    public Duration agentBootTime() {
+        return readyInfo().agentStart();
+    }
+
+    /** The guest's uptime when the agent sent READY (after mounting and finding the control port). */
+    public Duration agentReadyTime() {
+        return readyInfo().readySent();
+    }
+
+    /** The guest kernel's release ({@code uname -r}). */
+    public String kernelRelease() {
+        return readyInfo().kernelRelease();
+    }
+
+    /** Mounts the agent could not make, as {@code "fstype:target:ERRNO"}; empty when all worked. */
+    public List<String> mountFailures() {
+        return readyInfo().mountFailures();
+    }
+
+    public Duration defaultTimeout() {
+        return defaultTimeout;
+    }
+
+    public void setDefaultTimeout(Duration timeout) {
+        requirePositive(timeout);
+        this.defaultTimeout = timeout;
+    }
+
+    /** Largest file {@link #readFile} accepts; beyond it the call fails with {@link AgentProtocolException}. */
+    public void setMaxFileSize(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("max file size must not be negative: " + bytes);
+        }
+        this.maxFileSize = bytes;
+    }
+
+    public boolean isOpen() {
+        return !closed.get() && broken == null;
+    }
+
+    public void ping() {
+        ping(defaultTimeout);
+    }
+
+    /** A round trip through the agent. */
+    public void ping(Duration timeout) {
+        Frame f = call(Protocol.PING, new byte[0], "PING", timeout, false, false);
+        new PayloadReader(f.payload(), "PING response").end();
+    }
+
+    /** Runs {@code /bin/sh -c shellCommandLine} (busybox's sh) with the default timeout. */
+    public ExecResult exec(String shellCommandLine) {
+        return exec(List.of("/bin/sh", "-c", shellCommandLine), Map.of(), defaultTimeout);
+    }
+
+    /**
+     * Runs a command in the guest. The agent kills it (SIGKILL to its process group) at {@code timeout} and reports
+     * {@link ExecResult#timedOut()}; the host gives up {@link #EXEC_GRACE} later. {@code env} adds to the agent's
+     * environment (PATH=/bin:/sbin:/usr/bin:/usr/sbin, HOME=/root).
+     */
+    public ExecResult exec(List<String> argv, Map<String, String> env, Duration timeout) {
+        return exec(argv, env, new byte[0], timeout);
+    }
+
+    /** As {@link #exec(List, Map, Duration)}, feeding {@code stdin} to the command (at most about 3 MiB). */
+    public ExecResult exec(List<String> argv, Map<String, String> env, byte[] stdin, Duration timeout) {
+        if (argv.isEmpty()) {
+            throw new IllegalArgumentException("argv must not be empty");
+        }
+        requirePositive(timeout);
+        List<String> envList = new ArrayList<>();
+        env.forEach((k, v) -> {
+            if (k.isEmpty() || k.indexOf('=') >= 0) {
+                throw new IllegalArgumentException("bad environment variable name: '" + k + "'");
+            }
+            envList.add(k + "=" + v);
+        });
+        long timeoutMs = Math.max(1, Math.min(timeout.toMillis(), 0xFFFF_FFFFL));
+        byte[] payload = new PayloadWriter().u32(timeoutMs).u32(Protocol.MAX_EXEC_OUTPUT)
+                .strs(argv).strs(envList).bytes(stdin).toBytes();
+        if (payload.length > Protocol.MAX_PAYLOAD) {
+            throw new IllegalArgumentException("EXEC request of " + payload.length + " bytes exceeds the frame limit of "
+                    + Protocol.MAX_PAYLOAD + " bytes (stdin too large?)");
+        }
+        Frame f = call(Protocol.EXEC, payload, "EXEC " + argv, timeout.plus(EXEC_GRACE), false, false);
+        PayloadReader r = new PayloadReader(f.payload(), "EXEC response");
+        boolean signaled = r.u8() != 0;
+        int status = (int) r.u32();
+        boolean timedOut = r.u8() != 0;
+        boolean outTrunc = r.u8() != 0;
+        boolean errTrunc = r.u8() != 0;
+        long elapsedMs = r.u32();
+        byte[] stdout = r.bytes();
+        byte[] stderr = r.bytes();
+        r.end();
+        return new ExecResult(signaled ? -1 : status, signaled ? status : 0, timedOut, stdout, stderr, outTrunc, errTrunc,
+                Duration.ofMillis(elapsedMs));
+    }
+
+    public byte[] readFile(String path) {
+        return readFile(path, defaultTimeout);
+    }
+
+    /** Reads a whole guest file; it streams in 1 MiB chunks, and the total is checked against the agent's count. */
+    public byte[] readFile(String path, Duration timeout) {
+        requirePositive(timeout);
+        byte[] payload = new PayloadWriter().str(path).u64(maxFileSize).toBytes();
+        Call call = newCall("READ_FILE " + path, true, false);
+        Frame f = await(call, send(call, Protocol.READ_FILE, payload), timeout);
+        PayloadReader r = new PayloadReader(f.payload(), "READ_FILE response");
+        long total = r.u64();
+        r.end();
+        byte[] data;
+        synchronized (call) {
+            data = call.data.toByteArray();
+        }
+        if (total != data.length) {
+            throw new AgentProtocolException("READ_FILE " + path + ": agent reported " + total + " bytes but sent " + data.length);
+        }
+        return data;
+    }
+
+    public void writeFile(String path, byte[] data, int mode) {
+        writeFile(path, data, mode, defaultTimeout);
+    }
+
+    /** Writes a guest file (created with {@code mode}, parents created 0755), streaming it in 1 MiB chunks. */
+    public void writeFile(String path, byte[] data, int mode, Duration timeout) {
+        if ((mode & ~07777) != 0) {
+            throw new IllegalArgumentException("mode must be within 07777: " + Integer.toOctalString(mode));
+        }
+        requirePositive(timeout);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        // The agent keeps one file write open at a time, so writes from this client go one after another.
+        try {
+            if (!writeFileLock.tryLock(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                throw new AgentTimeoutException("WRITE_FILE " + path + ": another write did not finish within " + timeout);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AgentException("interrupted waiting to write " + path);
+        }
+        try {
+            Call call = newCall("WRITE_FILE " + path, false, false);
+            byte[] header = new PayloadWriter().str(path).u32(mode).u64(data.length).toBytes();
+            CompletableFuture<Void> sent = enqueue(call, () -> {
+                FrameCodec.write(out, call.id, Protocol.WRITE_FILE, header, 0, header.length);
+                for (int off = 0; off < data.length && !call.done.isDone(); off += Protocol.DATA_CHUNK) {
+                    FrameCodec.write(out, call.id, Protocol.WRITE_DATA, data, off, Math.min(Protocol.DATA_CHUNK, data.length - off));
+                }
+            });
+            Frame f = await(call, sent, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            new PayloadReader(f.payload(), "WRITE_FILE response").end();
+        } finally {
+            writeFileLock.unlock();
+        }
+    }
+
+    public List<String> readKmsg() {
+        return readKmsg(defaultTimeout);
+    }
+
+    /** The guest kernel log's messages so far (as much as fits one frame, oldest first). */
+    public List<String> readKmsg(Duration timeout) {
+        return readKmsgRecords(timeout).stream().map(KmsgRecord::message).toList();
+    }
+
+    /** The guest kernel log's records so far, with level, sequence number and timestamp. */
+    public List<KmsgRecord> readKmsgRecords() {
+        return readKmsgRecords(defaultTimeout);
+    }
+
+    /** The guest kernel log's records so far, with level, sequence number and timestamp. */
+    public List<KmsgRecord> readKmsgRecords(Duration timeout) {
+        Frame f = call(Protocol.READ_KMSG, new byte[0], "READ_KMSG", timeout, false, false);
+        PayloadReader r = new PayloadReader(f.payload(), "READ_KMSG response");
+        List<String> raw = r.strs();
+        r.end();
+        return raw.stream().map(KmsgRecord::parse).toList();
+    }
+
+    public void powerOff() {
+        powerOff(defaultTimeout);
+    }
+
+    /**
+     * Asks the agent to sync and power the guest off. Returns when the agent acknowledged or the channel closed
+     * (the guest going away first is the expected race, not an error).
+     */
+    public void powerOff(Duration timeout) {
+        call(Protocol.POWER_OFF, new byte[0], "POWER_OFF", timeout, false, true);
+    }
+
+    /** Stops the reader and writer threads and closes both streams; pending calls fail with {@link AgentException}. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        closeQuietly(in);
+        closeQuietly(out);
+        writer.shutdownNow();
+        reader.interrupt();
+        failAll(new AgentException("the agent client was closed"));
+        ready.completeExceptionally(new AgentException("the agent client was closed"));
+        try {
+            reader.join(2000);
+            writer.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (reader.isAlive()) {
+            log.warn("agent reader thread still blocked after close (its input stream ignores close)");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    private Ready readyInfo() {
+        return ready.getNow(null);
+    }
+
+    private Frame call(int type, byte[] payload, String what, Duration timeout, boolean collectsData, boolean eofIsSuccess) {
+        requirePositive(timeout);
+        Call call = newCall(what, collectsData, eofIsSuccess);
+        return await(call, send(call, type, payload), timeout);
+    }
+
+    private Call newCall(String what, boolean collectsData, boolean eofIsSuccess) {
+        checkUsable(what);
+        int id = nextCallId();
+        Call call = new Call(id, what, collectsData, eofIsSuccess);
+        pending.put(id, call);
+        return call;
+    }
+
+    private int nextCallId() {
+        int id;
+        do {
+            id = nextId.getAndIncrement();
+        } while (id == 0); // 0 is the id of unsolicited frames (READY, framing errors)
+        return id;
+    }
+
+    private CompletableFuture<Void> send(Call call, int type, byte[] payload) {
+        return enqueue(call, () -> FrameCodec.write(out, call.id, type, payload, 0, payload.length));
+    }
+
+    private interface Io {
+        void run() throws IOException;
+    }
+
+    private CompletableFuture<Void> enqueue(Call call, Io io) {
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        try {
+            writer.execute(() -> {
+                try {
+                    io.run();
+                    sent.complete(null);
+                } catch (IOException | RuntimeException e) {
+                    sent.completeExceptionally(e);
+                    AgentException failure = new AgentException(call.what + ": writing to the control channel failed: " + e, e);
+                    if (!call.endOfStreamIsSuccess) {
+                        call.done.completeExceptionally(failure);
+                    } else {
+                        call.done.complete(new Frame(call.id, Protocol.OK, new byte[0]));
+                    }
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            pending.remove(call.id);
+            throw new AgentException(call.what + ": the agent client is closed");
+        }
+        return sent;
+    }
+
+    /** Waits for the call's final frame; an ERROR frame becomes an AgentException thrown here, in the caller. */
+    private Frame await(Call call, CompletableFuture<Void> sent, Duration timeout) {
+        Objects.requireNonNull(sent);
+        try {
+            Frame f = call.done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            if (f.type() == Protocol.ERROR) {
+                throw remoteError(call.what, f);
+            }
+            return f;
+        } catch (TimeoutException e) {
+            throw new AgentTimeoutException(call.what + ": no answer from the guest agent within " + timeout);
+        } catch (ExecutionException e) {
+            throw rethrown(call.what, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AgentException(call.what + ": interrupted");
+        } finally {
+            pending.remove(call.id);
+        }
+    }
+
+    private static AgentException remoteError(String what, Frame f) {
+        PayloadReader r = new PayloadReader(f.payload(), "ERROR response");
+        long errno = r.u32();
+        String name = r.str();
+        String message = r.str();
+        r.end();
+        String shown = name.isEmpty() ? (errno != 0 ? "errno " + errno : "") : name;
+        return new AgentException(what + " failed in the guest: " + message + (shown.isEmpty() ? "" : " (" + shown + ")"),
+                name.isEmpty() ? null : name, null);
+    }
+
+    private static AgentException rethrown(String what, Throwable cause) {
+        String message = what + ": " + cause.getMessage();
+        if (cause instanceof AgentProtocolException) {
+            return new AgentProtocolException(message, cause);
+        }
+        if (cause instanceof AgentException a) {
+            return new AgentException(message, a.errnoName().orElse(null), cause);
+        }
+        return new AgentException(message, cause);
+    }
+
+    private void checkUsable(String what) {
+        if (closed.get()) {
+            throw new AgentException(what + ": the agent client is closed");
+        }
+        AgentException b = broken;
+        if (b != null) {
+            throw rethrown(what + ": the control channel is unusable", b);
+        }
+    }
+
+    private void readLoop() {
+        try {
+            while (!closed.get()) {
+                Frame f = FrameCodec.read(in, Protocol.MAX_PAYLOAD);
+                if (f == null) {
+                    channelEnded(new AgentException("the guest closed the control channel"));
+                    return;
+                }
+                dispatch(f);
+            }
+        } catch (AgentProtocolException e) {
+            log.warn("corrupt frame from the guest agent, giving up on the channel: {}", e.getMessage());
+            broken = e;
+            failAll(e);
+            ready.completeExceptionally(e);
+        } catch (EOFException e) {
+            channelEnded(new AgentException("the guest closed the control channel: " + e.getMessage()));
+        } catch (IOException e) {
+            if (!closed.get()) {
+                channelEnded(new AgentException("reading the control channel failed: " + e, e));
+            }
+        } catch (RuntimeException e) {
+            log.error("unexpected failure in the agent reader", e);
+            broken = new AgentException("agent reader failed: " + e, e);
+            failAll(broken);
+            ready.completeExceptionally(broken);
+        }
+    }
+
+    private void channelEnded(AgentException e) {
+        broken = e;
+        for (Call call : pending.values()) {
+            if (call.endOfStreamIsSuccess) {
+                call.done.complete(new Frame(call.id, Protocol.OK, new byte[0]));
+            } else {
+                call.done.completeExceptionally(e);
+            }
+        }
+        ready.completeExceptionally(e);
+    }
+
+    private void failAll(AgentException e) {
+        pending.values().forEach(c -> c.done.completeExceptionally(e));
+    }
+
+    private void dispatch(Frame f) {
+        switch (f.type()) {
+            case Protocol.READY -> onReady(f);
+            case Protocol.DATA -> {
+                Call call = pending.get(f.id());
+                if (call == null || call.data == null) {
+                    log.debug("dropping {} for no pending READ_FILE", f);
+                    return;
+                }
+                synchronized (call) {
+                    if (call.done.isDone()) {
+                        return;
+                    }
+                    if (call.data.size() + (long) f.payload().length > maxFileSize) {
+                        call.done.completeExceptionally(new AgentProtocolException(call.what + ": file exceeds the limit of "
+                                + maxFileSize + " bytes (AgentClient.setMaxFileSize)"));
+                        return;
+                    }
+                    call.data.writeBytes(f.payload());
+                }
+            }
+            case Protocol.OK, Protocol.ERROR -> {
+                if (f.id() == 0) {
+                    logUnsolicitedError(f);
+                    return;
+                }
+                Call call = pending.get(f.id());
+                if (call == null) {
+                    log.debug("dropping {} for no pending call (timed out earlier?)", f);
+                    return;
+                }
+                call.done.complete(f);
+            }
+            default -> throw new AgentProtocolException("unexpected frame type " + Protocol.typeName(f.type())
+                    + " from the guest agent (frame " + Integer.toUnsignedString(f.id()) + ")");
+        }
+    }
+
+    private void onReady(Frame f) {
+        PayloadReader r = new PayloadReader(f.payload(), "READY");
+        int version = (int) r.u32();
+        long startMs = r.u64();
+        long readyMs = r.u64();
+        String release = r.str();
+        String failures = r.str();
+        r.end();
+        if (version != Protocol.VERSION) {
+            throw new AgentProtocolException("guest agent speaks protocol version " + version + ", this client "
+                    + Protocol.VERSION + " (rebuild the image with this jktstr-guest)");
+        }
+        Ready info = new Ready(version, Duration.ofMillis(startMs), Duration.ofMillis(readyMs), release,
+                failures.isEmpty() ? List.of() : List.of(failures.split(",")));
+        if (!ready.complete(info)) {
+            log.debug("guest agent announced itself again (READY after HELLO, or it saw the host reconnect)");
+        } else if (!info.mountFailures().isEmpty()) {
+            log.info("guest agent could not mount: {}", info.mountFailures());
+        }
+    }
+
+    private void logUnsolicitedError(Frame f) {
+        try {
+            log.warn("guest agent reported: {}", remoteError("a frame from the host", f).getMessage());
+        } catch (AgentProtocolException e) {
+            log.warn("guest agent sent an unreadable unsolicited error: {}", e.getMessage());
+        }
+    }
+
+    private static void requirePositive(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive: " + timeout);
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            log.debug("closing the control channel: {}", e.toString());
+        }
+    }
+}

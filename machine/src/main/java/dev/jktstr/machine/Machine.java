@@ -1,0 +1,68 @@
+package dev.jktstr.machine;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * A booted guest. Obtained from {@link MachineBackend#boot}; the guest runs from then on. Closing it
+ * kills the guest and releases every process, thread, socket, mapping and temp file it used.
+ * Thread-safe.
+ */
+public interface Machine extends AutoCloseable {
+
+    MachineSpec spec();
+
+    /** The backend that runs this guest, e.g. {@code qemu:tcg}. */
+    String backendName();
+
+    /** {@link System#nanoTime()} when the backend began starting the VMM, for boot-time measurements. */
+    long startNanos();
+
+    /** Guest-physical memory, shared live with the guest. */
+    GuestMemory memory();
+
+    /** Stops all vCPUs; returns once they are stopped. Idempotent. */
+    void pause();
+
+    /** Lets all vCPUs run again. Idempotent. */
+    void resume();
+
+    boolean isPaused();
+
+    /** One vCPU's registers; the machine must be paused ({@link MachineStateException} otherwise). */
+    VcpuRegisters registers(int cpu);
+
+    /**
+     * The serial console output, starting at the oldest byte the backend still holds (it keeps a bounded
+     * history, 1 MiB under QEMU; a reader that falls further behind skips ahead rather than stalling the
+     * guest). Ends when the guest exits.
+     */
+    InputStream console();
+
+    /** Input to the serial console (for an interactive shell). */
+    OutputStream consoleInput();
+
+    /** The last lines of console output, bounded (a few KiB). */
+    String consoleTail();
+
+    /** The control port {@value MachineSpec#CONTROL_PORT} the guest agent talks on. */
+    GuestPort control();
+
+    /** An extra console port named in {@link MachineSpec#consolePorts()}. */
+    GuestPort port(String name);
+
+    /** Why the guest stopped, once it has. */
+    Optional<ExitReason> exitReason();
+
+    /**
+     * Waits until the guest stops or the timeout passes; returns the exit reason or
+     * {@link ExitReason#TIMEOUT} (the guest then keeps running).
+     */
+    ExitReason awaitExit(Duration timeout);
+
+    /** Kills the guest if it still runs and releases everything. Idempotent; never throws. */
+    @Override
+    void close();
+}

@@ -1,0 +1,86 @@
+package dev.jktstr.qemu;
+
+import dev.jktstr.machine.MachineSpec;
+import dev.jktstr.machine.Topology;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The qemu-system-x86_64 argument list for a spec. Topology: one socket per LLC, because QEMU 7.2
+ * puts L3 per socket, not per die ({@code sockets=1,dies=3} gives one LLC); so under QEMU the guest's
+ * {@code physical_package_id} counts LLCs, not NUMA nodes. Sockets are numbered node-major, which keeps
+ * QEMU's CPU index order (socket → core → thread) equal to ours (node → LLC → core → thread).
+ */
+final class QemuCommandLine {
+
+    /** What the backend adds in front of the caller's kernel command line. */
+    static final String BASE_APPEND = "console=ttyS0 panic=-1";
+
+    /** Files and sockets one boot uses. */
+    record Paths(Path qmp, Path serial, Path control, List<Path> ports, List<Path> nodeMemory) {
+    }
+
+    private QemuCommandLine() {
+    }
+
+    static List<String> build(Path binary, QemuBackend.Accel accel, MachineSpec spec, Paths paths, String name) {
+        Topology t = spec.topology();
+        List<String> a = new ArrayList<>();
+        a.add(binary.toString());
+        a.addAll(List.of("-name", name, "-machine", "q35", "-nodefaults", "-no-user-config", "-display", "none",
+                "-no-reboot", "-S"));
+        if (accel == QemuBackend.Accel.KVM) {
+            a.addAll(List.of("-accel", "kvm", "-cpu", "host"));
+        } else {
+            a.addAll(List.of("-accel", "tcg,thread=multi", "-cpu", "max"));
+        }
+        a.addAll(List.of("-smp", "cpus=" + t.cpuCount() + ",sockets=" + t.llcCount() + ",dies=1,cores="
+                + t.coresPerLlc() + ",threads=" + t.threadsPerCore()));
+        a.addAll(List.of("-m", spec.totalMemoryMib() + "M"));
+        for (int node = 0; node < t.numaNodes(); node++) {
+            a.addAll(List.of("-object", "memory-backend-file,id=ram-node" + node + ",size=" + spec.memoryPerNodeMib()
+                    + "M,mem-path=" + escape(paths.nodeMemory().get(node).toString()) + ",share=on"));
+            a.addAll(List.of("-numa", "node,nodeid=" + node + ",cpus=" + Topology.cpuList(t.cpusOfNode(node))
+                    + ",memdev=ram-node" + node));
+        }
+        List<List<Integer>> d = spec.effectiveDistances();
+        if (t.numaNodes() > 1) {
+            for (int i = 0; i < t.numaNodes(); i++) {
+                for (int j = 0; j < t.numaNodes(); j++) {
+                    if (i != j) {
+                        a.addAll(List.of("-numa", "dist,src=" + i + ",dst=" + j + ",val=" + d.get(i).get(j)));
+                    }
+                }
+            }
+        }
+        a.addAll(List.of("-kernel", spec.kernel().toString()));
+        spec.initramfs().ifPresent(i -> a.addAll(List.of("-initrd", i.toString())));
+        a.addAll(List.of("-append", appendLine(spec)));
+        a.addAll(List.of("-chardev", "socket,id=qmp,path=" + escape(paths.qmp().toString()),
+                "-mon", "chardev=qmp,mode=control"));
+        a.addAll(List.of("-chardev", "socket,id=serial0,path=" + escape(paths.serial().toString()),
+                "-serial", "chardev:serial0"));
+        a.addAll(List.of("-device", "virtio-serial-pci,id=vser0"));
+        a.addAll(List.of("-chardev", "socket,id=ctl,path=" + escape(paths.control().toString()),
+                "-device", "virtserialport,bus=vser0.0,chardev=ctl,name=" + MachineSpec.CONTROL_PORT));
+        for (int i = 0; i < spec.consolePorts().size(); i++) {
+            String id = "port" + i;
+            a.addAll(List.of("-chardev", "socket,id=" + id + ",path=" + escape(paths.ports().get(i).toString()),
+                    "-device", "virtserialport,bus=vser0.0,chardev=" + id + ",name=" + spec.consolePorts().get(i)));
+        }
+        for (Path disk : spec.disks()) {
+            a.addAll(List.of("-drive", "file=" + escape(disk.toString()) + ",format=raw,if=virtio"));
+        }
+        return a;
+    }
+
+    static String appendLine(MachineSpec spec) {
+        return spec.commandLine().isEmpty() ? BASE_APPEND : BASE_APPEND + " " + spec.commandLine();
+    }
+
+    /** QEMU option values escape a comma by doubling it. */
+    static String escape(String value) {
+        return value.replace(",", ",,");
+    }
+}
