@@ -9,6 +9,11 @@ fi
 java=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$jar")
 case "${1:-}" in
   ioctl) "${java[@]}" dev.jktstr.benchmarks.IoctlRatio ;;
+  btf) "${java[@]}" dev.jktstr.benchmarks.BtfBenchmark ;;
+  agent-ping) "${java[@]}" dev.jktstr.benchmarks.AgentPingRatio ;;
   boot) "${java[@]}" "-Djktstr.repo.root=$jktstr_root" dev.jktstr.benchmarks.BootVsQemu "${@:2}" ;;
-  *) echo "usage: benchmarks/run.sh ioctl | boot [runs] [N,L,C,T] [MiB per node]" >&2; exit 2 ;;
+  kvm-start) "${java[@]}" dev.jktstr.benchmarks.KvmStartLatency "${@:2}" ;;
+  kvm-pio) "${java[@]}" dev.jktstr.benchmarks.KvmPioRatio "${@:2}" ;;
+  introspect) "${java[@]}" "-Djktstr.repo.root=$jktstr_root" dev.jktstr.benchmarks.IntrospectionSnapshot "${@:2}" ;;
+  *) echo "usage: benchmarks/run.sh ioctl | btf | agent-ping | boot [runs] [N,L,C,T] [MiB per node] | introspect [samples] [backend]" >&2; exit 2 ;;
 esac

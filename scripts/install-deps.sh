@@ -12,6 +12,8 @@ packages=(
   acpica-tools             # iasl, oracle for the ACPI tables
   cpio                     # oracle for the initramfs writer
   util-linux               # setpriv --pdeathsig: QEMU dies with the JVM
+  make flex bison bc libelf-dev libssl-dev dwarves  # jktstr kernel build (and its CI test)
+  clang-19 llvm-19 zlib1g-dev libzstd-dev           # the sched_ext example schedulers, linked static
 )
 missing=()
 for p in "${packages[@]}"; do

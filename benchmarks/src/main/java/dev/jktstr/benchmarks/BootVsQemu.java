@@ -70,11 +70,7 @@ public final class BootVsQemu {
     }
 
     private static Path kernel() {
-        String env = System.getenv("JKTSTR_KERNEL");
-        Path p = env != null && !env.isEmpty() ? Path.of(env)
-                : Path.of(System.getProperty("jktstr.repo.root", ".")).toAbsolutePath().normalize()
-                        .resolveSibling("shared").resolve("kernels/linux-6.12-sched_ext");
-        return Files.isDirectory(p) ? p.resolve("bzImage") : p;
+        return dev.jktstr.kconfig.KernelLookup.standard().find().image();
     }
 
     /** Milliseconds from calling boot() to READY; collects PING round trips (µs) when asked. */

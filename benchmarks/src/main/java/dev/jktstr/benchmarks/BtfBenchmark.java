@@ -59,18 +59,16 @@ public class BtfBenchmark {
         if (prop != null && !prop.isEmpty()) {
             return Path.of(prop);
         }
-        String env = System.getenv("JKTSTR_KERNEL");
-        if (env != null && !env.isEmpty()) {
-            return Path.of(env, "vmlinux");
-        }
-        return Path.of("../shared/kernels/linux-6.12-sched_ext/vmlinux");
+        var kernel = dev.jktstr.kconfig.KernelLookup.standard().find();
+        return kernel.vmlinux().orElseThrow(() -> new IllegalStateException(
+                "the kernel found (" + kernel.image() + ", from " + kernel.origin() + ") has no vmlinux beside it"));
     }
 
     @Setup(Level.Trial)
     public void setup() {
         Path file = vmlinux();
         if (!Files.isReadable(file)) {
-            throw new IllegalStateException("vmlinux not found at " + file + ": set -Djktstr.vmlinux or JKTSTR_KERNEL");
+            throw new IllegalStateException("vmlinux not readable at " + file + ": set -Djktstr.vmlinux or JKTSTR_KERNEL");
         }
         elf = Elf.open(file);
         section = elf.data(elf.section(".BTF").orElseThrow());

@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -29,16 +30,24 @@ final class BtfCommand implements Runnable {
 
     enum Format { raw, c }
 
-    static Btf open(Path file, Path base) {
-        if (base == null) {
-            return Btf.load(file);
-        }
-        Btf b = Btf.load(base);
-        try {
-            return Btf.load(file, b);
-        } catch (RuntimeException e) {
-            b.close();
-            throw e;
+    /** The BTF a subcommand reads: FILE, and its base when FILE is split (module) BTF. */
+    static final class BtfInput {
+        @Parameters(index = "0", paramLabel = "FILE", description = "raw BTF, ELF with .BTF, or bzImage")
+        Path file;
+
+        @Option(names = "--base", paramLabel = "BASE", description = "base BTF when FILE is split (module) BTF")
+        Path base;
+
+        /** Opens FILE (on BASE), runs {@code action}, and closes both. */
+        <T> T with(java.util.function.Function<Btf, T> action) {
+            if (base == null) {
+                try (Btf btf = Btf.load(file)) {
+                    return action.apply(btf);
+                }
+            }
+            try (Btf baseBtf = Btf.load(base); Btf btf = Btf.load(file, baseBtf)) {
+                return action.apply(btf);
+            }
         }
     }
 
@@ -49,30 +58,31 @@ final class BtfCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Parameters(index = "0", paramLabel = "FILE", description = "raw BTF, ELF with .BTF, or bzImage")
-        Path file;
+        @Mixin
+        BtfInput input;
 
         @Option(names = "--format", defaultValue = "raw", description = "raw or c (default: ${DEFAULT-VALUE})")
         Format format;
 
-        @Option(names = "--base", paramLabel = "BASE", description = "base BTF when FILE is split (module) BTF")
-        Path base;
-
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (Btf btf = open(file, base)) {
-                if (format == Format.c) {
-                    btf.dumpC(out);
-                } else {
-                    btf.dumpRaw(out);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+            try {
+                return input.with(btf -> {
+                    try {
+                        if (format == Format.c) {
+                            btf.dumpC(out);
+                        } else {
+                            btf.dumpRaw(out);
+                        }
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                    return 0;
+                });
             } finally {
                 out.flush();
             }
-            return 0;
         }
     }
 
@@ -83,22 +93,21 @@ final class BtfCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Parameters(index = "0", paramLabel = "FILE", description = "raw BTF, ELF with .BTF, or bzImage")
-        Path file;
+        @Mixin
+        BtfInput input;
 
         @Parameters(index = "1", paramLabel = "PATH", description = "TYPE.member[.member|[index]]...")
         String path;
 
-        @Option(names = "--base", paramLabel = "BASE", description = "base BTF when FILE is split (module) BTF")
-        Path base;
-
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (Btf btf = open(file, base)) {
+            // describe() reads type names from the BTF: print while it is open
+            String line = input.with(btf -> {
                 BtfField f = btf.fieldPath(path);
-                out.println(f.path() + ": " + f.describe());
-            }
+                return f.path() + ": " + f.describe();
+            });
+            out.println(line);
             out.flush();
             return 0;
         }

@@ -1,6 +1,8 @@
 package dev.jktstr.cli;
 
 import dev.jktstr.bindings.kvm.KvmH;
+import dev.jktstr.btf.elf.Elf;
+import dev.jktstr.btf.elf.ElfProgramHeader;
 import dev.jktstr.bindings.libc.LibcH;
 import dev.jktstr.nativeio.FileDescriptor;
 import dev.jktstr.nativeio.NativeException;
@@ -177,10 +179,17 @@ final class Doctor {
             return Check.warn("busybox", busybox + " not found: guest shell mode needs a static busybox",
                     "apt-get install busybox-static");
         }
-        return safely("busybox", () -> StaticElf.isStatic(busybox)
+        return safely("busybox", () -> isStatic(busybox)
                 ? Check.ok("busybox", busybox + " is statically linked")
                 : Check.warn("busybox", busybox + " is dynamically linked and cannot run in a bare initramfs",
                         "apt-get install busybox-static"));
+    }
+
+    /** A static executable has no PT_INTERP program header (no dynamic loader to name). */
+    private static boolean isStatic(Path executable) {
+        try (Elf elf = Elf.open(executable)) {
+            return elf.programHeaders().stream().noneMatch(h -> h.type() == ElfProgramHeader.PT_INTERP);
+        }
     }
 
     private Check toolVersion(String title, Path tool, String fix) {

@@ -115,17 +115,31 @@ final class KernelCommand implements Runnable {
         @Option(names = "--all", description = "Every entry.")
         boolean all;
 
+        @Option(names = "--sources", description = "The unpacked kernel sources and build leftovers in "
+                + "~/.cache/jktstr/work (kept between builds so a rebuild skips the unpack).")
+        boolean sources;
+
         @Override
         public Integer call() {
-            if (!all && !stale && keys.isEmpty()) {
-                throw new IllegalArgumentException("say what to remove: KEY..., --stale or --all");
+            if (!all && !stale && !sources && keys.isEmpty()) {
+                throw new IllegalArgumentException("say what to remove: KEY..., --stale, --all or --sources");
+            }
+            if (sources) {
+                KernelBuild.cleanWorkRoot(KernelBuild.defaultWorkRoot());
+                spec.commandLine().getOut().println("removed " + KernelBuild.defaultWorkRoot());
             }
             String current = ConfigFragment.shipped().hash();
             Set<String> wanted = Set.copyOf(keys);
             List<CacheEntry> removed = KernelCache.userDefault().clean(e -> all || wanted.contains(e.key())
                     || (stale && !e.metadata().fragmentHash().equals(current)));
             removed.forEach(e -> spec.commandLine().getOut().println("removed " + e.directory()));
-            if (removed.isEmpty()) {
+            Set<String> unknown = new java.util.TreeSet<>(wanted);
+            removed.forEach(e -> unknown.remove(e.key()));
+            if (!unknown.isEmpty()) {
+                throw new IllegalArgumentException("no cached kernel with key " + String.join(", ", unknown)
+                        + " (see jktstr kernel list)");
+            }
+            if (removed.isEmpty() && !sources) {
                 spec.commandLine().getOut().println("nothing to remove");
             }
             return 0;

@@ -14,7 +14,7 @@ final class UserErrorHandler implements CommandLine.IExecutionExceptionHandler {
     @Override
     public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
         String message = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
-        cl.getErr().println("jktstr " + cl.getCommandName() + ": " + message);
+        cl.getErr().println(cl.getCommandSpec().qualifiedName() + ": " + message);
         if (Env.debug()) {
             ex.printStackTrace(cl.getErr());
         }

@@ -86,6 +86,24 @@ class DoctorTest {
     }
 
     @Test
+    void dynamicBusyboxIsAWarningAndAFileThatIsNotElfFailsCleanly() throws Exception {
+        Path dynamic = Path.of("/bin/ls");
+        assumeTrue(Files.isRegularFile(dynamic), "no /bin/ls to stand in for a dynamic executable");
+        HostProbe host = HostProbe.system();
+        Check dyn = new Doctor(new HostProbe(host.kvmDevice(), host.cpuinfo(), host.modules(), host.sysModule(),
+                host.searchPath(), dynamic), NO_KERNEL).busybox();
+        assertThat(dyn.status()).isEqualTo(Check.Status.WARN);
+        assertThat(dyn.detail()).contains("dynamically linked");
+        assertThat(dyn.fix()).isEqualTo("apt-get install busybox-static");
+
+        Path text = Files.writeString(tmp.resolve("busybox"), "#!/bin/sh\n");
+        Check notElf = new Doctor(new HostProbe(host.kvmDevice(), host.cpuinfo(), host.modules(), host.sysModule(),
+                host.searchPath(), text), NO_KERNEL).busybox();
+        assertThat(notElf.status()).isEqualTo(Check.Status.FAIL);
+        assertThat(notElf.fix()).isNotEmpty();
+    }
+
+    @Test
     void everyCheckPrintsOneLineAndFailuresCarryAFix() {
         List<Check> checks = new Doctor(HostProbe.system().withSearchPath(List.of(tmp))
                 .withKvmDevice(tmp.resolve("absent")), NO_KERNEL).run();

@@ -13,8 +13,8 @@ import java.util.function.Consumer;
 
 /**
  * Builds a sched_ext test kernel: defconfig + kvm_guest.config + jktstr's fragment + the user's
- * extra options (user wins) + olddefconfig, verified, then {@code make bzImage}, stored in the
- * {@link KernelCache}. Builds out of tree, so the source stays clean; the build directory is
+ * extra options (user wins) + olddefconfig, verified, then {@code make bzImage} and the example
+ * schedulers from the same tree ({@link SchedulerBuild}), stored in the {@link KernelCache}. Builds out of tree, so the source stays clean; the build directory is
  * removed afterwards.
  */
 public final class KernelBuild {
@@ -30,16 +30,23 @@ public final class KernelBuild {
     private final KernelCache cache;
     private final Path workRoot;
     private final Consumer<String> progress;
+    private final SchedulerBuild schedulers;
 
     public KernelBuild(KernelCache cache, Path workRoot, Consumer<String> progress) {
         this.cache = cache;
         this.workRoot = workRoot.toAbsolutePath().normalize();
         this.progress = progress;
+        this.schedulers = new SchedulerBuild(progress);
     }
 
     /** Next to the cache: {@code ~/.cache/jktstr/work}. */
     public static Path defaultWorkRoot() {
         return KernelCache.defaultRoot().resolveSibling("work");
+    }
+
+    /** Removes unpacked sources and leftovers of interrupted builds. */
+    public static void cleanWorkRoot(Path workRoot) {
+        KernelCache.deleteTree(workRoot);
     }
 
     public record Request(KernelSource source, ConfigFragment extra, int jobs, boolean force) {}
@@ -58,13 +65,17 @@ public final class KernelBuild {
             Optional<CacheEntry> cached = cache.find(key);
             if (cached.isPresent() && !request.force()) {
                 progress.accept("kernel " + key + " is already in the cache (use --force to rebuild)");
-                return cached.get();
+                return withSchedulers(cached.get(), source.tree(), buildDir, request.jobs());
             }
             compile(source.tree(), buildDir, request.jobs());
             KernelMetadata metadata = new KernelMetadata(key, release, source.identity(), fragment.hash(),
                     request.extra().hash(), Instant.now(), Duration.between(started, Instant.now()).toSeconds());
             progress.accept("storing " + key + " in " + cache.root());
-            CacheEntry entry = cache.store(metadata, dir -> storeArtifacts(buildDir, dir, wanted));
+            CacheEntry entry = cache.store(metadata, dir -> {
+                storeArtifacts(buildDir, dir, wanted);
+                schedulers.build(source.tree(), buildDir.resolve("vmlinux"), dir, buildDir.resolve("sched_ext"),
+                        request.jobs());
+            });
             progress.accept("built " + release + " in " + metadata.buildSeconds() + " s: " + entry.directory());
             return entry;
         } catch (IOException e) {
@@ -73,6 +84,25 @@ public final class KernelBuild {
             progress.accept("removing build directory " + buildDir);
             KernelCache.deleteTree(buildDir);
         }
+    }
+
+    /**
+     * A cached entry from before schedulers were part of the build gets them now, built against
+     * its stored vmlinux (which keeps .BTF) and stored as a replacement entry.
+     */
+    private CacheEntry withSchedulers(CacheEntry entry, Path tree, Path workDir, int jobs) {
+        if (SchedulerBuild.available(entry.directory()).size() == SchedulerBuild.SCHEDULERS.size()) {
+            return entry;
+        }
+        return cache.store(entry.metadata(), dir -> {
+            try (var files = Files.list(entry.directory())) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    Files.copy(f, dir.resolve(f.getFileName()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+            Files.deleteIfExists(dir.resolve(CacheEntry.METADATA));
+            schedulers.build(tree, entry.directory().resolve(CacheEntry.VMLINUX), dir, workDir.resolve("sched_ext"), jobs);
+        });
     }
 
     /** Writes and resolves the .config, then checks that what jktstr needs took effect. */
@@ -137,21 +167,17 @@ public final class KernelBuild {
         return command;
     }
 
-    /** Every missing build tool or header at once, with the command that installs them. */
+    /** Every missing build tool or header at once (schedulers' too), with the command that installs them. */
     static void checkTools() {
         List<String> missing = new ArrayList<>();
-        String path = System.getenv("PATH");
-        for (String tool : TOOLS) {
-            boolean found = path != null && java.util.Arrays.stream(path.split(":"))
-                    .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, tool)));
-            if (!found) {
-                missing.add(tool);
-            }
-        }
+        TOOLS.stream().filter(t -> Tools.firstOnPath(List.of(t)).isEmpty()).forEach(missing::add);
         HEADERS.stream().filter(h -> !Files.isRegularFile(h)).forEach(h -> missing.add(h.toString()));
+        List<String> schedulerTools = SchedulerBuild.missingTools();
+        missing.addAll(schedulerTools);
         if (!missing.isEmpty()) {
             throw new KconfigException("cannot build a kernel: missing " + String.join(", ", missing)
-                    + "; install them with: " + BUILD_DEPENDENCIES);
+                    + "; install them with: " + BUILD_DEPENDENCIES
+                    + (schedulerTools.isEmpty() ? "" : " && " + SchedulerBuild.DEPENDENCIES));
         }
     }
 }

@@ -1,6 +1,8 @@
 package dev.jktstr.kconfig;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -14,4 +16,36 @@ import java.util.Optional;
  */
 public record KernelImage(Path image, Optional<Path> systemMap, Optional<Path> config, Optional<Path> vmlinux,
                           String origin) {
+
+    /** The example schedulers {@code jktstr kernel build} stored beside this image, by name. */
+    public List<String> schedulers() {
+        return SchedulerBuild.available(directory());
+    }
+
+    /**
+     * A scheduler binary: a path to a file, or the name of one built with this kernel
+     * ({@code scx_simple}, {@code scx_qmap}: {@code schedulers/NAME} beside the image).
+     *
+     * @throws KconfigException naming what was tried and what is available
+     */
+    public Path scheduler(String nameOrPath) {
+        Path asPath = Path.of(nameOrPath);
+        if (Files.isRegularFile(asPath)) {
+            return asPath.toAbsolutePath();
+        }
+        if (!nameOrPath.contains("/")) {
+            Path built = directory().resolve(SchedulerBuild.DIRECTORY).resolve(nameOrPath);
+            if (Files.isRegularFile(built)) {
+                return built;
+            }
+        }
+        List<String> available = schedulers();
+        throw new KconfigException("no scheduler '" + nameOrPath + "': not a file, and not one built with the kernel "
+                + image + " (" + (available.isEmpty() ? "it has none; jktstr kernel build stores scx_simple and scx_qmap"
+                        : "it has " + String.join(", ", available)) + ")");
+    }
+
+    private Path directory() {
+        return image.toAbsolutePath().getParent();
+    }
 }
