@@ -14,6 +14,7 @@ case "${1:-}" in
   boot) "${java[@]}" "-Djktstr.repo.root=$jktstr_root" dev.jktstr.benchmarks.BootVsQemu "${@:2}" ;;
   kvm-start) "${java[@]}" dev.jktstr.benchmarks.KvmStartLatency "${@:2}" ;;
   kvm-pio) "${java[@]}" dev.jktstr.benchmarks.KvmPioRatio "${@:2}" ;;
+  kvm-boot) "${java[@]}" "-Djktstr.repo.root=$jktstr_root" dev.jktstr.benchmarks.KvmBootToInit "${@:2}" ;;
   introspect) "${java[@]}" "-Djktstr.repo.root=$jktstr_root" dev.jktstr.benchmarks.IntrospectionSnapshot "${@:2}" ;;
-  *) echo "usage: benchmarks/run.sh ioctl | btf | agent-ping | boot [runs] [N,L,C,T] [MiB per node] | introspect [samples] [backend]" >&2; exit 2 ;;
+  *) echo "usage: benchmarks/run.sh ioctl | btf | agent-ping | boot [runs] [N,L,C,T] [MiB per node] | introspect [samples] [backend] | kvm-start [runs] | kvm-pio [exits] | kvm-boot [runs] [N,L,C,T] [MiB] [--force]" >&2; exit 2 ;;
 esac

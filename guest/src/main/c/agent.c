@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/futex.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -30,6 +32,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "workers.h"
 
 #define PROTOCOL_VERSION 1u
 #define MAGIC 0x53544B4Au /* "JKTS" on the wire, little-endian */
@@ -44,6 +48,7 @@
 enum {
     T_PING = 0x01, T_EXEC = 0x02, T_READ_FILE = 0x03, T_WRITE_FILE = 0x04,
     T_WRITE_DATA = 0x05, T_READ_KMSG = 0x06, T_POWER_OFF = 0x07, T_HELLO = 0x08,
+    T_WORKERS_SPAWN = 0x10, T_WORKERS_START = 0x11, T_WORKERS_STOP = 0x12,
     T_READY = 0x80, T_OK = 0x81, T_ERROR = 0x82, T_DATA = 0x83,
 };
 
@@ -599,6 +604,234 @@ static void do_read_kmsg(uint32_t id) {
     send_frame(id, T_OK, &o);
 }
 
+
+/* ---------- worker groups (the worker side is workers.c) ---------- */
+
+#define MAX_GROUPS 64u
+
+struct group {
+    uint32_t id;                     /* 0 = free */
+    uint32_t count;
+    struct group_shm *shm;
+    size_t shm_size;
+    pid_t pids[MAX_WORKERS];
+};
+static struct group groups[MAX_GROUPS];
+static uint32_t next_group_id = 1;
+
+static struct group *find_group(uint32_t id) {
+    for (uint32_t i = 0; id && i < MAX_GROUPS; i++) if (groups[i].id == id) return &groups[i];
+    return NULL;
+}
+
+static void release_group(struct group *g) {
+    if (g->shm) munmap(g->shm, g->shm_size);
+    memset(g, 0, sizeof *g);
+}
+
+/* SIGKILLs the workers that have not finished and waits for them. */
+static void kill_group(struct group *g) {
+    for (uint32_t i = 0; i < g->count; i++) {
+        if (g->pids[i] > 0 && g->shm->w[i].state != 2) {
+            kill(g->pids[i], SIGKILL);
+            waitpid(g->pids[i], NULL, 0);
+        }
+    }
+}
+
+static int write_pid(const char *procs, pid_t pid) {
+    int fd = open(procs, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    char num[16];
+    int n = snprintf(num, sizeof num, "%d", (int) pid);
+    int rc = write(fd, num, (size_t) n) == n ? 0 : -1;
+    int err = errno;
+    close(fd);
+    errno = err;
+    return rc;
+}
+
+/*
+ * WORKERS_SPAWN: phase one of the two-phase start. Forks the workers (they wait on a futex), moves each
+ * into the cgroup, and answers with the group id and pids. Nothing runs the workload until WORKERS_START.
+ */
+static void do_workers_spawn(uint32_t id, struct in *c) {
+    char *cgroup = get_str(c);
+    struct work_params wp = { 0 };
+    wp.count = get_u32(c);
+    wp.type = get_u32(c);
+    wp.p1 = get_u32(c);
+    wp.p2 = get_u32(c);
+    wp.nice = (int32_t) get_u32(c);
+    wp.policy = get_u32(c);
+    uint32_t mask_len = 0;
+    const uint8_t *mask = get_bytes(c, &mask_len);
+    if (!c->bad && c->off < c->len) { /* optional: the phases of a Sequence */
+        wp.nphases = get_u32(c);
+        if (wp.nphases > MAX_PHASES) { send_error(id, EINVAL, "%u phases exceed the maximum of %u", wp.nphases, MAX_PHASES); goto out; }
+        for (uint32_t i = 0; i < wp.nphases; i++) {
+            wp.phases[i].type = get_u32(c);
+            wp.phases[i].p1 = get_u32(c);
+            wp.phases[i].p2 = get_u32(c);
+            wp.phases[i].ms = get_u32(c);
+        }
+    }
+    if (c->bad || !cgroup || c->off != c->len) { send_error(id, EINVAL, "malformed WORKERS_SPAWN request"); goto out; }
+    if (wp.count == 0 || wp.count > MAX_WORKERS) { send_error(id, EINVAL, "worker count %u outside 1..%u", wp.count, MAX_WORKERS); goto out; }
+    if (wp.type == 0 || wp.type > W_MAX) { send_error(id, EINVAL, "unknown work type %u", wp.type); goto out; }
+    if (wp.type == W_SEQUENCE && wp.nphases == 0) { send_error(id, EINVAL, "a Sequence needs at least one phase"); goto out; }
+    for (uint32_t i = 0; i < wp.nphases; i++) {
+        if (!phase_type_ok(wp.phases[i].type) || wp.phases[i].ms == 0) {
+            send_error(id, EINVAL, "phase %u: work type %u cannot be a phase, or its time is 0", i, wp.phases[i].type); goto out;
+        }
+    }
+    if (wp.nice < -20 || wp.nice > 19) { send_error(id, EINVAL, "nice %d outside -20..19", wp.nice); goto out; }
+    if (mask_len > sizeof wp.affinity) { send_error(id, EINVAL, "affinity mask of %u bytes exceeds %zu", mask_len, sizeof wp.affinity); goto out; }
+    if (mask_len) { wp.has_affinity = 1; memcpy(wp.affinity, mask, mask_len); }
+    char procs[4200];
+    if (cgroup[0]) {
+        if (snprintf(procs, sizeof procs, "%s/cgroup.procs", cgroup) >= (int) sizeof procs) {
+            send_error(id, ENAMETOOLONG, "cgroup path too long"); goto out;
+        }
+        struct stat st;
+        if (stat(cgroup, &st) != 0) { send_error(id, errno, "cgroup %s: %s", cgroup, strerror(errno)); goto out; }
+    }
+    struct group *g = NULL;
+    for (uint32_t i = 0; i < MAX_GROUPS && !g; i++) if (!groups[i].id) g = &groups[i];
+    if (!g) { send_error(id, EBUSY, "all %u worker groups are in use (stop some)", MAX_GROUPS); goto out; }
+    g->shm_size = sizeof(struct group_shm) + wp.count * sizeof(struct slot);
+    void *m = mmap(NULL, g->shm_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) { send_error(id, errno, "mmap: %s", strerror(errno)); g->shm = NULL; release_group(g); goto out; }
+    g->shm = m;
+    g->count = wp.count;
+    g->id = next_group_id++;
+    if (next_group_id == 0) next_group_id = 1;
+    /* Rings: PipeIo pairs workers (2k, 2k+1); WakeChain passes one token around the whole group. */
+    int ring = wp.type == W_PIPE_IO ? 2 : wp.type == W_WAKE_CHAIN ? (int) wp.count : 0;
+    int (*pipes)[2] = ring ? calloc(wp.count, sizeof *pipes) : NULL;
+    if (ring && !pipes) { send_error(id, ENOMEM, "out of memory"); release_group(g); goto out; }
+    for (uint32_t i = 0; ring && i < wp.count; i++) {
+        if (pipe2(pipes[i], O_CLOEXEC) != 0) {
+            int err = errno;
+            for (uint32_t k = 0; k < i; k++) { close(pipes[k][0]); close(pipes[k][1]); }
+            free(pipes);
+            send_error(id, err, "pipe: %s", strerror(err));
+            release_group(g);
+            goto out;
+        }
+    }
+    int failed_errno = 0;
+    char failure[256] = "";
+    for (uint32_t i = 0; i < wp.count; i++) {
+        wp.index = i;
+        wp.ring_in = wp.ring_out = -1;
+        wp.ring_first = 0;
+        if (ring) {
+            uint32_t base = ring == 2 ? i & ~1u : 0, size = ring == 2 ? (base + 1 < wp.count ? 2 : 1) : wp.count;
+            wp.ring_in = pipes[i][0];
+            wp.ring_out = pipes[base + (i - base + 1) % size][1];
+            wp.ring_first = i == base;
+        }
+        pid_t pid = fork();
+        if (pid < 0) { failed_errno = errno; snprintf(failure, sizeof failure, "fork: %s", strerror(errno)); break; }
+        if (pid == 0) {
+            reset_child_signals();
+            worker_main(g->shm, &wp);
+        }
+        g->pids[i] = pid;
+        g->shm->w[i].pid = pid;
+        if (cgroup[0] && write_pid(procs, pid) != 0) {
+            failed_errno = errno;
+            snprintf(failure, sizeof failure, "moving worker %d into %.200s: %s", (int) pid, procs, strerror(errno));
+            break;
+        }
+    }
+    for (uint32_t i = 0; ring && i < wp.count; i++) { close(pipes[i][0]); close(pipes[i][1]); }
+    free(pipes);
+    if (failed_errno) {
+        __atomic_store_n(&g->shm->stop, 1, __ATOMIC_RELEASE);
+        kill_group(g);
+        release_group(g);
+        send_error(id, failed_errno, "%s", failure);
+        goto out;
+    }
+    struct out o = payload();
+    put_u32(&o, g->id);
+    put_u32(&o, g->count);
+    for (uint32_t i = 0; i < g->count; i++) put_u32(&o, (uint32_t) g->pids[i]);
+    send_frame(id, T_OK, &o);
+out:
+    free(cgroup);
+}
+
+/* WORKERS_START: phase two, releases every worker of the group at once. */
+static void do_workers_start(uint32_t id, struct in *c) {
+    uint32_t gid = get_u32(c);
+    if (c->bad || c->off != c->len) { send_error(id, EINVAL, "malformed WORKERS_START request"); return; }
+    struct group *g = find_group(gid);
+    if (!g) { send_error(id, ENOENT, "no worker group %u", gid); return; }
+    __atomic_store_n(&g->shm->released, 1, __ATOMIC_RELEASE);
+    syscall(SYS_futex, &g->shm->released, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+    send_ok_empty(id);
+}
+
+static void put_slot(struct out *o, const struct slot *s, int finished) {
+    put_u32(o, (uint32_t) s->pid);
+    put_u8(o, (uint8_t) finished);
+    put_u64(o, s->work_units);
+    put_u64(o, s->iterations);
+    put_u64(o, s->cpu_ns);
+    put_u64(o, s->wall_ns);
+    put_u64(o, s->run_delay_ns);
+    put_u64(o, s->timeslices);
+    put_u64(o, s->migrations);
+    for (uint32_t k = 0; k < CPU_MASK_WORDS; k++) put_u64(o, s->cpus[k]);
+    put_u64(o, s->max_gap_ns);
+    put_u64(o, s->max_gap_at_ns);
+    put_u32(o, s->max_gap_cpu);
+    put_u32(o, s->wake_count);
+    put_u64(o, s->wake_p50_ns);
+    put_u64(o, s->wake_p99_ns);
+    put_u64(o, s->wake_max_ns);
+    put_u64(o, s->voluntary_switches);
+    put_u64(o, s->involuntary_switches);
+}
+
+/*
+ * WORKERS_STOP: sets the stop flag, gives the workers grace_ms to write their telemetry, SIGKILLs the rest
+ * and answers with one record per worker. The group is gone afterwards.
+ */
+static void do_workers_stop(uint32_t id, struct in *c) {
+    uint32_t gid = get_u32(c);
+    uint32_t grace_ms = get_u32(c);
+    if (c->bad || c->off != c->len) { send_error(id, EINVAL, "malformed WORKERS_STOP request"); return; }
+    struct group *g = find_group(gid);
+    if (!g) { send_error(id, ENOENT, "no worker group %u", gid); return; }
+    __atomic_store_n(&g->shm->stop, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&g->shm->released, 1, __ATOMIC_RELEASE);
+    syscall(SYS_futex, &g->shm->released, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+    if (grace_ms > 60000) grace_ms = 60000;
+    uint64_t deadline = monotonic_ms() + grace_ms;
+    for (;;) {
+        uint32_t done = 0;
+        for (uint32_t i = 0; i < g->count; i++) {
+            if (__atomic_load_n(&g->shm->w[i].state, __ATOMIC_ACQUIRE) == 2) done++;
+            /* a worker that died without finishing (killed in the guest) will never report */
+            else if (kill(g->pids[i], 0) != 0 || waitpid(g->pids[i], NULL, WNOHANG) == g->pids[i]) done++;
+        }
+        if (done == g->count || monotonic_ms() >= deadline) break;
+        usleep(5000);
+    }
+    int finished[MAX_WORKERS];
+    for (uint32_t i = 0; i < g->count; i++) finished[i] = __atomic_load_n(&g->shm->w[i].state, __ATOMIC_ACQUIRE) == 2;
+    kill_group(g);
+    struct out o = payload();
+    put_u32(&o, g->count);
+    for (uint32_t i = 0; i < g->count; i++) put_slot(&o, &g->shm->w[i], finished[i]);
+    send_frame(id, T_OK, &o);
+    release_group(g);
+}
+
 static void send_ready(uint32_t id);
 
 static void handle(uint32_t id, uint16_t type, const uint8_t *p, uint32_t len) {
@@ -611,6 +844,9 @@ static void handle(uint32_t id, uint16_t type, const uint8_t *p, uint32_t len) {
     case T_WRITE_FILE: do_write_file(id, &c); break;
     case T_WRITE_DATA: do_write_data(id, p, len); break;
     case T_READ_KMSG: do_read_kmsg(id); break;
+    case T_WORKERS_SPAWN: do_workers_spawn(id, &c); break;
+    case T_WORKERS_START: do_workers_start(id, &c); break;
+    case T_WORKERS_STOP: do_workers_stop(id, &c); break;
     case T_POWER_OFF:
         logmsg("power off requested");
         send_ok_empty(id);

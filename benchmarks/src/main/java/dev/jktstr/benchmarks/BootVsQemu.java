@@ -111,7 +111,7 @@ public final class BootVsQemu {
                     "-numa", "node,nodeid=" + n + ",cpus=" + Topology.cpuList(t.cpusOfNode(n)) + ",memdev=m" + n));
         }
         cmd.addAll(List.of("-kernel", spec.kernel().toString(), "-initrd", spec.initramfs().orElseThrow().toString(),
-                "-append", "console=ttyS0 panic=-1 " + spec.commandLine(), "-serial", "null",
+                "-append", "console=ttyS0 panic=-1 no_timer_check " + spec.commandLine(), "-serial", "null",
                 "-device", "virtio-serial-pci,id=vser0",
                 "-chardev", "socket,id=ctl,path=" + sock + ",server=on,wait=off",
                 "-device", "virtserialport,bus=vser0.0,chardev=ctl,name=" + MachineSpec.CONTROL_PORT));

@@ -1,6 +1,13 @@
 package dev.jktstr.benchmarks;
 
+import dev.jktstr.nativeio.FileDescriptor;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,7 +29,7 @@ public final class IoctlRatio {
 
     private IoctlRatio() {}
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) throws Throwable {
         String kvmPath = System.getProperty("jktstr.kvm.path", "/dev/kvm");
         if (!Files.isReadable(Path.of(kvmPath))) {
             System.err.println("ioctl benchmark skipped: " + kvmPath + " is missing or not readable");
@@ -31,20 +38,64 @@ public final class IoctlRatio {
         // The machines are noisy: C runs before and after JMH, and best cases are compared with
         // best cases (C: fastest round; FFM: fastest JMH iteration), next to the means.
         double cBefore = measureC(kvmPath);
-        var ffm = measureFfm();
+        Collection<RunResult> results = measureFfm();
         double cNs = Math.min(cBefore, measureC(kvmPath));
-        System.out.printf("ioctl(KVM_GET_API_VERSION): FFM best %.1f ns/call (mean %.1f), C best %.1f ns/call;"
-                        + " ratio FFM/C %.3f (target <= 1.2)%n",
-                ffm.getMin(), ffm.getMean(), cNs, ffm.getMin() / cNs);
+        for (String variant : List.of("criticalDowncall", "bareDowncall", "generatedHandle", "getApiVersion")) {
+            var ffm = statistics(results, variant);
+            System.out.printf("ioctl(KVM_GET_API_VERSION) %-16s FFM best %.1f ns/call (mean %.1f), C best %.1f ns/call;"
+                            + " ratio FFM/C %.3f%n", variant, ffm.getMin(), ffm.getMean(), cNs, ffm.getMin() / cNs);
+        }
+        var wrapper = statistics(results, "getApiVersion");
+        double inProcess = measureCInProcess(kvmPath);
+        System.out.printf("the C loop run inside this JVM's process (one FFM call for the whole loop): best %.1f ns/call%n",
+                inProcess);
+        System.out.printf("ratio FFM/C through FileDescriptor.ioctl: %.3f against the C program, %.3f against the same"
+                + " C loop in this process (target <= 1.2)%n", wrapper.getMin() / cNs, wrapper.getMin() / inProcess);
     }
 
-    private static org.openjdk.jmh.util.Statistics measureFfm() throws RunnerException {
+    /**
+     * The C loop as a shared library called once through FFM: the syscalls then run in the JVM's
+     * process, so what is left between it and the per-call FFM numbers is the downcall itself.
+     */
+    static double measureCInProcess(String kvmPath) throws Throwable {
+        Path dir = Files.createTempDirectory("jktstr-ioctl-bench");
+        try (Arena arena = Arena.ofConfined();
+                FileDescriptor kvm = FileDescriptor.open(Path.of(kvmPath), KvmDevice.OPEN_FLAGS)) {
+            Path source = dir.resolve("ioctl_loop.c");
+            try (InputStream in = IoctlRatio.class.getResourceAsStream("ioctl_loop.c")) {
+                Files.copy(in, source);
+            }
+            Path library = dir.resolve("libioctl_loop.so");
+            run(List.of("gcc", "-O2", "-shared", "-fPIC", "-DIOCTL_LOOP_LIBRARY", "-o", library.toString(),
+                    source.toString()));
+            MethodHandle loop = Linker.nativeLinker().downcallHandle(
+                    SymbolLookup.libraryLookup(library, arena).findOrThrow("ioctl_loop_ns"),
+                    FunctionDescriptor.of(ValueLayout.JAVA_DOUBLE, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_INT));
+            double ns = (double) loop.invokeExact(kvm.fd(), 1_000_000L, 5);
+            if (ns < 0) {
+                throw new IOException("ioctl(KVM_GET_API_VERSION) failed inside the C loop");
+            }
+            return ns;
+        } finally {
+            try (var paths = Files.walk(dir)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static org.openjdk.jmh.util.Statistics statistics(Collection<RunResult> results, String method) {
+        return results.stream().filter(r -> r.getParams().getBenchmark().endsWith("." + method)).findFirst()
+                .orElseThrow().getPrimaryResult().getStatistics();
+    }
+
+    private static Collection<RunResult> measureFfm() throws RunnerException {
         Collection<RunResult> results = new Runner(new OptionsBuilder()
                         .include(IoctlBenchmark.class.getName())
                         .timeUnit(TimeUnit.NANOSECONDS)
                         .build())
                 .run();
-        return results.iterator().next().getPrimaryResult().getStatistics();
+        return results;
     }
 
     /** Builds the C peer from its bundled source with gcc -O2 in a temp dir and runs it. */

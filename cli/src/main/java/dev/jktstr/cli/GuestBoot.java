@@ -27,8 +27,16 @@ final class GuestBoot implements AutoCloseable {
 
     /** Boots and waits for the agent; every failure carries the console tail in its message. */
     static GuestBoot start(MachineOptions options, String extraCmdline) {
+        return start(options, extraCmdline, b -> { });
+    }
+
+    /** Like {@link #start(MachineOptions, String)}, letting the caller add files to the guest image first. */
+    static GuestBoot start(MachineOptions options, String extraCmdline,
+            java.util.function.Consumer<GuestImage.Builder> imageFiles) {
         KernelImage kernel = options.kernelImage();
-        GuestImage image = GuestImage.builder().withBusybox(true).build();
+        GuestImage.Builder builder = GuestImage.builder().withBusybox(true);
+        imageFiles.accept(builder);
+        GuestImage image = builder.build();
         Machine machine = null;
         try {
             MachineSpec spec = options.spec(kernel.image(), image.initramfs(), extraCmdline);

@@ -17,6 +17,9 @@ import picocli.CommandLine.Command;
             BtfCommand.class,
             AcpiCommand.class,
             CpuidCommand.class,
+            RunCommand.class,
+            StatsCommand.class,
+            InspectCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Jktstr implements Runnable {

@@ -57,6 +57,15 @@ final class MachineOptions {
     }
 
     MachineBackend backend(MachineSpec spec) {
-        return backend == null || backend.isEmpty() ? MachineBackends.fastestFor(spec) : MachineBackends.byName(backend);
+        if (backend == null || backend.isEmpty()) {
+            return MachineBackends.fastestFor(spec);
+        }
+        MachineBackend chosen = MachineBackends.byName(backend);
+        // A named backend that cannot boot this spec (e.g. kvm without the agent's control port) fails now, saying why.
+        MachineBackend.Support support = chosen.canBoot(spec);
+        if (!support.ok()) {
+            throw new dev.jktstr.machine.BackendUnavailableException("--backend " + backend + ": " + support.reason());
+        }
+        return chosen;
     }
 }

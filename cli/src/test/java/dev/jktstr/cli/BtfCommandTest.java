@@ -51,6 +51,6 @@ class BtfCommandTest {
         Run r = run("btf", "field", kernelFile("vmlinux").toString(), "task_struct.no_such_member");
         assertThat(r.status()).isEqualTo(UserErrorHandler.USER_ERROR);
         assertThat(r.err().strip()).isEqualTo(
-                "jktstr field: 'task_struct.no_such_member': struct task_struct has no member 'no_such_member'");
+                "jktstr btf field: 'task_struct.no_such_member': struct task_struct has no member 'no_such_member'");
     }
 }

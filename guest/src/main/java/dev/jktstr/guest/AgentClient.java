@@ -280,6 +280,84 @@ public final class AgentClient implements AutoCloseable {
                 Duration.ofMillis(elapsedMs));
     }
 
+    /**
+     * Phase one of the two-phase start: forks the workers in the guest, moves each into the cgroup (when one is
+     * named) and returns them waiting. Nothing runs the workload until {@link #startWorkers}.
+     */
+    public WorkerGroup spawnWorkers(WorkerRequest request) {
+        byte[] mask = request.affinity().toByteArray();
+        PayloadWriter payload = new PayloadWriter().str(request.cgroupPath()).u32(request.count()).u32(request.type().wireId)
+                .u32(request.param1()).u32(request.param2()).u32(request.nice()).u32(request.policy() + 1L)
+                .bytes(mask);
+        if (!request.phases().isEmpty()) {
+            payload.u32(request.phases().size());
+            for (WorkerRequest.Phase p : request.phases()) {
+                payload.u32(p.type().wireId).u32(p.param1()).u32(p.param2()).u32(p.duration().toMillis());
+            }
+        }
+        Frame f = call(Protocol.WORKERS_SPAWN, payload.toBytes(), "WORKERS_SPAWN " + request.count() + " x " + request.type()
+                + (request.cgroupPath().isEmpty() ? "" : " in " + request.cgroupPath()), defaultTimeout, false, false);
+        PayloadReader r = new PayloadReader(f.payload(), "WORKERS_SPAWN response");
+        int id = (int) r.u32();
+        long n = r.u32();
+        if (n != request.count()) {
+            throw new AgentProtocolException("WORKERS_SPAWN: asked for " + request.count() + " workers, agent reports " + n);
+        }
+        List<Integer> pids = new ArrayList<>();
+        for (long i = 0; i < n; i++) {
+            pids.add((int) r.u32());
+        }
+        r.end();
+        return new WorkerGroup(id, pids);
+    }
+
+    /** Phase two: releases every worker of the group at once. */
+    public void startWorkers(WorkerGroup group) {
+        Frame f = call(Protocol.WORKERS_START, new PayloadWriter().u32(group.id()).toBytes(), "WORKERS_START " + group.id(),
+                defaultTimeout, false, false);
+        new PayloadReader(f.payload(), "WORKERS_START response").end();
+    }
+
+    /**
+     * Stops the group and returns each worker's telemetry, in spawn order. Workers get {@code grace} to write it;
+     * the rest are killed and reported with {@link WorkerTelemetry#finished()} false. The group is gone afterwards.
+     */
+    public List<WorkerTelemetry> stopWorkers(WorkerGroup group, Duration grace) {
+        requirePositive(grace);
+        long graceMs = Math.min(grace.toMillis(), 60_000);
+        Frame f = call(Protocol.WORKERS_STOP, new PayloadWriter().u32(group.id()).u32(graceMs).toBytes(),
+                "WORKERS_STOP " + group.id(), defaultTimeout.plus(Duration.ofMillis(graceMs)), false, false);
+        PayloadReader r = new PayloadReader(f.payload(), "WORKERS_STOP response");
+        long n = r.u32();
+        if (n != group.pids().size()) {
+            throw new AgentProtocolException("WORKERS_STOP: group had " + group.pids().size() + " workers, agent reports " + n);
+        }
+        List<WorkerTelemetry> list = new ArrayList<>();
+        for (long i = 0; i < n; i++) {
+            int pid = (int) r.u32();
+            boolean finished = r.u8() != 0;
+            long units = r.u64(), iterations = r.u64(), cpu = r.u64(), wall = r.u64(), delay = r.u64(), slices = r.u64(),
+                    migrations = r.u64();
+            List<Integer> cpus = new ArrayList<>();
+            for (int w = 0; w < 4; w++) {
+                long bits = r.u64();
+                for (int b = 0; b < 64; b++) {
+                    if ((bits >>> b & 1) != 0) {
+                        cpus.add(w * 64 + b);
+                    }
+                }
+            }
+            long gap = r.u64(), gapAt = r.u64();
+            int gapCpu = (int) r.u32();
+            long wakes = r.u32();
+            long p50 = r.u64(), p99 = r.u64(), max = r.u64(), vol = r.u64(), invol = r.u64();
+            list.add(new WorkerTelemetry(pid, finished, units, iterations, cpu, wall, delay == -1L ? -1 : delay, slices,
+                    migrations, cpus, gap, gapCpu, gapAt, wakes, p50, p99, max, vol, invol));
+        }
+        r.end();
+        return list;
+    }
+
     public byte[] readFile(String path) {
         return readFile(path, defaultTimeout);
     }

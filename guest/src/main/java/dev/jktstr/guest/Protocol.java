@@ -25,6 +25,9 @@ final class Protocol {
     static final int POWER_OFF = 0x07;
     /** Asks for READY again: a host that reconnects cannot know whether the agent noticed it was gone. */
     static final int HELLO = 0x08;
+    static final int WORKERS_SPAWN = 0x10;
+    static final int WORKERS_START = 0x11;
+    static final int WORKERS_STOP = 0x12;
     // guest -> host
     static final int READY = 0x80;
     static final int OK = 0x81;
@@ -41,6 +44,9 @@ final class Protocol {
             case READ_KMSG -> "READ_KMSG";
             case POWER_OFF -> "POWER_OFF";
             case HELLO -> "HELLO";
+            case WORKERS_SPAWN -> "WORKERS_SPAWN";
+            case WORKERS_START -> "WORKERS_START";
+            case WORKERS_STOP -> "WORKERS_STOP";
             case READY -> "READY";
             case OK -> "OK";
             case ERROR -> "ERROR";

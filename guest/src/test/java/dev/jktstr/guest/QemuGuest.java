@@ -59,7 +59,7 @@ final class QemuGuest implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(QEMU, "-accel", "tcg", "-cpu", "max", "-smp", "2", "-m", "512",
                 "-nodefaults", "-display", "none", "-no-reboot",
                 "-kernel", kernelDir().resolve("bzImage").toString(), "-initrd", initramfs.toString(),
-                "-append", ("console=ttyS0 panic=-1 quiet " + extraCmdline).strip(),
+                "-append", ("console=ttyS0 panic=-1 no_timer_check quiet " + extraCmdline).strip(),
                 "-serial", "file:" + console,
                 "-device", "virtio-serial",
                 "-chardev", "socket,id=ctl,path=" + socket + ",server=on,wait=off",

@@ -26,6 +26,12 @@ public class MachineException extends RuntimeException {
         return consoleTail;
     }
 
+    /** Stack traces (test reports, logs) show the console tail too: it is where the guest says why. */
+    @Override
+    public String toString() {
+        return getClass().getName() + ": " + describe();
+    }
+
     /** The message followed by the console tail, for people reading a log. */
     public String describe() {
         return consoleTail.isEmpty()

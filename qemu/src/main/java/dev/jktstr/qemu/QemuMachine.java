@@ -1,5 +1,6 @@
 package dev.jktstr.qemu;
 
+import dev.jktstr.machine.ConsoleLog;
 import dev.jktstr.machine.BootFailedException;
 import dev.jktstr.machine.ExitReason;
 import dev.jktstr.machine.GuestMemory;

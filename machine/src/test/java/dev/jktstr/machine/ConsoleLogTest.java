@@ -1,4 +1,4 @@
-package dev.jktstr.qemu;
+package dev.jktstr.machine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

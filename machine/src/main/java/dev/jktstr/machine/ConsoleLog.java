@@ -1,21 +1,21 @@
-package dev.jktstr.qemu;
+package dev.jktstr.machine;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The console's recent history: a ring of the last {@link #CAPACITY} bytes, readable as a tail and as
- * streams. A stream that falls more than the capacity behind skips ahead rather than blocking the
+ * A guest console's recent history, for every backend: a ring of the last {@link #CAPACITY} bytes,
+ * readable as a tail and as streams. A stream that falls more than the capacity behind skips ahead rather than blocking the
  * pump (the guest must never stall on a slow reader). Also watches lines for the kernel's panic and
  * reboot messages so the exit reason can be told apart.
  */
-final class ConsoleLog {
+public final class ConsoleLog {
 
-    static final int CAPACITY = 1 << 20;
+    public static final int CAPACITY = 1 << 20;
     static final int TAIL_BYTES = 8 << 10;
 
-    private final byte[] ring = new byte[CAPACITY];
+    private byte[] ring = new byte[0]; // grown on demand: most VMs never write 1 MiB, COM2 usually nothing
     private long written;
     private boolean ended;
     private final StringBuilder line = new StringBuilder();
@@ -23,13 +23,22 @@ final class ConsoleLog {
     private volatile boolean sawRestart;
     private volatile boolean sawPowerDown;
 
-    synchronized void append(byte[] data, int off, int len) {
+    public synchronized void append(byte[] data, int off, int len) {
+        if (written + len > ring.length && ring.length < CAPACITY) {
+            grow(written + len);
+        }
         for (int i = 0; i < len; i++) {
             byte b = data[off + i];
-            ring[(int) (written++ % CAPACITY)] = b;
+            ring[(int) (written++ % ring.length)] = b;
             watch(b);
         }
         notifyAll();
+    }
+
+    /** Grows the ring while nothing has wrapped yet (written < capacity), so positions stay valid. */
+    private void grow(long needed) {
+        int size = (int) Math.min(CAPACITY, Math.max(needed, Math.max(4096, 2L * ring.length)));
+        ring = java.util.Arrays.copyOf(ring, size);
     }
 
     private void watch(byte b) {
@@ -48,17 +57,17 @@ final class ConsoleLog {
         }
     }
 
-    synchronized void end() {
+    public synchronized void end() {
         ended = true;
         notifyAll();
     }
 
-    synchronized boolean ended() {
+    public synchronized boolean ended() {
         return ended;
     }
 
     /** Waits up to {@code millis} for the pump to reach the end of the console stream. */
-    synchronized boolean awaitEnd(long millis) throws InterruptedException {
+    public synchronized boolean awaitEnd(long millis) throws InterruptedException {
         long deadline = System.nanoTime() + millis * 1_000_000L;
         while (!ended) {
             long left = (deadline - System.nanoTime()) / 1_000_000L;
@@ -70,25 +79,25 @@ final class ConsoleLog {
         return true;
     }
 
-    boolean sawPanic() {
+    public boolean sawPanic() {
         return sawPanic;
     }
 
-    boolean sawRestart() {
+    public boolean sawRestart() {
         return sawRestart;
     }
 
-    boolean sawPowerDown() {
+    public boolean sawPowerDown() {
         return sawPowerDown;
     }
 
     /** The last few KiB of output, starting at a line boundary, control characters other than newline dropped. */
-    synchronized String tail() {
+    public synchronized String tail() {
         int n = (int) Math.min(written, TAIL_BYTES);
         byte[] out = new byte[n];
         long start = written - n;
         for (int i = 0; i < n; i++) {
-            out[i] = ring[(int) ((start + i) % CAPACITY)];
+            out[i] = ring[(int) ((start + i) % ring.length)];
         }
         String s = new String(out, StandardCharsets.UTF_8);
         if (start > 0) {
@@ -108,7 +117,7 @@ final class ConsoleLog {
     }
 
     /** A stream from the oldest byte still retained. */
-    synchronized InputStream stream() {
+    public synchronized InputStream stream() {
         return new Reader(Math.max(0, written - CAPACITY));
     }
 
@@ -145,7 +154,7 @@ final class ConsoleLog {
                 position = Math.max(position, written - CAPACITY);
                 int n = (int) Math.min(len, written - position);
                 for (int i = 0; i < n; i++) {
-                    b[off + i] = ring[(int) ((position + i) % CAPACITY)];
+                    b[off + i] = ring[(int) ((position + i) % ring.length)];
                 }
                 position += n;
                 return n;

@@ -1,0 +1,134 @@
+package dev.jktstr.cli;
+
+import dev.jktstr.scenario.Ctx;
+import dev.jktstr.scenario.InvalidScenarioException;
+import dev.jktstr.scenario.RunResult;
+import dev.jktstr.scenario.Scenario;
+import dev.jktstr.scenario.Scenarios;
+import dev.jktstr.scenario.Scheduler;
+import dev.jktstr.scenario.Vm;
+import dev.jktstr.machine.Topology;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code jktstr run SCENARIO}: boots a guest, runs a canned scenario under a scheduler, prints the verdict. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run a scenario in a guest and print its verdict. Exit code: 0 pass, 1 fail, 3 inconclusive, "
+                + "4 skip, 2 user error.")
+public final class RunCommand implements Callable<Integer> {
+
+    @Parameters(paramLabel = "SCENARIO", description = "A canned scenario: ${COMPLETION-CANDIDATES}.",
+            completionCandidates = ScenarioNames.class)
+    String scenario;
+
+    @Mixin
+    MachineOptions machine;
+
+    @Option(names = "--scheduler", paramLabel = "eevdf|PATH|NAME", defaultValue = "eevdf",
+            description = "eevdf (default), a static sched_ext scheduler binary to run in the guest, or the name of"
+                    + " one built with the kernel by `jktstr kernel build` (scx_simple, scx_qmap).")
+    String scheduler;
+
+    @Option(names = "--duration", paramLabel = "TIME", defaultValue = "10s",
+            description = "Run time, e.g. 10s, 500ms, 2m (default: ${DEFAULT-VALUE}).")
+    String duration;
+
+    @Option(names = "--output", paramLabel = "FILE",
+            description = "Result file (default: jktstr-results/<scenario>-<scheduler>-<time>.json).")
+    Path output;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    static final class ScenarioNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Scenarios.canned().keySet().iterator();
+        }
+    }
+
+    /** eevdf, a binary's path, or the name of a scheduler built with the kernel ({@code jktstr kernel build}). */
+    private Scheduler scheduler() {
+        if (scheduler.equalsIgnoreCase("eevdf") || scheduler.contains("/") || Files.exists(Path.of(scheduler))) {
+            return Scheduler.parse(scheduler);
+        }
+        return Scheduler.binary(machine.kernelImage().scheduler(scheduler));
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Scenario s = Scenarios.byName(scenario);
+        Topology topology;
+        try {
+            topology = Topology.parse(machine.topology);
+        } catch (RuntimeException e) {
+            throw new InvalidScenarioException("--topology", e.getMessage());
+        }
+        s.stepsFor(topology); // rejects a bad scenario before anything boots
+        Vm.Builder vb = Vm.builder().topology(topology).memoryMib(machine.memoryMib).scheduler(scheduler())
+                .duration(parseDuration(duration)).commandLine(machine.cmdline).bootTimeout(machine.readyTimeout());
+        if (machine.kernel != null && !machine.kernel.isEmpty()) {
+            vb.kernel(Path.of(machine.kernel));
+        }
+        if (machine.backend != null && !machine.backend.isEmpty()) {
+            vb.backend(machine.backend);
+        }
+        Vm vm = vb.build();
+        err.printf("booting %s (%s) ...%n", topology, vm.scheduler().name());
+        err.flush();
+        RunResult r;
+        try (Ctx ctx = vm.boot()) {
+            err.printf("booted Linux %s on %s in %d ms; running %s for %s%n", ctx.kernelRelease(), ctx.machine().backendName(),
+                    ctx.bootTime().toMillis(), s.name(), String.format(Locale.ROOT, "%.1f s", vm.duration().toMillis() / 1e3));
+            ctx.onProgress(p -> {
+                err.printf(Locale.ROOT, "\r  step %d/%d  %5.1f s / %.1f s", p.step(), p.steps(), p.elapsed().toMillis() / 1e3,
+                        p.total().toMillis() / 1e3);
+                err.flush();
+            });
+            r = Scenarios.run(ctx, s);
+            err.println();
+        }
+        Path file = output != null ? output : Path.of("jktstr-results", s.name() + "-" + r.scheduler() + "-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
+        r.write(file);
+        out.print(r.verdict().table());
+        out.println("result: " + file.toAbsolutePath());
+        out.flush();
+        return r.outcome().exitCode();
+    }
+
+    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m)?");
+
+    static Duration parseDuration(String text) {
+        Matcher m = DURATION.matcher(text.strip());
+        if (!m.matches()) {
+            throw new InvalidScenarioException("--duration", "'" + text + "' is not a positive duration like 10s, 500ms or 2m");
+        }
+        double v = Double.parseDouble(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        long ms = (long) (v * switch (unit) {
+            case "ms" -> 1;
+            case "m" -> 60_000;
+            default -> 1000;
+        });
+        if (ms <= 0) {
+            throw new InvalidScenarioException("--duration", "must be positive, got " + text);
+        }
+        return Duration.ofMillis(ms);
+    }
+}

@@ -1,0 +1,97 @@
+package dev.jktstr.cli;
+
+import dev.jktstr.scenario.ResultJson;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code jktstr stats compare A B}: metric deltas between two sets of run results. */
+@Command(name = "stats", mixinStandardHelpOptions = true, description = "Work with run result files.",
+        subcommands = StatsCommand.Compare.class)
+public final class StatsCommand implements Runnable {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "compare", mixinStandardHelpOptions = true,
+            description = "Print each metric of A and B (result files or directories of them) and the change.")
+    static final class Compare implements Runnable {
+        @Parameters(index = "0", paramLabel = "A")
+        Path a;
+
+        @Parameters(index = "1", paramLabel = "B")
+        Path b;
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            PrintWriter out = spec.commandLine().getOut();
+            out.print(compare(metrics(a), metrics(b)));
+            out.flush();
+        }
+    }
+
+    /** Metrics of a file, or averaged over the *.json files of a directory. */
+    static Map<String, Double> metrics(Path p) {
+        List<Path> files;
+        if (Files.isDirectory(p)) {
+            try (Stream<Path> s = Files.list(p)) {
+                files = s.filter(f -> f.toString().endsWith(".json")).sorted().toList();
+            } catch (IOException e) {
+                throw new UncheckedIOException("listing " + p + ": " + e.getMessage(), e);
+            }
+            if (files.isEmpty()) {
+                throw new IllegalArgumentException("no *.json result files in " + p);
+            }
+        } else if (Files.isRegularFile(p)) {
+            files = List.of(p);
+        } else {
+            throw new IllegalArgumentException("no result file or directory at " + p);
+        }
+        Map<String, double[]> sums = new TreeMap<>();
+        for (Path f : files) {
+            ResultJson.readMetrics(f).forEach((k, v) -> {
+                double[] s = sums.computeIfAbsent(k, x -> new double[2]);
+                s[0] += v;
+                s[1]++;
+            });
+        }
+        Map<String, Double> avg = new TreeMap<>();
+        sums.forEach((k, s) -> avg.put(k, s[0] / s[1]));
+        return avg;
+    }
+
+    static String compare(Map<String, Double> a, Map<String, Double> b) {
+        StringBuilder sb = new StringBuilder(String.format("%-48s %14s %14s %14s %9s%n", "metric", "A", "B", "B-A", "change"));
+        TreeSet<String> keys = new TreeSet<>(a.keySet());
+        keys.addAll(b.keySet());
+        for (String k : keys) {
+            Double x = a.get(k), y = b.get(k);
+            String delta = x != null && y != null ? num(y - x) : "-";
+            String pct = x != null && y != null && x != 0 ? String.format(Locale.ROOT, "%+.1f%%", (y - x) / Math.abs(x) * 100) : "-";
+            sb.append(String.format("%-48s %14s %14s %14s %9s%n", k, x == null ? "-" : num(x), y == null ? "-" : num(y), delta, pct));
+        }
+        return sb.toString();
+    }
+
+    private static String num(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e12 ? String.valueOf((long) v) : String.format(Locale.ROOT, "%.4g", v);
+    }
+}

@@ -1,0 +1,36 @@
+package dev.jktstr.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** Bad input fails before anything boots; the end-to-end path is covered by memory-introspection's tests. */
+class InspectCommandTest {
+
+    @Test
+    void intervalsParse() {
+        assertThat(InspectCommand.parseInterval("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(InspectCommand.parseInterval("2s")).isEqualTo(Duration.ofSeconds(2));
+        assertThat(InspectCommand.parseInterval("0.25s")).isEqualTo(Duration.ofMillis(250));
+        assertThat(InspectCommand.parseInterval("1m")).isEqualTo(Duration.ofMinutes(1));
+        assertThat(InspectCommand.parseInterval("750")).isEqualTo(Duration.ofMillis(750));
+        assertThatThrownBy(() -> InspectCommand.parseInterval("soon")).hasMessageContaining("--watch");
+        assertThatThrownBy(() -> InspectCommand.parseInterval("0ms")).hasMessageContaining("positive");
+    }
+
+    @Test
+    void missingSchedulerFailsBeforeBooting() {
+        CommandLine cl = Jktstr.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(new StringWriter()));
+        cl.setErr(new PrintWriter(err));
+        int status = cl.execute("inspect", "--scheduler", "/nonexistent/scx_nothing");
+        assertThat(status).isNotZero();
+        assertThat(err.toString()).contains("/nonexistent/scx_nothing");
+    }
+}

@@ -1,0 +1,84 @@
+package dev.jktstr.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class RunCommandTest {
+
+    record Run(int exit, String out, String err) {}
+
+    static Run jktstr(String... args) {
+        CommandLine cl = Jktstr.commandLine();
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int exit = cl.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void badInputIsRejectedBeforeBootNamingTheField() {
+        Run unknown = jktstr("run", "nosuch", "--kernel", "/nonexistent");
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err()).contains("scenario: no scenario named 'nosuch'").contains("steady");
+        Run duration = jktstr("run", "steady", "--duration", "-3s", "--kernel", "/nonexistent");
+        assertThat(duration.exit()).isEqualTo(2);
+        assertThat(duration.err()).contains("--duration");
+        Run topo = jktstr("run", "steady", "--topology", "1,1,0,1", "--kernel", "/nonexistent");
+        assertThat(topo.exit()).isEqualTo(2);
+        assertThat(topo.err()).contains("--topology");
+        Run sched = jktstr("run", "steady", "--scheduler", "/nonexistent/scx", "--kernel", "/nonexistent");
+        assertThat(sched.exit()).isEqualTo(2);
+        assertThat(sched.err()).contains("scheduler: no scheduler binary at /nonexistent/scx");
+    }
+
+    @Test
+    void durations() {
+        assertThat(RunCommand.parseDuration("10s")).isEqualTo(Duration.ofSeconds(10));
+        assertThat(RunCommand.parseDuration("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(RunCommand.parseDuration("2m")).isEqualTo(Duration.ofMinutes(2));
+        assertThat(RunCommand.parseDuration("1.5")).isEqualTo(Duration.ofMillis(1500));
+    }
+
+    @Test
+    void statsCompareReportsDeltas(@TempDir Path dir) throws Exception {
+        Path a = dir.resolve("a.json"), b = dir.resolve("b.json");
+        Files.writeString(a, """
+                {"version":1,"scenario":"steady","cgroups":[{"name":"cg_0","metrics":{"maxGapMs":10.0,"totalWorkUnits":1000}}]}""");
+        Files.writeString(b, """
+                {"version":1,"scenario":"steady","cgroups":[{"name":"cg_0","metrics":{"maxGapMs":15.0,"totalWorkUnits":900}}]}""");
+        Run r = jktstr("stats", "compare", a.toString(), b.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).containsPattern("steady/cg_0.maxGapMs\\s+10\\s+15\\s+5\\s+\\+50.0%")
+                .containsPattern("steady/cg_0.totalWorkUnits\\s+1000\\s+900\\s+-100\\s+-10.0%");
+        Run missing = jktstr("stats", "compare", a.toString(), dir.resolve("none").toString());
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("no result file or directory");
+    }
+
+    /** The README's main job: a real run under QEMU, verdict table, result file and exit code. */
+    @Test
+    void runsTheSteadyScenarioInAGuest(@TempDir Path dir) {
+        Path kernel = Path.of(System.getProperty("jktstr.repo.root", ".")).toAbsolutePath().normalize()
+                .resolveSibling("shared").resolve("kernels/linux-6.12-sched_ext");
+        assumeTrue(Files.isRegularFile(kernel.resolve("bzImage")), "no test kernel at " + kernel);
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")), "QEMU missing (apt-get install qemu-system-x86)");
+        Path result = dir.resolve("steady.json");
+        Run r = jktstr("run", "steady", "--kernel", kernel.toString(), "--topology", "1,1,2,1", "--memory", "256",
+                "--duration", "2s", "--output", result.toString());
+        System.out.println(r.err() + r.out());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("cg_0.maxGapMs").contains("verdict: PASS").contains("result: " + result);
+        assertThat(r.err()).contains("step 1/1");
+        assertThat(result).isRegularFile();
+    }
+}

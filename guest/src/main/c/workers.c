@@ -1,0 +1,373 @@
+/*
+ * Worker side of the guest workloads (see workers.h). Each worker is a forked process: it waits on
+ * a futex until the agent releases its group (after moving it into its cgroup), runs its work type
+ * until the group's stop flag is set and leaves its telemetry in the shared slot.
+ *
+ * Gaps: every iteration ends with a checkpoint; the largest distance between two checkpoints is the
+ * longest the worker was kept from running. Deliberate blocking (sleeps, waiting for a partner)
+ * restarts the measurement, so only involuntary stalls count.
+ */
+#define _GNU_SOURCE
+#include "workers.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WAKE_SAMPLES 4096u
+
+static struct slot *me;
+static struct group_shm *group;
+static uint64_t start_ns, last_ns;
+static int last_cpu = -1;
+static uint64_t samples[WAKE_SAMPLES];
+static uint64_t sample_seen;
+static uint64_t rng = 88172645463325252ull;
+
+static uint64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
+}
+
+static uint64_t next_rand(void) {
+    rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+    return rng;
+}
+
+static long futex(volatile uint32_t *addr, int op, uint32_t val, const struct timespec *ts) {
+    return syscall(SYS_futex, addr, op, val, ts, NULL, 0);
+}
+
+static uint64_t phase_end; /* Sequence: when the current phase ends (0 = not in a sequence) */
+
+static uint64_t now_ns(void);
+
+static int stopping(void) {
+    if (__atomic_load_n(&group->stop, __ATOMIC_ACQUIRE) != 0) return 1;
+    return phase_end && now_ns() >= phase_end;
+}
+
+int phase_type_ok(uint32_t type) {
+    return type >= 1 && type < W_SEQUENCE && type != W_PIPE_IO && type != W_WAKE_CHAIN && type != W_FUTEX_PING_PONG;
+}
+
+static void note_cpu(void) {
+    int cpu = sched_getcpu();
+    if (cpu < 0 || cpu >= (int) (CPU_MASK_WORDS * 64)) return;
+    if (last_cpu >= 0 && cpu != last_cpu) me->migrations++;
+    last_cpu = cpu;
+    me->cpus[cpu / 64] |= 1ull << (cpu % 64);
+}
+
+/* End of one iteration: counts it, tracks the CPU and the largest gap since the previous checkpoint. */
+static void checkpoint(uint64_t units) {
+    uint64_t t = now_ns();
+    me->iterations++;
+    me->work_units += units;
+    note_cpu();
+    if (last_ns && t - last_ns > me->max_gap_ns) {
+        me->max_gap_ns = t - last_ns;
+        me->max_gap_at_ns = t - start_ns;
+        me->max_gap_cpu = (uint32_t) (last_cpu < 0 ? 0 : last_cpu);
+    }
+    last_ns = t;
+}
+
+/* After deliberate blocking: the time spent blocked is not a gap. */
+static void restart_gap(void) { last_ns = now_ns(); }
+
+static void wake_sample(uint64_t ns) {
+    /* Reservoir sampling keeps the percentile estimate unbiased however long the run. */
+    if (sample_seen < WAKE_SAMPLES) samples[sample_seen] = ns;
+    else {
+        uint64_t j = next_rand() % (sample_seen + 1);
+        if (j < WAKE_SAMPLES) samples[j] = ns;
+    }
+    sample_seen++;
+    if (ns > me->wake_max_ns) me->wake_max_ns = ns;
+}
+
+static void spin(uint32_t loops) {
+    volatile uint64_t x = 0;
+    for (uint32_t i = 0; i < loops; i++) x += i * 2654435761u;
+}
+
+static void spin_for_ns(uint64_t ns) {
+    uint64_t end = now_ns() + ns;
+    while (now_ns() < end && !stopping()) { spin(2000); checkpoint(1); }
+}
+
+static void sleep_ns(uint64_t ns) {
+    struct timespec ts = { (time_t) (ns / 1000000000ull), (long) (ns % 1000000000ull) };
+    nanosleep(&ts, NULL);
+    restart_gap();
+}
+
+/* Token ring over pipes (PipeIo: rings of two; WakeChain: the whole group). The token is a send time. */
+static void ring_loop(struct work_params *wp, uint32_t work) {
+    if (wp->ring_first) {
+        uint64_t t = now_ns();
+        if (write(wp->ring_out, &t, sizeof t) < 0) { /* partner gone: just stop */ }
+    }
+    while (!stopping()) {
+        struct pollfd pf = { wp->ring_in, POLLIN, 0 };
+        int r = poll(&pf, 1, 50);
+        if (r <= 0) { restart_gap(); continue; }
+        uint64_t sent;
+        if (read(wp->ring_in, &sent, sizeof sent) != (ssize_t) sizeof sent) { restart_gap(); continue; }
+        uint64_t t = now_ns();
+        if (t >= sent) wake_sample(t - sent);
+        restart_gap();
+        spin(work);
+        checkpoint(1);
+        t = now_ns();
+        if (write(wp->ring_out, &t, sizeof t) < 0 && errno != EAGAIN) break;
+    }
+}
+
+static void futex_loop(struct work_params *wp) {
+    uint32_t partner_index = wp->index ^ 1u;
+    if (partner_index >= wp->count) { /* odd one out: spin like SpinWait */
+        while (!stopping()) { spin(2000); checkpoint(1); }
+        return;
+    }
+    struct slot *partner = &group->w[partner_index];
+    /* The token starts with the even worker: my word == 1 means "my turn". */
+    if ((wp->index & 1u) == 0) me->futex_word = 1;
+    struct timespec wait = { 0, 50 * 1000000L };
+    while (!stopping()) {
+        if (__atomic_load_n(&me->futex_word, __ATOMIC_ACQUIRE) == 0) {
+            futex(&me->futex_word, FUTEX_WAIT, 0, &wait);
+            restart_gap();
+            continue;
+        }
+        uint64_t t = now_ns();
+        uint64_t stamp = me->wake_stamp;
+        if (stamp && t >= stamp) wake_sample(t - stamp);
+        restart_gap();
+        spin(wp->p1 ? wp->p1 : 500);
+        checkpoint(1);
+        __atomic_store_n(&me->futex_word, 0, __ATOMIC_RELEASE);
+        partner->wake_stamp = now_ns();
+        __atomic_store_n(&partner->futex_word, 1, __ATOMIC_RELEASE);
+        futex(&partner->futex_word, FUTEX_WAKE, 1, NULL);
+    }
+}
+
+static void run_work(struct work_params *wp) {
+    uint32_t p1 = wp->p1, p2 = wp->p2;
+    switch (wp->type) {
+    case W_SPIN_WAIT:
+        while (!stopping()) { spin(2000); checkpoint(1); }
+        break;
+    case W_YIELD_HEAVY:
+        while (!stopping()) { spin(p1 ? p1 : 200); sched_yield(); checkpoint(1); }
+        break;
+    case W_MIXED: /* spin, yield, short sleep, in turn */
+        for (uint64_t i = 0; !stopping(); i++) {
+            spin(2000);
+            checkpoint(1);
+            if (i % 16 == 7) sched_yield();
+            if (i % 64 == 63) sleep_ns(200000);
+        }
+        break;
+    case W_BURSTY: /* p1 ms busy, p2 ms asleep */
+        while (!stopping()) {
+            spin_for_ns((uint64_t) (p1 ? p1 : 20) * 1000000ull);
+            if (!stopping()) sleep_ns((uint64_t) (p2 ? p2 : 20) * 1000000ull);
+        }
+        break;
+    case W_PIPE_IO:
+    case W_WAKE_CHAIN:
+        ring_loop(wp, p1 ? p1 : 500);
+        break;
+    case W_FUTEX_PING_PONG:
+        futex_loop(wp);
+        break;
+    case W_TIMER_LATENCY: { /* sleep p1 us; the overshoot is the wake latency */
+        uint64_t period = (uint64_t) (p1 ? p1 : 1000) * 1000ull;
+        while (!stopping()) {
+            uint64_t before = now_ns();
+            struct timespec ts = { (time_t) (period / 1000000000ull), (long) (period % 1000000000ull) };
+            nanosleep(&ts, NULL);
+            uint64_t late = now_ns() - before;
+            wake_sample(late > period ? late - period : 0);
+            restart_gap();
+            checkpoint(1);
+        }
+        break;
+    }
+    case W_IO_SYNC: { /* write p1 KiB and fsync, again and again */
+        char path[64];
+        snprintf(path, sizeof path, "/tmp/jktstr-iosync-%d", (int) getpid());
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        static char buf[65536];
+        size_t n = (size_t) (p1 ? p1 : 4) * 1024u;
+        if (n > sizeof buf) n = sizeof buf;
+        while (!stopping() && fd >= 0) {
+            if (pwrite(fd, buf, n, 0) < 0 || fsync(fd) < 0) break;
+            restart_gap();
+            checkpoint(1);
+        }
+        if (fd >= 0) close(fd);
+        unlink(path);
+        while (!stopping()) sleep_ns(10000000); /* a failed file system leaves an idle worker, not a dead one */
+        break;
+    }
+    case W_CACHE_PRESSURE: { /* strided writes over p1 KiB (default 4 MiB) */
+        size_t size = (size_t) (p1 ? p1 : 4096) * 1024u;
+        volatile uint8_t *buf = malloc(size);
+        if (!buf) { while (!stopping()) { spin(2000); checkpoint(1); } break; }
+        size_t off = 0;
+        while (!stopping()) {
+            for (int i = 0; i < 1024; i++) { buf[off] += 1; off = (off + 4160) % size; }
+            checkpoint(1);
+        }
+        free((void *) buf);
+        break;
+    }
+    case W_FORK_EXIT:
+        while (!stopping()) {
+            pid_t c = fork();
+            if (c == 0) _exit(0);
+            if (c > 0) waitpid(c, NULL, 0);
+            restart_gap();
+            checkpoint(1);
+        }
+        break;
+    case W_AFFINITY_CHURN: { /* hop to a random allowed CPU every p1 iterations */
+        cpu_set_t allowed, one;
+        sched_getaffinity(0, sizeof allowed, &allowed);
+        int n = CPU_COUNT(&allowed);
+        uint32_t every = p1 ? p1 : 8;
+        for (uint64_t i = 0; !stopping(); i++) {
+            spin(2000);
+            checkpoint(1);
+            if (n > 1 && i % every == 0) {
+                int pick = (int) (next_rand() % (uint64_t) n), seen = 0;
+                for (int c = 0; c < CPU_SETSIZE; c++) {
+                    if (!CPU_ISSET(c, &allowed)) continue;
+                    if (seen++ == pick) { CPU_ZERO(&one); CPU_SET(c, &one); sched_setaffinity(0, sizeof one, &one); break; }
+                }
+            }
+        }
+        sched_setaffinity(0, sizeof allowed, &allowed);
+        break;
+    }
+    case W_NICE_SWEEP: /* nice 0..19 and back, one step every p1 iterations */
+        for (uint64_t i = 0; !stopping(); i++) {
+            spin(2000);
+            checkpoint(1);
+            uint32_t every = p1 ? p1 : 64;
+            if (i % every == 0) {
+                uint64_t step = (i / every) % 38;
+                setpriority(PRIO_PROCESS, 0, (int) (step < 20 ? step : 38 - step));
+            }
+        }
+        break;
+    case W_SEQUENCE: /* each phase for its time, in turn, until stopped */
+        while (!__atomic_load_n(&group->stop, __ATOMIC_ACQUIRE) && wp->nphases > 0) {
+            for (uint32_t i = 0; i < wp->nphases && !__atomic_load_n(&group->stop, __ATOMIC_ACQUIRE); i++) {
+                struct work_params phase = *wp;
+                phase.type = wp->phases[i].type;
+                phase.p1 = wp->phases[i].p1;
+                phase.p2 = wp->phases[i].p2;
+                phase.nphases = 0;
+                phase_end = now_ns() + (uint64_t) wp->phases[i].ms * 1000000ull;
+                run_work(&phase);
+                if (phase.type == W_NICE_SWEEP) setpriority(PRIO_PROCESS, 0, wp->nice);
+                restart_gap(); /* switching phases is not a stall */
+            }
+        }
+        phase_end = 0;
+        break;
+    default:
+        break;
+    }
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+    return x < y ? -1 : x > y;
+}
+
+static void finish(void) {
+    uint64_t end = now_ns();
+    me->wall_ns = end - start_ns;
+    struct timespec cpu;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+    me->cpu_ns = (uint64_t) cpu.tv_sec * 1000000000ull + (uint64_t) cpu.tv_nsec;
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0) {
+        me->voluntary_switches = (uint64_t) ru.ru_nvcsw;
+        me->involuntary_switches = (uint64_t) ru.ru_nivcsw;
+    }
+    /* schedstat: time on CPU, time waiting on a runqueue, timeslices (needs CONFIG_SCHED_INFO). */
+    me->run_delay_ns = UINT64_MAX;
+    char buf[128];
+    int fd = open("/proc/self/schedstat", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        unsigned long long run, delay, slices;
+        if (n > 0) {
+            buf[n] = 0;
+            if (sscanf(buf, "%llu %llu %llu", &run, &delay, &slices) == 3) {
+                me->run_delay_ns = delay;
+                me->timeslices = slices;
+            }
+        }
+    }
+    uint32_t n = (uint32_t) (sample_seen < WAKE_SAMPLES ? sample_seen : WAKE_SAMPLES);
+    me->wake_count = (uint32_t) (sample_seen > UINT32_MAX ? UINT32_MAX : sample_seen);
+    if (n > 0) {
+        qsort(samples, n, sizeof samples[0], cmp_u64);
+        me->wake_p50_ns = samples[(n - 1) / 2];
+        me->wake_p99_ns = samples[(uint32_t) (((uint64_t) n * 99 + 99) / 100) - 1];
+    }
+    __atomic_store_n(&me->state, 2, __ATOMIC_RELEASE);
+}
+
+void worker_main(struct group_shm *shm, struct work_params *wp) {
+    group = shm;
+    me = &shm->w[wp->index];
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+
+    /* Only the ring pipes stay open: other fds (the control channel, other groups' pipes) are not ours. */
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) { dup2(null, 0); dup2(null, 1); }
+    for (int fd = 3; fd < 1024; fd++) {
+        if (fd != wp->ring_in && fd != wp->ring_out) close(fd);
+    }
+    signal(SIGPIPE, SIG_IGN); /* a partner that stopped first closes its pipe end */
+    rng ^= (uint64_t) getpid() * 0x9E3779B97F4A7C15ull;
+    if (wp->nice) setpriority(PRIO_PROCESS, 0, wp->nice);
+    if (wp->policy) {
+        struct sched_param sp = { 0 };
+        sched_setscheduler(0, (int) wp->policy - 1, &sp);
+    }
+    if (wp->has_affinity) sched_setaffinity(0, sizeof wp->affinity, (cpu_set_t *) wp->affinity);
+    /* Phase two: wait for the agent's release (it has moved us into the cgroup by then). */
+    struct timespec wait = { 0, 100 * 1000000L };
+    while (!__atomic_load_n(&shm->released, __ATOMIC_ACQUIRE) && !stopping()) {
+        futex(&shm->released, FUTEX_WAIT, 0, &wait);
+    }
+    start_ns = now_ns();
+    __atomic_store_n(&me->state, 1, __ATOMIC_RELEASE);
+    if (!stopping()) run_work(wp);
+    finish();
+    _exit(0);
+}

@@ -1,0 +1,68 @@
+/*
+ * Guest workloads: what one forked worker process runs, and the telemetry it leaves behind.
+ * agent.c forks the workers, moves them into their cgroup, releases them and collects the slots;
+ * this file holds only the worker side. The shared memory layout is private to the agent
+ * (the host sees the encoded telemetry, see guest/README.md).
+ */
+#ifndef JKTSTR_WORKERS_H
+#define JKTSTR_WORKERS_H
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MAX_WORKERS 256u     /* per group */
+#define CPU_MASK_WORDS 4u    /* CPUs 0..255 */
+
+enum work_type {
+    W_SPIN_WAIT = 1, W_YIELD_HEAVY = 2, W_MIXED = 3, W_BURSTY = 4, W_PIPE_IO = 5, W_FUTEX_PING_PONG = 6,
+    W_TIMER_LATENCY = 7, W_IO_SYNC = 8, W_CACHE_PRESSURE = 9, W_WAKE_CHAIN = 10, W_FORK_EXIT = 11,
+    W_AFFINITY_CHURN = 12, W_NICE_SWEEP = 13, W_SEQUENCE = 14,
+    W_MAX = 14,
+};
+
+#define MAX_PHASES 16u
+
+/* One phase of a Sequence: a work type (not a partner type, not a sequence) run for ms milliseconds. */
+struct phase { uint32_t type, p1, p2, ms; };
+
+/* One worker's telemetry, written by the worker into memory shared with the agent. */
+struct slot {
+    volatile int32_t state;          /* 0 created, 1 running, 2 finished (telemetry valid) */
+    volatile uint32_t futex_word;    /* FutexPingPong: the token */
+    volatile uint64_t wake_stamp;    /* FutexPingPong: when the partner woke this worker (ns) */
+    int32_t pid;
+    uint64_t work_units, iterations, cpu_ns, wall_ns, run_delay_ns, timeslices, migrations;
+    uint64_t cpus[CPU_MASK_WORDS];
+    uint64_t max_gap_ns, max_gap_at_ns;
+    uint32_t max_gap_cpu, wake_count;
+    uint64_t wake_p50_ns, wake_p99_ns, wake_max_ns;
+    uint64_t voluntary_switches, involuntary_switches;
+};
+
+struct group_shm {
+    volatile uint32_t released;      /* futex: 0 until START */
+    volatile uint32_t stop;          /* set by STOP */
+    struct slot w[];
+};
+
+struct work_params {
+    uint32_t type;
+    uint32_t p1, p2;                 /* meaning per type, 0 = default (see workers.c) */
+    uint32_t count;                  /* workers in the group */
+    uint32_t index;                  /* this worker */
+    int32_t nice;
+    uint32_t policy;                 /* sched policy + 1; 0 = leave as is */
+    int has_affinity;
+    uint64_t affinity[CPU_MASK_WORDS];
+    int ring_in, ring_out;           /* PipeIo / WakeChain pipe ends, else -1 */
+    int ring_first;                  /* this worker injects the token */
+    uint32_t nphases;                /* Sequence: phases run in turn until stopped */
+    struct phase phases[MAX_PHASES];
+};
+
+/* Whether a work type can be a phase of a Sequence (partner types need their group's pipes or futexes). */
+int phase_type_ok(uint32_t type);
+
+/* Runs in the forked child: waits for release, works until stop, writes telemetry, never returns. */
+void worker_main(struct group_shm *shm, struct work_params *wp) __attribute__((noreturn));
+
+#endif

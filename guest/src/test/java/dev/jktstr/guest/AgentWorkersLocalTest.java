@@ -1,0 +1,163 @@
+package dev.jktstr.guest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.BitSet;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The real agent's workers (--stdio on the host, so no cgroups): two-phase start, stop, telemetry. */
+class AgentWorkersLocalTest {
+    private static LocalAgent agent;
+
+    @BeforeAll
+    static void start() throws Exception {
+        agent = new LocalAgent();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (agent != null) {
+            agent.close();
+        }
+    }
+
+    private static List<WorkerTelemetry> run(WorkerRequest request, long millis) throws InterruptedException {
+        WorkerGroup g = agent.client.spawnWorkers(request);
+        assertThat(g.pids()).hasSize(request.count()).doesNotHaveDuplicates();
+        agent.client.startWorkers(g);
+        Thread.sleep(millis);
+        awaitActivity(g.pids());
+        return agent.client.stopWorkers(g, Duration.ofSeconds(5));
+    }
+
+    /**
+     * The host is shared and may not run a released worker for a while: wait (up to 60 s) until the kernel says each
+     * worker has done something — 5 ms on a CPU or 20 context switches (the workers are host processes here).
+     */
+    private static void awaitActivity(List<Integer> pids) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        for (int pid : pids) {
+            while (System.nanoTime() < deadline && !active(pid)) {
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    private static long voluntarySwitches(int pid) {
+        try {
+            return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+                    .filter(l -> l.startsWith("voluntary_ctxt_switches:"))
+                    .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(':') + 1).trim())).sum();
+        } catch (IOException | RuntimeException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private static boolean active(int pid) {
+        try {
+            long runNs = Long.parseLong(Files.readString(Path.of("/proc/" + pid + "/schedstat")).trim().split(" ")[0]);
+            long switches = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+                    .filter(l -> l.endsWith("ctxt_switches:") || l.contains("ctxt_switches:"))
+                    .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(':') + 1).trim())).sum();
+            return runNs > 5_000_000L || switches > 20;
+        } catch (IOException | RuntimeException e) {
+            return true; // gone: nothing to wait for
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = WorkloadType.class, names = "SEQUENCE", mode = EnumSource.Mode.EXCLUDE)
+    void everyWorkTypeRunsAndReports(WorkloadType type) throws InterruptedException {
+        List<WorkerTelemetry> t = run(WorkerRequest.of("", 2, type), 300);
+        assertThat(t).hasSize(2).allSatisfy(w -> {
+            assertThat(w.finished()).isTrue();
+            assertThat(w.iterations()).as("iterations of %s", type).isPositive();
+            assertThat(w.workUnits()).isPositive();
+            assertThat(w.wallNanos()).isPositive();
+            assertThat(w.cpusUsed()).isNotEmpty();
+            assertThat(w.wakeP50Nanos()).isLessThanOrEqualTo(w.wakeP99Nanos());
+            assertThat(w.wakeP99Nanos()).isLessThanOrEqualTo(w.wakeMaxNanos());
+            assertThat(w.voluntarySwitches() + w.involuntarySwitches()).isPositive();
+        });
+    }
+
+    @Test
+    void spinWaitBurnsCpuAndHasSchedstat() throws InterruptedException {
+        List<WorkerTelemetry> t = run(WorkerRequest.of("", 1, WorkloadType.SPIN_WAIT), 400);
+        WorkerTelemetry w = t.get(0);
+        assertThat(w.cpuNanos()).isPositive().isLessThanOrEqualTo(w.wallNanos() + 50_000_000L);
+        assertThat(w.runDelay()).isPresent();
+        assertThat(w.timeslices()).isPositive();
+        assertThat(w.maxGapNanos()).isPositive();
+    }
+
+    @Test
+    void wakeLatencyIsSampledForPartnerTypes() throws InterruptedException {
+        for (WorkloadType type : List.of(WorkloadType.PIPE_IO, WorkloadType.FUTEX_PING_PONG, WorkloadType.TIMER_LATENCY,
+                WorkloadType.WAKE_CHAIN)) {
+            List<WorkerTelemetry> t = run(WorkerRequest.of("", 2, type), 300);
+            assertThat(t).as(type.name()).allSatisfy(w -> assertThat(w.wakeCount()).isPositive());
+        }
+    }
+
+    @Test
+    void aSequenceRunsItsPhasesInTurn() throws InterruptedException {
+        List<WorkerRequest.Phase> phases = List.of(
+                new WorkerRequest.Phase(WorkloadType.SPIN_WAIT, 0, 0, Duration.ofMillis(50)),
+                new WorkerRequest.Phase(WorkloadType.TIMER_LATENCY, 500, 0, Duration.ofMillis(50)));
+        WorkerGroup g = agent.client.spawnWorkers(new WorkerRequest("", 1, WorkloadType.SEQUENCE, 0, 0, 0, -1, new BitSet(), phases));
+        agent.client.startWorkers(g);
+        // Wait until the kernel has seen it sleep a lot (the timer phase) and spin (the spin phase), however busy the host.
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline && !(voluntarySwitches(g.pids().get(0)) > 50 && active(g.pids().get(0)))) {
+            Thread.sleep(20);
+        }
+        WorkerTelemetry w = agent.client.stopWorkers(g, Duration.ofSeconds(5)).get(0);
+        assertThat(w.finished()).isTrue();
+        assertThat(w.iterations()).isPositive();
+        assertThat(w.wakeCount()).as("timer phase sampled wake latency").isPositive();
+        assertThat(w.voluntarySwitches()).as("timer phase slept").isPositive();
+        assertThatThrownBy(() -> new WorkerRequest.Phase(WorkloadType.PIPE_IO, 0, 0, Duration.ofMillis(5)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> WorkerRequest.of("", 1, WorkloadType.SEQUENCE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("phases");
+    }
+
+    @Test
+    void workersWaitForTheStart() throws InterruptedException {
+        WorkerGroup g = agent.client.spawnWorkers(WorkerRequest.of("", 3, WorkloadType.SPIN_WAIT));
+        Thread.sleep(200);
+        List<WorkerTelemetry> t = agent.client.stopWorkers(g, Duration.ofSeconds(5));
+        assertThat(t).allSatisfy(w -> assertThat(w.iterations()).isZero());
+    }
+
+    @Test
+    void affinityPinsWorkers() throws InterruptedException {
+        BitSet cpu0 = new BitSet();
+        cpu0.set(0);
+        List<WorkerTelemetry> t = run(new WorkerRequest("", 2, WorkloadType.YIELD_HEAVY, 0, 0, 0, -1, cpu0), 200);
+        assertThat(t).allSatisfy(w -> assertThat(w.cpusUsed()).containsExactly(0));
+    }
+
+    @Test
+    void badRequestsAreGuestErrors() {
+        assertThatThrownBy(() -> agent.client.spawnWorkers(WorkerRequest.of("/nonexistent/cg", 1, WorkloadType.SPIN_WAIT)))
+                .isInstanceOf(AgentException.class)
+                .satisfies(e -> assertThat(((AgentException) e).errnoName()).contains("ENOENT"));
+        assertThatThrownBy(() -> agent.client.startWorkers(new WorkerGroup(987654, List.of())))
+                .isInstanceOf(AgentException.class).hasMessageContaining("no worker group");
+        assertThatThrownBy(() -> WorkerRequest.of("", 0, WorkloadType.SPIN_WAIT))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("count");
+        agent.client.ping();
+    }
+}

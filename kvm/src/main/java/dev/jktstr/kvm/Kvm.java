@@ -1,0 +1,161 @@
+package dev.jktstr.kvm;
+
+import dev.jktstr.bindings.kvm.KvmCpuid2;
+import dev.jktstr.bindings.kvm.KvmCpuidEntry2;
+import dev.jktstr.bindings.kvm.KvmH;
+import dev.jktstr.bindings.libc.LibcH;
+import dev.jktstr.kvm.x86.CpuidEntry;
+import dev.jktstr.nativeio.FileDescriptor;
+import dev.jktstr.nativeio.NativeException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The system file descriptor {@code /dev/kvm}: API version, capabilities, the host's supported CPUID,
+ * and {@link #createVm()}. One object per descriptor, as rust-vmm's {@code Kvm}.
+ */
+public final class Kvm implements AutoCloseable {
+
+    /** The only KVM API version there has ever been. */
+    public static final int API_VERSION = 12;
+    public static final Path DEFAULT_DEVICE = Path.of("/dev/kvm");
+    private static final int MAX_CPUID_ENTRIES = 256;
+
+    private final FileDescriptor fd;
+    private final Path device;
+
+    private Kvm(FileDescriptor fd, Path device) {
+        this.fd = fd;
+        this.device = device;
+    }
+
+    /** Opens /dev/kvm and checks the API version. */
+    public static Kvm open() {
+        return open(DEFAULT_DEVICE);
+    }
+
+    /**
+     * Opens a KVM device node.
+     *
+     * @throws KvmUnavailableException when it is missing, not accessible or not KVM, saying what to do
+     */
+    public static Kvm open(Path device) {
+        FileDescriptor fd;
+        try {
+            fd = FileDescriptor.open(device, LibcH.O_RDWR);
+        } catch (NativeException e) {
+            String hint = switch (e.errnoName()) {
+                case "ENOENT" -> Files.exists(device.getParent() == null ? device : device.getParent())
+                        ? "; load the kvm module (modprobe kvm_intel or kvm_amd) or run on a host with virtualization enabled"
+                        : "";
+                case "EACCES", "EPERM" -> "; add your user to the 'kvm' group or run as root";
+                default -> "";
+            };
+            throw new KvmUnavailableException("cannot open " + device + ": " + e.errnoName() + hint, e);
+        }
+        try {
+            int version = fd.ioctl(KvmH.KVM_GET_API_VERSION);
+            if (version != API_VERSION) {
+                throw new KvmUnavailableException(device + " speaks KVM API " + version + ", this VMM needs " + API_VERSION);
+            }
+        } catch (NativeException e) {
+            fd.close();
+            throw new KvmUnavailableException(device + " is not a KVM device (KVM_GET_API_VERSION: " + e.errnoName() + ")", e);
+        } catch (RuntimeException e) {
+            fd.close();
+            throw e;
+        }
+        return new Kvm(fd, device);
+    }
+
+    public Path device() {
+        return device;
+    }
+
+    /** KVM_CHECK_EXTENSION: 0 when absent, else a capability-specific positive value. */
+    public int checkExtension(int capability) {
+        try {
+            return fd.ioctl(KvmH.KVM_CHECK_EXTENSION, capability);
+        } catch (NativeException e) {
+            throw new KvmCallException("KVM_CHECK_EXTENSION(" + capability + ")", e);
+        }
+    }
+
+    /** Throws, naming the capability, if KVM lacks it. */
+    public void requireExtension(int capability, String name) {
+        if (checkExtension(capability) <= 0) {
+            throw new KvmUnavailableException("KVM on this host lacks " + name + " (KVM_CHECK_EXTENSION " + capability
+                    + " = 0); this VMM needs it. Use a newer host kernel or the qemu backend");
+        }
+    }
+
+    /** The most vCPUs one VM may have (KVM_CAP_MAX_VCPUS, else KVM_CAP_NR_VCPUS, else 4 as the API says). */
+    public int maxVcpus() {
+        int max = checkExtension(KvmH.KVM_CAP_MAX_VCPUS);
+        if (max <= 0) {
+            max = checkExtension(KvmH.KVM_CAP_NR_VCPUS);
+        }
+        return max > 0 ? max : 4;
+    }
+
+    /** The largest vCPU id (APIC id) + 1 KVM accepts. */
+    public int maxVcpuId() {
+        int max = checkExtension(KvmH.KVM_CAP_MAX_VCPU_ID);
+        return max > 0 ? max : maxVcpus();
+    }
+
+    /** Size of each vCPU's shared kvm_run mapping. */
+    public long vcpuMmapSize() {
+        try {
+            return fd.ioctl(KvmH.KVM_GET_VCPU_MMAP_SIZE);
+        } catch (NativeException e) {
+            throw new KvmCallException("KVM_GET_VCPU_MMAP_SIZE", e);
+        }
+    }
+
+    /** KVM_GET_SUPPORTED_CPUID: what a guest may see on this host. */
+    public List<CpuidEntry> supportedCpuid() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cpuid = arena.allocate(KvmCpuid2.LAYOUT.byteSize() + MAX_CPUID_ENTRIES * KvmCpuidEntry2.LAYOUT.byteSize(), 8);
+            KvmCpuid2.nent(cpuid, MAX_CPUID_ENTRIES);
+            try {
+                fd.ioctl(KvmH.KVM_GET_SUPPORTED_CPUID, cpuid);
+            } catch (NativeException e) {
+                throw new KvmCallException("KVM_GET_SUPPORTED_CPUID", e);
+            }
+            int n = KvmCpuid2.nent(cpuid);
+            List<CpuidEntry> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                MemorySegment e = KvmCpuid2.entries(cpuid, i);
+                out.add(new CpuidEntry(KvmCpuidEntry2.function(e), KvmCpuidEntry2.index(e), KvmCpuidEntry2.flags(e),
+                        KvmCpuidEntry2.eax(e), KvmCpuidEntry2.ebx(e), KvmCpuidEntry2.ecx(e), KvmCpuidEntry2.edx(e)));
+            }
+            return out;
+        }
+    }
+
+    /** KVM_CREATE_VM: a new, empty VM. */
+    public Vm createVm() {
+        int vmFd;
+        try {
+            vmFd = fd.ioctl(KvmH.KVM_CREATE_VM, 0L);
+        } catch (NativeException e) {
+            throw new KvmCallException("KVM_CREATE_VM", e);
+        }
+        return new Vm(this, FileDescriptor.adopt(vmFd, "kvm-vm"));
+    }
+
+    /** Whether the host's KVM is PVM (guest kernel code emulated, slow), judged from the loaded modules. */
+    public static boolean isPvm() {
+        return Files.isDirectory(Path.of("/sys/module/kvm_pvm"));
+    }
+
+    @Override
+    public void close() {
+        fd.close();
+    }
+}

@@ -1,0 +1,125 @@
+package dev.jktstr.kvm;
+
+import dev.jktstr.machine.ExitReason;
+import dev.jktstr.machine.GuestMemory;
+import dev.jktstr.machine.GuestPort;
+import dev.jktstr.machine.Machine;
+import dev.jktstr.machine.MachineSpec;
+import dev.jktstr.machine.MachineStateException;
+import dev.jktstr.machine.VcpuRegisters;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.Optional;
+
+/** A Linux guest on this VMM seen through the Machine SPI: serial console, pause/resume, registers, exit. */
+final class KvmMachine implements Machine {
+
+    private final MachineSpec spec;
+    private final VirtualMachine vm;
+    private final long startNanos;
+
+    KvmMachine(MachineSpec spec, VirtualMachine vm, long startNanos) {
+        this.spec = spec;
+        this.vm = vm;
+        this.startNanos = startNanos;
+    }
+
+    @Override
+    public MachineSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public String backendName() {
+        return "kvm";
+    }
+
+    @Override
+    public long startNanos() {
+        return startNanos;
+    }
+
+    @Override
+    public GuestMemory memory() {
+        return vm.memory();
+    }
+
+    @Override
+    public void pause() {
+        vm.pause();
+    }
+
+    @Override
+    public void resume() {
+        vm.resume();
+    }
+
+    @Override
+    public boolean isPaused() {
+        return vm.isPaused();
+    }
+
+    @Override
+    public VcpuRegisters registers(int cpu) {
+        if (cpu < 0 || cpu >= vm.vcpuCount()) {
+            throw new MachineStateException("no CPU " + cpu + "; the guest has " + vm.vcpuCount());
+        }
+        return vm.registers(cpu);
+    }
+
+    @Override
+    public InputStream console() {
+        return vm.serialOutput(0);
+    }
+
+    @Override
+    public OutputStream consoleInput() {
+        return new OutputStream() {
+            @Override
+            public void write(int b) {
+                vm.serial(0).receive(new byte[] {(byte) b});
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                vm.serial(0).receive(java.util.Arrays.copyOfRange(b, off, off + len));
+            }
+        };
+    }
+
+    @Override
+    public String consoleTail() {
+        return vm.consoleTail();
+    }
+
+    @Override
+    public GuestPort control() {
+        return port(MachineSpec.CONTROL_PORT);
+    }
+
+    @Override
+    public GuestPort port(String name) {
+        throw new MachineStateException("the kvm backend has no virtio console yet, so port '" + name
+                + "' does not exist; use the qemu backend for the guest agent");
+    }
+
+    @Override
+    public Optional<ExitReason> exitReason() {
+        return vm.exit().map(VirtualMachine.Exit::reason);
+    }
+
+    @Override
+    public ExitReason awaitExit(Duration timeout) {
+        return vm.awaitExit(timeout);
+    }
+
+    @Override
+    public void close() {
+        try {
+            vm.close();
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(KvmMachine.class).warn("closing the VM: {}", e.toString());
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package dev.jktstr.kvm.devices;
+
+import dev.jktstr.kvm.BusDevice;
+
+/** Port 0x80, the POST code / I/O delay port Linux writes to slow down port I/O: remembers the last byte. */
+public final class PostCodePort implements BusDevice {
+
+    public static final int PORT = 0x80;
+    private volatile int last;
+
+    public int lastValue() {
+        return last;
+    }
+
+    @Override
+    public long read(long offset, int size) {
+        return last;
+    }
+
+    @Override
+    public void write(long offset, int size, long value) {
+        last = (int) value & 0xFF;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.jktstr.kvm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jktstr.kvm.boot.KernelImageException;
+import dev.jktstr.machine.BackendUnavailableException;
+import dev.jktstr.machine.ExitReason;
+import dev.jktstr.machine.Machine;
+import dev.jktstr.machine.MachineBackends;
+import dev.jktstr.machine.MachineSpec;
+import dev.jktstr.machine.MachineStateException;
+import dev.jktstr.machine.Topology;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Machine SPI over this VMM: registration, ranking, and a Linux boot started (not awaited: PVM is slow). */
+class KvmBackendTest {
+
+    static Path sharedBzImage() {
+        return GuestTestSupport.sharedBzImage();
+    }
+
+    @Test
+    void registeredButNotChosenWhileItLacksTheControlPort() {
+        assertThat(MachineBackends.byName("kvm")).isInstanceOf(KvmBackend.class);
+        MachineSpec spec = MachineSpec.builder(Path.of("/nonexistent")).build();
+        assertThat(new KvmBackend().canBoot(spec).ok()).isFalse();
+        if (Kvm.isPvm()) {
+            assertThat(new KvmBackend().speedRank()).isGreaterThan(100); // behind qemu:tcg
+        }
+        assertThatThrownBy(() -> MachineBackends.fastestFor(spec)).isInstanceOf(BackendUnavailableException.class)
+                .hasMessageContaining("kvm: ");
+    }
+
+    @Test
+    void bootingSomethingThatIsNotAKernelIsATypedError(@TempDir Path dir) throws Exception {
+        Path junk = Files.writeString(dir.resolve("junk"), "junk");
+        assertThatThrownBy(() -> new KvmBackend().boot(MachineSpec.builder(junk).build()))
+                .isInstanceOf(KernelImageException.class);
+    }
+
+    @Test
+    void bootsTheSharedKernelAndPausesIt() {
+        TestGuests.assumeKvm();
+        MachineSpec spec = MachineSpec.builder(sharedBzImage()).topology(new Topology(1, 1, 2, 1)).memoryPerNodeMib(256).build();
+        try (Machine m = new KvmBackend().boot(spec)) {
+            m.pause();
+            assertThat(m.registers(0).cr3()).isNotZero();
+            assertThat(m.registers(0).get("EFER").orElseThrow() & (1 << 10)).as("long mode active").isNotZero();
+            m.resume();
+            assertThatThrownBy(m::control).isInstanceOf(MachineStateException.class);
+            assertThat(m.exitReason()).isNotEqualTo(java.util.Optional.of(ExitReason.CRASHED));
+            assertThat(m.awaitExit(Duration.ofMillis(1))).isIn(ExitReason.TIMEOUT, ExitReason.REBOOT, ExitReason.PANIC);
+        }
+    }
+}

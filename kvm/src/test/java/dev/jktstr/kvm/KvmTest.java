@@ -1,0 +1,91 @@
+package dev.jktstr.kvm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jktstr.bindings.kvm.KvmH;
+import dev.jktstr.kvm.x86.CpuTopology;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** The file-descriptor objects and the bad-input paths that need no guest. */
+class KvmTest {
+
+    @Test
+    void missingDeviceIsATypedActionableError() {
+        assertThatThrownBy(() -> Kvm.open(Path.of("/nonexistent/kvm")))
+                .isInstanceOf(KvmUnavailableException.class)
+                .hasMessageContaining("cannot open /nonexistent/kvm: ENOENT");
+        assertThatThrownBy(() -> VirtualMachine.builder().device(Path.of("/nonexistent/kvm")).build())
+                .isInstanceOf(KvmUnavailableException.class);
+    }
+
+    @Test
+    void aDeviceThatIsNotKvmIsRejected() {
+        assertThatThrownBy(() -> Kvm.open(Path.of("/dev/null")))
+                .isInstanceOf(KvmUnavailableException.class)
+                .hasMessageContaining("/dev/null is not a KVM device");
+    }
+
+    @Test
+    void capabilitiesAndSupportedCpuid() {
+        TestGuests.assumeKvm();
+        try (Kvm kvm = Kvm.open()) {
+            assertThat(kvm.checkExtension(KvmH.KVM_CAP_IRQCHIP)).isPositive();
+            assertThat(kvm.maxVcpus()).isPositive();
+            assertThat(kvm.vcpuMmapSize()).isGreaterThanOrEqualTo(4096);
+            assertThat(kvm.supportedCpuid()).anyMatch(e -> e.function() == 0).anyMatch(e -> e.function() == 1);
+        }
+    }
+
+    @Test
+    void moreVcpusThanKvmAllowsIsATypedError() {
+        assertThatThrownBy(() -> VirtualMachine.checkVcpuLimits(new CpuTopology(1, 2, 4, 1), 4, 1024))
+                .isInstanceOf(KvmUnavailableException.class)
+                .hasMessageContaining("has 8 vCPUs but KVM here allows at most 4");
+        assertThatThrownBy(() -> VirtualMachine.checkVcpuLimits(new CpuTopology(2, 1, 3, 1), 1024, 6))
+                .isInstanceOf(KvmUnavailableException.class)
+                .hasMessageContaining("needs APIC id 6");
+        // Beyond KVM_MAX_VCPUS (1024) the topology itself is refused, before /dev/kvm is touched.
+        assertThatThrownBy(() -> VirtualMachine.builder().topology(new CpuTopology(1, 1, 1025, 1)))
+                .isInstanceOf(KvmException.class).hasMessageContaining("at most 1024");
+    }
+
+    @Test
+    void closeIsIdempotentAndStateChecksAreTyped() {
+        TestGuests.assumeKvm();
+        VirtualMachine vm = VirtualMachine.builder().memoryMib(16).build();
+        assertThatThrownBy(vm::pause).isInstanceOf(dev.jktstr.machine.MachineStateException.class);
+        vm.close();
+        vm.close();
+        assertThatThrownBy(vm::start).isInstanceOf(dev.jktstr.machine.MachineStateException.class);
+    }
+
+    @Test
+    void guestRamHasOneRegionPerNodeAndSkipsTheHole() {
+        TestGuests.assumeKvm();
+        long gib = 1L << 30;
+        try (Kvm kvm = Kvm.open(); Vm vm = kvm.createVm();
+             GuestRam ram = GuestRam.allocate(vm, java.util.List.of(2 * gib, 2 * gib), false)) {
+            assertThat(ram.regions()).extracting(GuestRam.Region::node, GuestRam.Region::gpa, GuestRam.Region::size)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(0, 0L, 2 * gib),
+                            org.assertj.core.groups.Tuple.tuple(1, 2 * gib, gib),
+                            org.assertj.core.groups.Tuple.tuple(1, 4 * gib, gib));
+            assertThat(ram.memory().holes()).containsExactly(new dev.jktstr.machine.GuestMemory.Range(3 * gib, gib));
+            ram.memory().writeLong(4 * gib + 8, 42);
+            assertThat(ram.memory().readLong(4 * gib + 8)).isEqualTo(42);
+        }
+    }
+
+    @Test
+    void apicIdsAbove255GetTheX2apicApi() {
+        TestGuests.assumeKvm();
+        // 2 nodes x 129 cores: node 1's APIC ids start at 256.
+        CpuTopology wide = new CpuTopology(2, 1, 129, 1);
+        assertThat(wide.maxApicId()).isGreaterThan(255);
+        try (VirtualMachine vm = VirtualMachine.builder().topology(wide).memoryMib(16).build()) {
+            assertThat(vm.vcpuCount()).isEqualTo(258);
+            assertThat(vm.mpState(257)).isEqualTo(KvmH.KVM_MP_STATE_UNINITIALIZED);
+        }
+    }
+}

@@ -1,0 +1,325 @@
+package dev.jktstr.scenario;
+
+import dev.jktstr.guest.AgentClient;
+import dev.jktstr.guest.ExecResult;
+import dev.jktstr.guest.GuestException;
+import dev.jktstr.guest.GuestImage;
+import dev.jktstr.kconfig.KernelImage;
+import dev.jktstr.kconfig.KernelLookup;
+import dev.jktstr.machine.Machine;
+import dev.jktstr.machine.MachineBackend;
+import dev.jktstr.machine.MachineBackends;
+import dev.jktstr.machine.MachineException;
+import dev.jktstr.machine.MachineFailures;
+import dev.jktstr.machine.MachineSpec;
+import dev.jktstr.machine.Topology;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A booted guest with its scheduler running: what scenarios execute in. Closing it stops the scheduler, powers the
+ * guest off and releases the machine and the image. One scenario at a time.
+ */
+public final class Ctx implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Ctx.class);
+    static final String CGROUP_ROOT = "/sys/fs/cgroup";
+    /** System property naming the kernel (directory or image) when {@link Vm} names none. */
+    public static final String KERNEL_PROPERTY = "jktstr.kernel";
+    static final String SCHED_EXT_STATE = "/sys/kernel/sched_ext/state";
+    private static final String SCHED_LOG = "/tmp/jktstr-scheduler.log";
+
+    private final Vm vm;
+    private final GuestImage image;
+    private final Machine machine;
+    private final AgentClient agent;
+    private final KernelImage kernel;
+    private final Duration bootTime;
+    private volatile Consumer<Progress> progress = p -> { };
+    private final List<Consumer<RunResult>> resultListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private Duration duration;
+    private Assert thresholds;
+    private volatile boolean schedulerExpected = true;
+
+    /** Where a run stands: step {@code step} of {@code steps}, {@code elapsed} of about {@code total}. */
+    public record Progress(int step, int steps, Duration elapsed, Duration total) {}
+
+    private Ctx(Vm vm, KernelImage kernel, GuestImage image, Machine machine, AgentClient agent, Duration bootTime) {
+        this.vm = vm;
+        this.kernel = kernel;
+        this.image = image;
+        this.machine = machine;
+        this.agent = agent;
+        this.bootTime = bootTime;
+        this.duration = vm.duration();
+        this.thresholds = vm.thresholds();
+    }
+
+    static Ctx boot(Vm vm) {
+        KernelImage kernel;
+        try {
+            // The system property lets test harnesses (and the README's snippet test) point at a kernel without
+            // an environment variable; otherwise the standard lookup (JKTSTR_KERNEL, cache, ./linux, /boot) decides.
+            String property = System.getProperty(KERNEL_PROPERTY, "");
+            kernel = vm.kernel().map(p -> KernelLookup.resolve(p.toString()))
+                    .orElseGet(() -> property.isEmpty() ? KernelLookup.standard().find() : KernelLookup.resolve(property));
+        } catch (RuntimeException e) {
+            throw new ScenarioException("kernel: " + e.getMessage(), e);
+        }
+        GuestImage.Builder ib = GuestImage.builder().withBusybox(true);
+        if (vm.scheduler() instanceof Scheduler.Binary b) {
+            ib.addBinary(b.path(), b.guestPath());
+        }
+        GuestImage image = ib.build();
+        Machine machine = null;
+        AgentClient agent = null;
+        try {
+            MachineSpec spec = MachineSpec.builder(kernel.image()).initramfs(image.initramfs()).topology(vm.topology())
+                    .memoryPerNodeMib(vm.memoryMib()).commandLine(vm.commandLine()).build();
+            MachineBackend backend = vm.backend().map(MachineBackends::byName).orElseGet(() -> MachineBackends.fastestFor(spec));
+            machine = backend.boot(spec);
+            try {
+                agent = AgentClient.connect(machine.control().in(), machine.control().out(), vm.bootTimeout());
+            } catch (GuestException e) {
+                throw MachineFailures.explain(machine, "waiting for the guest agent", vm.bootTimeout(), e);
+            }
+            Ctx ctx = new Ctx(vm, kernel, image, machine, agent, Duration.ofNanos(System.nanoTime() - machine.startNanos()));
+            try {
+                ctx.prepareGuest();
+            } catch (GuestException e) {
+                // a guest that dies here (a kernel oops while the scheduler loads) says why on its console
+                throw MachineFailures.explain(machine, "preparing the guest (cgroups, scheduler)", vm.bootTimeout(), e);
+            }
+            return ctx;
+        } catch (MachineException e) {
+            closeAll(agent, machine, image);
+            throw new ScenarioException(e.describe(), e);
+        } catch (RuntimeException e) {
+            closeAll(agent, machine, image);
+            throw e;
+        }
+    }
+
+    private void prepareGuest() {
+        // Children of the root get the cpuset and cpu controllers; cpuset is what isolation relies on.
+        sh("echo '+cpuset +cpu' > " + CGROUP_ROOT + "/cgroup.subtree_control");
+        if (vm.scheduler() instanceof Scheduler.Binary b) {
+            startScheduler(b);
+        }
+    }
+
+    private void startScheduler(Scheduler.Binary b) {
+        List<String> argv = new ArrayList<>(List.of(b.guestPath()));
+        argv.addAll(b.args());
+        String quoted = String.join(" ", argv.stream().map(Ctx::shellQuote).toList());
+        ExecResult r = agent.exec(List.of("/bin/sh", "-c", quoted + " >" + SCHED_LOG + " 2>&1 & pid=$!; "
+                + "for i in $(seq 150); do [ \"$(cat " + SCHED_EXT_STATE + ")\" = enabled ] && break; "
+                + "kill -0 $pid 2>/dev/null || break; sleep 0.2; done; echo $pid; cat " + SCHED_EXT_STATE),
+                Map.of(), Duration.ofSeconds(60));
+        List<String> lines = r.stdoutText().lines().toList();
+        if (lines.size() < 2 || !lines.get(1).equals("enabled")) {
+            throw new ScenarioException("scheduler " + b.name() + " did not enable sched_ext (state: "
+                    + (lines.size() < 2 ? "?" : lines.get(1)) + "); its output: " + tail(readGuestText(SCHED_LOG)));
+        }
+        log.info("scheduler {} running (guest pid {})", b.name(), lines.get(0));
+    }
+
+    /** Whether the VM's sched_ext scheduler should be attached now (false after a detach op). */
+    boolean schedulerExpected() {
+        return schedulerExpected;
+    }
+
+    /** Stops the sched_ext scheduler with SIGINT and waits until sched_ext is disabled. */
+    public void detachScheduler() {
+        Scheduler.Binary b = binaryOrFail("detach");
+        sh("killall -INT \"$1\"; for i in $(seq 200); do [ \"$(cat " + SCHED_EXT_STATE + ")\" = disabled ] && exit 0; "
+                + " sleep 0.1; done; echo \"sched_ext is $(cat " + SCHED_EXT_STATE + ") 20 s after SIGINT\" >&2; exit 1", b.name());
+        schedulerExpected = false;
+    }
+
+    /** Starts the VM's sched_ext scheduler again (after {@link #detachScheduler}). */
+    public void attachScheduler() {
+        Scheduler.Binary b = binaryOrFail("attach");
+        startScheduler(b);
+        schedulerExpected = true;
+    }
+
+    private Scheduler.Binary binaryOrFail(String what) {
+        if (vm.scheduler() instanceof Scheduler.Binary b) {
+            return b;
+        }
+        throw new ScenarioException(what + " scheduler: this VM runs EEVDF, there is no sched_ext scheduler to " + what);
+    }
+
+    public Topology topology() {
+        return vm.topology();
+    }
+
+    public Scheduler scheduler() {
+        return vm.scheduler();
+    }
+
+    public Vm vm() {
+        return vm;
+    }
+
+    /** The run time step holds are fractions of (the VM's, unless changed for this context). */
+    public Duration duration() {
+        return duration;
+    }
+
+    public Ctx duration(Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new InvalidScenarioException("duration", "must be positive, got " + d);
+        }
+        this.duration = d;
+        return this;
+    }
+
+    /** The thresholds the standard checks use (defaults → scheduler → test). */
+    public Assert thresholds() {
+        return thresholds;
+    }
+
+    /** Puts a test's thresholds on top of the current ones. */
+    public Ctx thresholds(Assert layer) {
+        this.thresholds = thresholds.overlay(layer);
+        return this;
+    }
+
+    public Ctx onProgress(Consumer<Progress> listener) {
+        this.progress = listener == null ? p -> { } : listener;
+        return this;
+    }
+
+    /** Called with every run's result in this context (the JUnit extension uses it to judge a test). */
+    public Ctx onResult(Consumer<RunResult> listener) {
+        resultListeners.add(listener);
+        return this;
+    }
+
+    public void removeResultListener(Consumer<RunResult> listener) {
+        resultListeners.remove(listener);
+    }
+
+    void reportResult(RunResult r) {
+        resultListeners.forEach(l -> l.accept(r));
+    }
+
+    void reportProgress(Progress p) {
+        try {
+            progress.accept(p);
+        } catch (RuntimeException e) {
+            log.debug("progress listener failed: {}", e.toString());
+        }
+    }
+
+    /** The agent, for what the scenario API does not cover (read a guest file, run a command). */
+    public AgentClient agent() {
+        return agent;
+    }
+
+    public Machine machine() {
+        return machine;
+    }
+
+    public KernelImage kernel() {
+        return kernel;
+    }
+
+    public String kernelRelease() {
+        return agent.kernelRelease();
+    }
+
+    public Duration bootTime() {
+        return bootTime;
+    }
+
+    /** sched_ext's state as the guest reports it ({@code enabled}, {@code disabled}, …), or "" without sched_ext. */
+    public String schedExtState() {
+        return readGuestText(SCHED_EXT_STATE).strip();
+    }
+
+    /** The scheduler's latest exit reason from kmsg (sched_ext's "disabled (…)" line), if it exited. */
+    public Optional<String> schedulerExitReason() {
+        List<String> hits = new ArrayList<>();
+        try {
+            for (String rec : agent.readKmsg()) {
+                int semi = rec.indexOf(';');
+                String text = semi >= 0 ? rec.substring(semi + 1) : rec;
+                if (text.contains("sched_ext") && (text.contains("disabled") || text.contains("error") || text.contains("stall"))) {
+                    hits.add(text.strip());
+                }
+            }
+        } catch (GuestException e) {
+            log.debug("reading kmsg: {}", e.toString());
+        }
+        // kmsg holds the whole boot: the latest disable is this run's
+        return hits.isEmpty() ? Optional.empty() : Optional.of(hits.get(hits.size() - 1));
+    }
+
+    /** The scheduler's own output (stdout and stderr), "" for EEVDF. */
+    public String schedulerLog() {
+        return vm.scheduler() instanceof Scheduler.Binary ? readGuestText(SCHED_LOG) : "";
+    }
+
+    String readGuestText(String path) {
+        try {
+            return new String(agent.readFile(path), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (GuestException e) {
+            return "";
+        }
+    }
+
+    /** Runs a shell script in the guest; a non-zero exit is a ScenarioException with its stderr. */
+    String sh(String script, String... args) {
+        List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", script, "sh"));
+        argv.addAll(List.of(args));
+        ExecResult r = agent.exec(argv, Map.of(), Duration.ofSeconds(30));
+        if (r.exitCode() != 0) {
+            throw new ScenarioException("in the guest, `" + script + "` failed (exit " + r.exitCode() + "): " + r.stderrText().strip());
+        }
+        return r.stdoutText();
+    }
+
+    private static String shellQuote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    private static String tail(String s) {
+        return s.length() <= 2000 ? s.strip() : "…" + s.substring(s.length() - 2000).strip();
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (agent.isOpen()) {
+                if (vm.scheduler() instanceof Scheduler.Binary b) {
+                    agent.exec(List.of("/bin/sh", "-c", "killall -INT " + b.name() + " 2>/dev/null; sleep 0.5; true"),
+                            Map.of(), Duration.ofSeconds(10));
+                }
+                agent.powerOff(Duration.ofSeconds(10));
+                machine.awaitExit(Duration.ofSeconds(10));
+            }
+        } catch (GuestException e) {
+            log.debug("powering off: {}", e.toString());
+        } finally {
+            closeAll(agent, machine, image);
+        }
+    }
+
+    private static void closeAll(AgentClient agent, Machine machine, GuestImage image) {
+        if (agent != null) {
+            agent.close();
+        }
+        if (machine != null) {
+            machine.close();
+        }
+        image.close();
+    }
+}

@@ -1,0 +1,125 @@
+package dev.jktstr.scenario;
+
+import java.util.Objects;
+
+/**
+ * One change a step makes, applied in order before the step's hold. Cgroups are named by
+ * {@link CgroupDef#name()}; an op naming a cgroup that does not exist at that point is rejected before boot.
+ */
+public sealed interface Op {
+
+    /** Creates the cgroup, spawns its workers into it and starts them (two-phase). */
+    static Op addCgroup(CgroupDef def) {
+        return new AddCgroup(def);
+    }
+
+    /** Stops the cgroup's workers (their telemetry is kept) and removes the cgroup. */
+    static Op removeCgroup(String name) {
+        return new RemoveCgroup(name);
+    }
+
+    /** Stops the cgroup's workers; the cgroup stays (empty). */
+    static Op stopCgroup(String name) {
+        return new StopCgroup(name);
+    }
+
+    static Op setCpuset(String name, CpusetSpec cpus) {
+        return new SetCpuset(name, cpus);
+    }
+
+    static Op clearCpuset(String name) {
+        return new ClearCpuset(name);
+    }
+
+    static Op swapCpusets(String a, String b) {
+        return new SwapCpusets(a, b);
+    }
+
+    static Op freeze(String name) {
+        return new Freeze(name, true);
+    }
+
+    static Op unfreeze(String name) {
+        return new Freeze(name, false);
+    }
+
+    /**
+     * Moves {@code count} workers of {@code from} into cgroup {@code to}. Telemetry stays with the cgroup that
+     * spawned them, and so do the checks: a worker moved out of its cpuset is reported as breaking isolation.
+     */
+    static Op moveTasks(String from, String to, int count) {
+        return new MoveTasks(from, to, count);
+    }
+
+    /** Writes a kernel value (a file under /proc or /sys). */
+    static Op writeKernelValue(String path, String value) {
+        return new WriteKernelValue(path, value);
+    }
+
+    /**
+     * Sends {@code signal} (for example 9 for SIGKILL, 2 for SIGINT) to the sched_ext scheduler process; for tests
+     * of how a run reports a scheduler that dies. Rejected at run time under EEVDF.
+     */
+    static Op killScheduler(int signal) {
+        return new KillScheduler(signal);
+    }
+
+    record KillScheduler(int signal) implements Op {}
+
+    /** Sets the CPU affinity of every running worker of the cgroup (sched_setaffinity through busybox taskset). */
+    static Op setAffinity(String name, CpusetSpec cpus) {
+        return new SetAffinity(name, cpus);
+    }
+
+    /** Stops the sched_ext scheduler cleanly (SIGINT) and waits until sched_ext is off; the run then expects EEVDF. */
+    static Op detachScheduler() {
+        return new DetachScheduler();
+    }
+
+    /** Starts the VM's sched_ext scheduler again and waits until it is enabled. */
+    static Op attachScheduler() {
+        return new AttachScheduler();
+    }
+
+    /** Reads a kernel value (a file under /proc or /sys) into the verdict's notes. */
+    static Op readKernelValue(String path) {
+        return new ReadKernelValue(path);
+    }
+
+    /** Spawns more workers into a live cgroup (with its definition's nice, policy and affinity) and starts them. */
+    static Op spawn(String cgroup, int workers, WorkType work) {
+        return new Spawn(cgroup, workers, work);
+    }
+
+    record Spawn(String cgroup, int workers, WorkType work) implements Op {}
+
+    record SetAffinity(String name, CpusetSpec cpus) implements Op {}
+
+    record DetachScheduler() implements Op {}
+
+    record AttachScheduler() implements Op {}
+
+    record ReadKernelValue(String path) implements Op {}
+
+    record AddCgroup(CgroupDef def) implements Op {
+        public AddCgroup {
+            Objects.requireNonNull(def, "def");
+        }
+    }
+
+    record RemoveCgroup(String name) implements Op {}
+
+    record StopCgroup(String name) implements Op {}
+
+    record SetCpuset(String name, CpusetSpec cpus) implements Op {}
+
+    record ClearCpuset(String name) implements Op {}
+
+    record SwapCpusets(String a, String b) implements Op {}
+
+    record Freeze(String name, boolean frozen) implements Op {}
+
+    record MoveTasks(String from, String to, int count) implements Op {}
+
+    record WriteKernelValue(String path, String value) implements Op {}
+}

@@ -1,0 +1,237 @@
+package dev.jktstr.scenario;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.jktstr.guest.WorkerTelemetry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The run result file (one JSON object per run) and the metric table {@code jktstr stats compare} reads back. */
+public final class ResultJson {
+    private static final JsonFactory JSON = new JsonFactory();
+    /** Format version of the file; readers reject others. */
+    public static final int VERSION = 1;
+
+    private ResultJson() {
+    }
+
+    static void write(RunResult r, Path file) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            try (JsonGenerator g = JSON.createGenerator(file.toFile(), JsonEncoding.UTF8)) {
+                g.useDefaultPrettyPrinter();
+                g.writeStartObject();
+                g.writeNumberField("version", VERSION);
+                g.writeStringField("scenario", r.scenario());
+                g.writeStringField("started", r.started().toString());
+                g.writeNumberField("elapsedMs", r.elapsed().toMillis());
+                g.writeNumberField("durationMs", r.duration().toMillis());
+                g.writeObjectFieldStart("kernel");
+                g.writeStringField("release", r.kernelRelease());
+                g.writeStringField("image", r.kernelImage());
+                g.writeEndObject();
+                g.writeObjectFieldStart("topology");
+                g.writeNumberField("numaNodes", r.topology().numaNodes());
+                g.writeNumberField("llcsPerNode", r.topology().llcsPerNode());
+                g.writeNumberField("coresPerLlc", r.topology().coresPerLlc());
+                g.writeNumberField("threadsPerCore", r.topology().threadsPerCore());
+                g.writeNumberField("cpus", r.topology().cpuCount());
+                g.writeEndObject();
+                g.writeStringField("backend", r.backend());
+                g.writeObjectFieldStart("scheduler");
+                g.writeStringField("name", r.scheduler());
+                g.writeStringField("schedExtState", r.schedExtState());
+                if (r.schedulerExit().isPresent()) {
+                    g.writeStringField("exitReason", r.schedulerExit().get());
+                }
+                g.writeEndObject();
+                writeVerdict(g, r.verdict());
+                g.writeArrayFieldStart("cgroups");
+                for (CgroupStats c : r.cgroups()) {
+                    writeCgroup(g, c);
+                }
+                g.writeEndArray();
+                g.writeObjectFieldStart("monitor");
+                g.writeStringField("status", "not available (memory-introspection checks not wired yet)");
+                g.writeEndObject();
+                g.writeEndObject();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing the result file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeVerdict(JsonGenerator g, Verdict v) throws IOException {
+        g.writeObjectFieldStart("verdict");
+        g.writeStringField("outcome", v.outcome().name());
+        g.writeNumberField("exitCode", v.outcome().exitCode());
+        g.writeStringField("reason", v.reason());
+        g.writeArrayFieldStart("claims");
+        for (ClaimResult c : v.claims()) {
+            g.writeStartObject();
+            g.writeStringField("label", c.label());
+            if (Double.isFinite(c.value())) {
+                g.writeNumberField("value", c.value());
+            } else {
+                g.writeStringField("value", Double.isNaN(c.value()) ? "NaN" : String.valueOf(c.value()));
+            }
+            g.writeStringField("comparison", c.comparison());
+            g.writeStringField("threshold", c.threshold());
+            g.writeArrayFieldStart("limits");
+            for (double l : c.limits()) {
+                g.writeNumber(l);
+            }
+            g.writeEndArray();
+            g.writeStringField("outcome", c.outcome().name());
+            if (!c.detail().isEmpty()) {
+                g.writeStringField("detail", c.detail());
+            }
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeArrayFieldStart("notes");
+        for (String n : v.notes()) {
+            g.writeString(n);
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+    }
+
+    private static void writeCgroup(JsonGenerator g, CgroupStats c) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("name", c.name());
+        g.writeStringField("workType", c.workType());
+        if (c.cpuset().isPresent()) {
+            g.writeStringField("cpuset", CpusetSpec.format(c.cpuset().get()));
+        }
+        g.writeObjectFieldStart("metrics");
+        for (Map.Entry<String, Double> m : metrics(c).entrySet()) {
+            if (Double.isFinite(m.getValue())) {
+                g.writeNumberField(m.getKey(), m.getValue());
+            }
+        }
+        g.writeEndObject();
+        g.writeArrayFieldStart("workers");
+        for (WorkerTelemetry w : c.workers()) {
+            g.writeStartObject();
+            g.writeNumberField("pid", w.pid());
+            g.writeBooleanField("finished", w.finished());
+            g.writeNumberField("workUnits", w.workUnits());
+            g.writeNumberField("iterations", w.iterations());
+            g.writeNumberField("cpuNs", w.cpuNanos());
+            g.writeNumberField("wallNs", w.wallNanos());
+            g.writeNumberField("offCpuNs", w.offCpuNanos());
+            g.writeNumberField("runDelayNs", w.runDelayNanos());
+            g.writeNumberField("timeslices", w.timeslices());
+            g.writeNumberField("migrations", w.migrations());
+            g.writeArrayFieldStart("cpusUsed");
+            for (int cpu : w.cpusUsed()) {
+                g.writeNumber(cpu);
+            }
+            g.writeEndArray();
+            g.writeNumberField("maxGapNs", w.maxGapNanos());
+            g.writeNumberField("maxGapCpu", w.maxGapCpu());
+            g.writeNumberField("maxGapAtNs", w.maxGapAtNanos());
+            g.writeNumberField("wakeSamples", w.wakeCount());
+            g.writeNumberField("wakeP50Ns", w.wakeP50Nanos());
+            g.writeNumberField("wakeP99Ns", w.wakeP99Nanos());
+            g.writeNumberField("wakeMaxNs", w.wakeMaxNanos());
+            g.writeNumberField("voluntarySwitches", w.voluntarySwitches());
+            g.writeNumberField("involuntarySwitches", w.involuntarySwitches());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+    }
+
+    /** The per-cgroup metrics written to (and compared from) result files. */
+    static Map<String, Double> metrics(CgroupStats c) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("workers", c.workerCount());
+        m.put("stuckWorkers", c.stuckWorkers());
+        m.put("maxGapMs", c.maxGapMs());
+        m.put("fairnessSpread", c.fairnessSpread());
+        m.put("throughputCv", c.throughputCv());
+        m.put("minWorkRate", c.minWorkRate());
+        m.put("p99WakeLatencyUs", c.p99WakeLatencyUs());
+        m.put("migrationRatio", c.migrationRatio());
+        m.put("workersOutsideCpuset", c.workersOutsideCpuset());
+        m.put("totalWorkUnits", c.totalWorkUnits());
+        m.put("runDelayShare", c.runDelayShare());
+        return m;
+    }
+
+    /**
+     * Reads the metrics of a result file: {@code "<scenario>/<cgroup>.<metric>" -> value}. Malformed files throw
+     * {@link ScenarioException} naming the file.
+     */
+    public static Map<String, Double> readMetrics(Path file) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        try (JsonParser p = JSON.createParser(file.toFile())) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new ScenarioException(file + ": not a jktstr result (no JSON object)");
+            }
+            String scenario = "?";
+            int version = -1;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                switch (field) {
+                    case "version" -> version = p.getIntValue();
+                    case "scenario" -> scenario = p.getText();
+                    case "cgroups" -> {
+                        if (t != JsonToken.START_ARRAY) {
+                            throw new ScenarioException(file + ": 'cgroups' is not an array");
+                        }
+                        while (p.nextToken() == JsonToken.START_OBJECT) {
+                            readCgroup(p, scenario, out);
+                        }
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+            if (version != VERSION) {
+                throw new ScenarioException(file + ": result format version " + version + ", this jktstr reads " + VERSION);
+            }
+        } catch (IOException e) {
+            throw new ScenarioException(file + ": unreadable result file: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private static void readCgroup(JsonParser p, String scenario, Map<String, Double> out) throws IOException {
+        String name = "?";
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            p.nextToken();
+            if (field.equals("name")) {
+                name = p.getText();
+            } else if (field.equals("metrics")) {
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String k = p.currentName();
+                    p.nextToken();
+                    if (p.currentToken().isNumeric()) {
+                        metrics.put(k, p.getDoubleValue());
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+            } else {
+                p.skipChildren();
+            }
+        }
+        String prefix = scenario + "/" + name + ".";
+        metrics.forEach((k, v) -> out.put(prefix + k, v));
+    }
+}

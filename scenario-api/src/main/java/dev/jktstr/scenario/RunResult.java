@@ -1,0 +1,38 @@
+package dev.jktstr.scenario;
+
+import dev.jktstr.machine.Topology;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything a run produced: identity (kernel, topology, backend, scheduler), per-cgroup telemetry, the scheduler's
+ * end state and the verdict. {@link #write(Path)} stores it as JSON.
+ */
+public record RunResult(String scenario, Instant started, Duration elapsed, Duration duration, String kernelRelease,
+        String kernelImage, Topology topology, String backend, String scheduler, String schedExtState,
+        Optional<String> schedulerExit, List<CgroupStats> cgroups, Verdict verdict) {
+
+    public RunResult {
+        cgroups = List.copyOf(cgroups);
+    }
+
+    public Outcome outcome() {
+        return verdict.outcome();
+    }
+
+    /** The cgroup's stats by name (of the run's cgroups, including removed ones). */
+    public CgroupStats cgroup(String name) {
+        return cgroups.stream().filter(c -> c.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no cgroup '" + name + "' in this run; have "
+                        + cgroups.stream().map(CgroupStats::name).toList()));
+    }
+
+    /** Writes the result as JSON (jackson-core, streaming); returns {@code file}. */
+    public Path write(Path file) {
+        ResultJson.write(this, file);
+        return file;
+    }
+}

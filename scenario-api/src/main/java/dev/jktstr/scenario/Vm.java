@@ -1,0 +1,124 @@
+package dev.jktstr.scenario;
+
+import dev.jktstr.machine.Topology;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What to boot for a scenario: {@code Vm.builder().topology(1, 1, 2, 1).scheduler(Scheduler.eevdf()).boot()}.
+ * Defaults: the kernel {@code KernelLookup.standard()} finds, topology 1,1,2,1, 512 MiB per node, EEVDF, runs of
+ * 5 s, the fastest backend ({@code MachineBackends.fastestFor}), 120 s for the guest to boot.
+ */
+public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Scheduler scheduler, Duration duration,
+        Optional<String> backend, String commandLine, Duration bootTimeout, Assert thresholds) {
+
+    public Vm {
+        Objects.requireNonNull(kernel, "kernel");
+        Objects.requireNonNull(topology, "topology");
+        Objects.requireNonNull(scheduler, "scheduler");
+        Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(thresholds, "thresholds");
+        if (duration == null || duration.isNegative() || duration.isZero()) {
+            throw new InvalidScenarioException("duration", "must be positive, got " + duration);
+        }
+        if (memoryMib < 64) {
+            throw new InvalidScenarioException("memoryMib", "must be at least 64 MiB, got " + memoryMib);
+        }
+        if (bootTimeout == null || bootTimeout.isNegative() || bootTimeout.isZero()) {
+            throw new InvalidScenarioException("bootTimeout", "must be positive, got " + bootTimeout);
+        }
+        commandLine = commandLine == null ? "" : commandLine;
+        if (scheduler instanceof Scheduler.Binary b) {
+            b.validate();
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Boots the guest, starts the scheduler and returns the context scenarios run in. */
+    public Ctx boot() {
+        return Ctx.boot(this);
+    }
+
+    public static final class Builder {
+        private Path kernel;
+        private Topology topology = new Topology(1, 1, 2, 1);
+        private long memoryMib = 512;
+        private Scheduler scheduler = Scheduler.eevdf();
+        private Duration duration = Duration.ofSeconds(5);
+        private String backend;
+        private String commandLine = "quiet";
+        private Duration bootTimeout = Duration.ofSeconds(120);
+        private Assert thresholds = Assert.defaults();
+
+        /** A kernel directory (bzImage, System.map, config) or image. */
+        public Builder kernel(Path dirOrImage) {
+            this.kernel = dirOrImage;
+            return this;
+        }
+
+        public Builder topology(Topology t) {
+            this.topology = t;
+            return this;
+        }
+
+        public Builder topology(int numaNodes, int llcsPerNode, int coresPerLlc, int threadsPerCore) {
+            try {
+                return topology(new Topology(numaNodes, llcsPerNode, coresPerLlc, threadsPerCore));
+            } catch (RuntimeException e) {
+                throw new InvalidScenarioException("topology", e.getMessage());
+            }
+        }
+
+        public Builder memoryMib(long mib) {
+            this.memoryMib = mib;
+            return this;
+        }
+
+        public Builder scheduler(Scheduler s) {
+            this.scheduler = s;
+            return this;
+        }
+
+        /** The run time that step holds are fractions of. */
+        public Builder duration(Duration d) {
+            this.duration = d;
+            return this;
+        }
+
+        /** A backend by name ({@code qemu}, {@code qemu:tcg}); default: the fastest that can boot the spec. */
+        public Builder backend(String name) {
+            this.backend = name;
+            return this;
+        }
+
+        public Builder commandLine(String extra) {
+            this.commandLine = extra;
+            return this;
+        }
+
+        public Builder bootTimeout(Duration d) {
+            this.bootTimeout = d;
+            return this;
+        }
+
+        /** The scheduler's and the test's thresholds, layered on the defaults. */
+        public Builder thresholds(Assert layer) {
+            this.thresholds = this.thresholds.overlay(layer);
+            return this;
+        }
+
+        public Vm build() {
+            return new Vm(Optional.ofNullable(kernel), topology, memoryMib, scheduler, duration,
+                    Optional.ofNullable(backend).filter(s -> !s.isEmpty()), commandLine, bootTimeout, thresholds);
+        }
+
+        public Ctx boot() {
+            return build().boot();
+        }
+    }
+}

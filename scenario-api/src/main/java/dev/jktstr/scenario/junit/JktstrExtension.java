@@ -1,0 +1,98 @@
+package dev.jktstr.scenario.junit;
+
+import dev.jktstr.scenario.Ctx;
+import dev.jktstr.scenario.Outcome;
+import dev.jktstr.scenario.RunResult;
+import dev.jktstr.scenario.Scheduler;
+import dev.jktstr.scenario.Vm;
+import java.lang.reflect.Method;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.InvocationInterceptor;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.jupiter.api.extension.ReflectiveInvocationContext;
+import org.opentest4j.AssertionFailedError;
+import org.opentest4j.TestAbortedException;
+
+/** Boots (or reuses) the guest a {@link JktstrTest} asks for and maps its runs' outcomes onto JUnit. */
+public final class JktstrExtension implements ParameterResolver, InvocationInterceptor {
+    private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(JktstrExtension.class);
+
+    /** Closes the shared guest when the test run ends (JUnit closes AutoCloseable store values). */
+    private record SharedCtx(Ctx ctx) implements AutoCloseable {
+        @Override
+        public void close() {
+            ctx.close();
+        }
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext p, ExtensionContext e) {
+        return p.getParameter().getType() == Ctx.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext p, ExtensionContext e) {
+        JktstrTest t = e.getRequiredTestMethod().getAnnotation(JktstrTest.class);
+        if (t == null) {
+            throw new ParameterResolutionException("a Ctx parameter needs @JktstrTest on the method");
+        }
+        String key = t.numaNodes() + "," + t.llcs() + "," + t.cores() + "," + t.threads() + "/" + t.memoryMib() + "/"
+                + t.scheduler() + "/" + t.kernel();
+        Ctx ctx = e.getRoot().getStore(NS).getOrComputeIfAbsent(key, k -> new SharedCtx(boot(t)), SharedCtx.class).ctx();
+        return ctx.duration(Duration.ofMillis(t.durationMs()));
+    }
+
+    private static Ctx boot(JktstrTest t) {
+        Vm.Builder b = Vm.builder().topology(t.numaNodes(), t.llcs(), t.cores(), t.threads()).memoryMib(t.memoryMib())
+                .scheduler(Scheduler.parse(t.scheduler())).duration(Duration.ofMillis(t.durationMs()));
+        if (!t.kernel().isEmpty()) {
+            b.kernel(Path.of(t.kernel()));
+        }
+        return b.boot();
+    }
+
+    @Override
+    public void interceptTestMethod(Invocation<Void> invocation, ReflectiveInvocationContext<Method> call, ExtensionContext e)
+            throws Throwable {
+        Ctx ctx = call.getArguments().stream().filter(Ctx.class::isInstance).map(Ctx.class::cast).findFirst().orElse(null);
+        if (ctx == null) {
+            invocation.proceed();
+            return;
+        }
+        List<RunResult> runs = new ArrayList<>();
+        Consumer<RunResult> listener = runs::add;
+        ctx.onResult(listener);
+        try {
+            invocation.proceed();
+        } finally {
+            ctx.removeResultListener(listener);
+        }
+        judge(runs);
+    }
+
+    /** FAIL beats INCONCLUSIVE beats SKIP beats PASS. */
+    static void judge(List<RunResult> runs) {
+        RunResult worst = runs.stream().max(Comparator.comparingInt(r -> switch (r.outcome()) {
+            case PASS -> 0;
+            case SKIP -> 1;
+            case INCONCLUSIVE -> 2;
+            case FAIL -> 3;
+        })).orElse(null);
+        if (worst == null || worst.outcome() == Outcome.PASS) {
+            return;
+        }
+        String msg = worst.scenario() + " under " + worst.scheduler() + ": " + worst.verdict() + "\n" + worst.verdict().table();
+        if (worst.outcome() == Outcome.FAIL) {
+            throw new AssertionFailedError(msg);
+        }
+        throw new TestAbortedException(msg);
+    }
+}

@@ -1,0 +1,39 @@
+package dev.jktstr.scenario.junit;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A JUnit 5 test that runs in a guest: the method takes a {@link dev.jktstr.scenario.Ctx} parameter, runs scenarios
+ * in it, and the worst outcome of those runs decides the test: FAIL fails it (with the verdict table), SKIP and
+ * INCONCLUSIVE abort it, PASS passes. Guests are booted once per distinct configuration and shared by the tests
+ * of a run.
+ */
+@Target(ElementType.METHOD)
+@Retention(RetentionPolicy.RUNTIME)
+@Test
+@ExtendWith(JktstrExtension.class)
+public @interface JktstrTest {
+    int numaNodes() default 1;
+
+    int llcs() default 1;
+
+    int cores() default 2;
+
+    int threads() default 1;
+
+    long memoryMib() default 512;
+
+    /** {@code eevdf} or a path to a sched_ext scheduler binary (relative to the working directory). */
+    String scheduler() default "eevdf";
+
+    /** Run time that step holds are fractions of, in ms. */
+    long durationMs() default 5000;
+
+    /** Kernel directory or image; "" = the {@code jktstr.kernel} system property, else the standard lookup ({@code KernelLookup}). */
+    String kernel() default "";
+}

@@ -1,0 +1,130 @@
+package dev.jktstr.scenario;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jktstr.machine.Topology;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Bad scenarios are rejected before anything boots, with the field named. No test here boots a guest. */
+class ValidationTest {
+    private static final Topology T = new Topology(1, 2, 2, 1); // CPUs 0-3, LLCs 0-1
+
+    private static InvalidScenarioException invalid(Runnable r) {
+        try {
+            r.run();
+        } catch (InvalidScenarioException e) {
+            return e;
+        }
+        throw new AssertionError("expected an InvalidScenarioException");
+    }
+
+    @Test
+    void opNamingAnUnknownCgroup() {
+        var e = invalid(() -> Scenarios.validate(T, List.of(
+                Step.of(HoldSpec.fraction(0.5), Op.addCgroup(CgroupDef.named("cg_0"))),
+                Step.of(HoldSpec.fraction(0.5), Op.setCpuset("cg_9", CpusetSpec.cpus(0))))));
+        assertThat(e.field()).isEqualTo("steps[1].ops[0].name");
+        assertThat(e.getMessage()).contains("unknown cgroup 'cg_9'");
+    }
+
+    @Test
+    void spawnNeedsALiveCgroupAndWorkers() {
+        assertThat(invalid(() -> Scenarios.validate(T, List.of(Step.of(HoldSpec.fraction(1),
+                Op.spawn("ghost", 1, WorkType.spinWait()))))).field()).isEqualTo("steps[0].ops[0].cgroup");
+        assertThat(invalid(() -> Scenarios.validate(T, List.of(Step.of(HoldSpec.fraction(1),
+                Op.addCgroup(CgroupDef.named("a")), Op.spawn("a", 0, WorkType.spinWait()))))).field())
+                .isEqualTo("steps[0].ops[1].workers");
+    }
+
+    @Test
+    void removedCgroupIsUnknownAfterwards() {
+        var e = invalid(() -> Scenarios.validate(T, List.of(
+                Step.of(HoldSpec.fraction(0.5), Op.addCgroup(CgroupDef.named("a")), Op.removeCgroup("a")),
+                Step.of(HoldSpec.fraction(0.5), Op.freeze("a")))));
+        assertThat(e.field()).isEqualTo("steps[1].ops[0].name");
+    }
+
+    @Test
+    void cpusetOutsideTheTopology() {
+        var e = invalid(() -> Scenarios.validate(T, List.of(Scenarios.addAllAndHold(List.of(
+                CgroupDef.named("cg_0").cpuset(CpusetSpec.cpus(0, 7)))))));
+        assertThat(e.field()).isEqualTo("steps[0].ops[0].cgroup cg_0.cpuset");
+        assertThat(e.getMessage()).contains("CPU 7 is outside");
+        var llc = invalid(() -> Scenarios.validate(T, List.of(Scenarios.addAllAndHold(List.of(
+                CgroupDef.named("cg_0").cpuset(CpusetSpec.llc(2)))))));
+        assertThat(llc.getMessage()).contains("LLC 2 is outside");
+        var op = invalid(() -> Scenarios.validate(T, List.of(
+                Step.of(HoldSpec.fraction(1), Op.addCgroup(CgroupDef.named("x")), Op.setCpuset("x", CpusetSpec.node(1))))));
+        assertThat(op.field()).isEqualTo("steps[0].ops[1].cpus");
+    }
+
+    @Test
+    void zeroWorkers() {
+        var e = invalid(() -> Scenarios.validate(T, List.of(Scenarios.addAllAndHold(List.of(CgroupDef.named("cg_0").workers(0))))));
+        assertThat(e.field()).isEqualTo("steps[0].ops[0].cgroup cg_0.workers");
+    }
+
+    @Test
+    void negativeDurations() {
+        assertThat(invalid(() -> Vm.builder().duration(Duration.ofSeconds(-1)).build()).field()).isEqualTo("duration");
+        assertThat(invalid(() -> Scenarios.validate(T, List.of(Step.of(HoldSpec.fixed(Duration.ofMillis(-5)),
+                Op.addCgroup(CgroupDef.named("a")))))).field()).isEqualTo("steps[0].hold");
+        assertThat(invalid(() -> Scenarios.validate(T, List.of(Step.of(HoldSpec.fraction(1.5))))).field())
+                .isEqualTo("steps[0].hold");
+    }
+
+    @Test
+    void loopHoldsRepeatOnlyRepeatableOps() {
+        var e = invalid(() -> Scenarios.validate(T, List.of(Step.of(HoldSpec.loop(0.5, Duration.ofMillis(100)),
+                Op.addCgroup(CgroupDef.named("a"))))));
+        assertThat(e.field()).isEqualTo("steps[0].ops[0]");
+        assertThat(invalid(() -> Scenarios.validate(T, List.of(Step.of(HoldSpec.loop(0.5, Duration.ZERO))))).field())
+                .isEqualTo("steps[0].hold.interval");
+        assertThat(HoldSpec.loop(0.25, Duration.ofMillis(100)).of(Duration.ofSeconds(4))).isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void otherBadInput() {
+        assertThat(invalid(() -> Scenarios.validate(T, List.of())).field()).isEqualTo("steps");
+        assertThat(invalid(() -> Scenarios.validate(T, List.of(Scenarios.addAllAndHold(List.of(
+                CgroupDef.named("a"), CgroupDef.named("a")))))).field()).isEqualTo("steps[0].ops[1].cgroup.name");
+        assertThat(invalid(() -> Scenarios.validate(T, List.of(Scenarios.addAllAndHold(List.of(
+                CgroupDef.named("../etc")))))).field()).isEqualTo("steps[0].ops[0].cgroup.name");
+        assertThat(invalid(() -> Scenarios.validate(T, List.of(Scenarios.addAllAndHold(List.of(
+                CgroupDef.named("a").nice(25)))))).field()).isEqualTo("steps[0].ops[0].cgroup a.nice");
+        assertThat(invalid(() -> Scenarios.validate(T, List.of(Step.of(HoldSpec.fraction(1),
+                Op.writeKernelValue("/etc/passwd", "x"))))).field()).isEqualTo("steps[0].ops[0].path");
+        assertThat(invalid(() -> Vm.builder().scheduler(Scheduler.binary(Path.of("/nonexistent/scx"))).build()).field())
+                .isEqualTo("scheduler");
+        assertThat(invalid(() -> Vm.builder().topology(0, 1, 1, 1)).field()).isEqualTo("topology");
+        assertThat(invalid(() -> Scenarios.byName("nope")).getMessage()).contains("steady");
+        assertThat(invalid(() -> CpusetSpec.cpus()).field()).isEqualTo("cpuset");
+        assertThat(invalid(() -> WorkType.sequence()).field()).isEqualTo("work.phases");
+        assertThat(invalid(() -> WorkType.sequence(WorkType.phase(WorkType.pipeIo(), Duration.ofMillis(10)))).field())
+                .isEqualTo("work.phases[0]");
+        assertThat(invalid(() -> WorkType.sequence(WorkType.phase(WorkType.spinWait(), Duration.ZERO))).field())
+                .isEqualTo("work.phases[0].duration");
+        assertThat(WorkType.sequence(WorkType.phase(WorkType.spinWait(), Duration.ofMillis(10)),
+                WorkType.phase(WorkType.timerLatency(), Duration.ofMillis(10))).blocksByDesign()).isTrue();
+    }
+
+    @Test
+    void cannedScenariosAreValidOnSeveralTopologies() {
+        for (Topology t : List.of(new Topology(1, 1, 1, 1), new Topology(1, 1, 2, 1), new Topology(1, 2, 2, 1),
+                new Topology(2, 2, 2, 2))) {
+            Scenarios.canned().values().forEach(s -> assertThat(s.stepsFor(t)).as(s.name() + " on " + t).isNotEmpty());
+        }
+    }
+
+    @Test
+    void cpusetSpecsResolveAgainstTheTopology() {
+        assertThat(CpusetSpec.format(CpusetSpec.llc(1).resolve(T, "f"))).isEqualTo("2-3");
+        assertThat(CpusetSpec.format(CpusetSpec.slice(1, 2).resolve(T, "f"))).isEqualTo("2-3");
+        assertThat(CpusetSpec.format(CpusetSpec.cpus(0, 3).resolve(T, "f"))).isEqualTo("0,3");
+        assertThat(CpusetSpec.format(CpusetSpec.node(0).resolve(T, "f"))).isEqualTo("0-3");
+    }
+}

@@ -1,0 +1,63 @@
+package dev.jktstr.scenario.junit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jktstr.scenario.Assert;
+import dev.jktstr.scenario.CgroupDef;
+import dev.jktstr.scenario.Ctx;
+import dev.jktstr.scenario.Outcome;
+import dev.jktstr.scenario.RunResult;
+import dev.jktstr.scenario.Scenarios;
+import dev.jktstr.machine.Topology;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.opentest4j.AssertionFailedError;
+import org.opentest4j.TestAbortedException;
+
+class JktstrExtensionTest {
+
+    @BeforeAll
+    static void kernel() {
+        Path dir = Path.of(System.getProperty("jktstr.repo.root", ".")).toAbsolutePath().normalize().resolveSibling("shared")
+                .resolve("kernels/linux-6.12-sched_ext");
+        if (Files.isRegularFile(dir.resolve("bzImage"))) {
+            System.setProperty(Ctx.KERNEL_PROPERTY, dir.toString());
+        }
+    }
+
+    @JktstrTest(llcs = 1, cores = 2, threads = 1, memoryMib = 256, durationMs = 2000)
+    void steadyPassesInAGuest(Ctx ctx) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty(Ctx.KERNEL_PROPERTY) != null, "no shared test kernel");
+        RunResult r = Scenarios.run(ctx, Scenarios.steady());
+        assertThat(ctx.topology().cpuCount()).isEqualTo(2);
+        assertThat(r.outcome()).isEqualTo(Outcome.PASS);
+    }
+
+    private static RunResult result(Assert thresholds) {
+        var stats = new dev.jktstr.scenario.CgroupStats("cg_0", "SPIN_WAIT", false, Optional.empty(), List.of(
+                new dev.jktstr.guest.WorkerTelemetry(1, true, 10, 10, 1, 1_000_000_000L, 0, 1, 0, List.of(0), 5_000_000_000L,
+                        0, 0, 0, 0, 0, 0, 0, 0)));
+        return new RunResult("t", Instant.EPOCH, Duration.ZERO, Duration.ZERO, "k", "i", new Topology(1, 1, 1, 1), "b",
+                "eevdf", "", Optional.empty(), List.of(stats), thresholds.check(List.of(stats)));
+    }
+
+    @Test
+    void outcomesMapOntoJunit() {
+        JktstrExtension.judge(List.of());
+        JktstrExtension.judge(List.of(result(Assert.defaults().withMaxGapMs(Double.NaN))));
+        assertThatThrownBy(() -> JktstrExtension.judge(List.of(result(Assert.defaults()))))
+                .isInstanceOf(AssertionFailedError.class).hasMessageContaining("cg_0.maxGapMs");
+        RunResult skipped = result(Assert.defaults().withMaxGapMs(Double.NaN));
+        skipped.verdict().skip("not applicable here");
+        assertThatThrownBy(() -> JktstrExtension.judge(List.of(skipped)))
+                .isInstanceOf(TestAbortedException.class).hasMessageContaining("not applicable here");
+        assertThat(CgroupDef.named("x").workers()).isEqualTo(1);
+    }
+}
