@@ -102,7 +102,7 @@ public final class BootVsQemu {
         Path dir = Files.createTempDirectory("jktstr-bench-");
         Path sock = dir.resolve("ctl.sock");
         List<String> cmd = new ArrayList<>(List.of(qemu.toString(), "-machine", "q35", "-nodefaults", "-no-user-config",
-                "-display", "none", "-no-reboot", "-accel", "tcg,thread=multi", "-cpu", "max",
+                "-display", "none", "-no-reboot", "-accel", "tcg,thread=single", "-cpu", "max",
                 "-smp", "cpus=" + t.cpuCount() + ",sockets=" + t.llcCount() + ",dies=1,cores=" + t.coresPerLlc()
                         + ",threads=" + t.threadsPerCore(),
                 "-m", spec.totalMemoryMib() + "M"));

@@ -8,12 +8,9 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.results.RunResult;
@@ -58,16 +55,10 @@ public final class IoctlRatio {
      * process, so what is left between it and the per-call FFM numbers is the downcall itself.
      */
     static double measureCInProcess(String kvmPath) throws Throwable {
-        Path dir = Files.createTempDirectory("jktstr-ioctl-bench");
-        try (Arena arena = Arena.ofConfined();
+        try (CPeer peer = CPeer.of("ioctl_loop.c");
+                Arena arena = Arena.ofConfined();
                 FileDescriptor kvm = FileDescriptor.open(Path.of(kvmPath), KvmDevice.OPEN_FLAGS)) {
-            Path source = dir.resolve("ioctl_loop.c");
-            try (InputStream in = IoctlRatio.class.getResourceAsStream("ioctl_loop.c")) {
-                Files.copy(in, source);
-            }
-            Path library = dir.resolve("libioctl_loop.so");
-            run(List.of("gcc", "-O2", "-shared", "-fPIC", "-DIOCTL_LOOP_LIBRARY", "-o", library.toString(),
-                    source.toString()));
+            Path library = peer.compile("libioctl_loop.so", "-shared", "-fPIC", "-DIOCTL_LOOP_LIBRARY");
             MethodHandle loop = Linker.nativeLinker().downcallHandle(
                     SymbolLookup.libraryLookup(library, arena).findOrThrow("ioctl_loop_ns"),
                     FunctionDescriptor.of(ValueLayout.JAVA_DOUBLE, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
@@ -77,10 +68,6 @@ public final class IoctlRatio {
                 throw new IOException("ioctl(KVM_GET_API_VERSION) failed inside the C loop");
             }
             return ns;
-        } finally {
-            try (var paths = Files.walk(dir)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
         }
     }
 
@@ -90,38 +77,18 @@ public final class IoctlRatio {
     }
 
     private static Collection<RunResult> measureFfm() throws RunnerException {
-        Collection<RunResult> results = new Runner(new OptionsBuilder()
+        return new Runner(new OptionsBuilder()
                         .include(IoctlBenchmark.class.getName())
                         .timeUnit(TimeUnit.NANOSECONDS)
                         .build())
                 .run();
-        return results;
     }
 
-    /** Builds the C peer from its bundled source with gcc -O2 in a temp dir and runs it. */
+    /** The C program: the same loop in its own process. */
     static double measureC(String kvmPath) throws IOException, InterruptedException {
-        Path dir = Files.createTempDirectory("jktstr-ioctl-bench");
-        try {
-            Path source = dir.resolve("ioctl_loop.c");
-            try (InputStream in = IoctlRatio.class.getResourceAsStream("ioctl_loop.c")) {
-                Files.copy(in, source);
-            }
-            Path binary = dir.resolve("ioctl_loop");
-            run(List.of("gcc", "-O2", "-o", binary.toString(), source.toString()));
-            return Double.parseDouble(run(List.of(binary.toString(), kvmPath, "1000000", "5")).trim());
-        } finally {
-            try (var paths = Files.walk(dir)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+        try (CPeer peer = CPeer.of("ioctl_loop.c")) {
+            Path binary = peer.compile("ioctl_loop");
+            return Double.parseDouble(CPeer.run(List.of(binary.toString(), kvmPath, "1000000", "5")).trim());
         }
-    }
-
-    private static String run(List<String> command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (process.waitFor() != 0) {
-            throw new IOException(String.join(" ", command) + " failed: " + output.strip());
-        }
-        return output;
     }
 }

@@ -2,13 +2,9 @@ package dev.jktstr.benchmarks;
 
 import dev.jktstr.kvm.VirtualMachine;
 import dev.jktstr.machine.ExitReason;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -28,18 +24,12 @@ public final class KvmPioRatio {
         int exits = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int rounds = 5;
         byte[] guest = KvmGuests.pioLoop(exits);
-        Path dir = Files.createTempDirectory("jktstr-pio-bench");
-        try {
-            Path bin = Files.write(dir.resolve("guest.bin"), guest);
-            Path source = dir.resolve("pio_loop.c");
-            try (InputStream in = KvmPioRatio.class.getResourceAsStream("pio_loop.c")) {
-                Files.copy(in, source);
-            }
-            Path peer = dir.resolve("pio_loop");
-            run(List.of("gcc", "-O2", "-o", peer.toString(), source.toString()));
+        try (CPeer cPeer = CPeer.of("pio_loop.c")) {
+            Path bin = Files.write(cPeer.dir().resolve("guest.bin"), guest);
+            Path peer = cPeer.compile("pio_loop");
             double c = 0;
             for (int i = 0; i < rounds; i++) {
-                c = Math.max(c, Double.parseDouble(run(List.of(peer.toString(), "/dev/kvm", bin.toString(),
+                c = Math.max(c, Double.parseDouble(CPeer.run(List.of(peer.toString(), "/dev/kvm", bin.toString(),
                         Integer.toString(exits))).trim()));
             }
             double java = 0;
@@ -48,15 +38,11 @@ public final class KvmPioRatio {
                 java = i < 2 ? java : Math.max(java, r);
             }
             for (int i = 0; i < rounds; i++) {
-                c = Math.max(c, Double.parseDouble(run(List.of(peer.toString(), "/dev/kvm", bin.toString(),
+                c = Math.max(c, Double.parseDouble(CPeer.run(List.of(peer.toString(), "/dev/kvm", bin.toString(),
                         Integer.toString(exits))).trim()));
             }
             System.out.printf("kvm PIO exits/s (%d-exit loop, best of %d): jktstr %.0f, C %.0f; ratio jktstr/C %.3f%n",
                     exits, rounds, java, c, java / c);
-        } finally {
-            try (var paths = Files.walk(dir)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
         }
     }
 
@@ -73,14 +59,5 @@ public final class KvmPioRatio {
             throw new IllegalStateException("saw " + stamp.count + " exits, expected " + exits);
         }
         return (exits - 1) / ((stamp.last - stamp.first) / 1e9);
-    }
-
-    private static String run(List<String> command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (process.waitFor() != 0) {
-            throw new IOException(String.join(" ", command) + " failed: " + output.strip());
-        }
-        return output;
     }
 }

@@ -56,7 +56,7 @@ final class QemuGuest implements AutoCloseable {
         dir = Files.createTempDirectory("jktstr-guest-");
         console = dir.resolve("console.log");
         socket = dir.resolve("ctl.sock");
-        List<String> cmd = new ArrayList<>(List.of(QEMU, "-accel", "tcg", "-cpu", "max", "-smp", "2", "-m", "512",
+        List<String> cmd = new ArrayList<>(List.of(QEMU, "-accel", "tcg,thread=single", "-cpu", "max", "-smp", "2", "-m", "512",
                 "-nodefaults", "-display", "none", "-no-reboot",
                 "-kernel", kernelDir().resolve("bzImage").toString(), "-initrd", initramfs.toString(),
                 "-append", ("console=ttyS0 panic=-1 no_timer_check quiet " + extraCmdline).strip(),

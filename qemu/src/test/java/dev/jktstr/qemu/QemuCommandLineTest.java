@@ -29,7 +29,7 @@ class QemuCommandLineTest {
                 .contains("-numa node,nodeid=0,cpus=0-3,memdev=ram-node0")
                 .contains("-numa node,nodeid=1,cpus=4-7,memdev=ram-node1")
                 .contains("-numa dist,src=0,dst=1,val=21").contains("-numa dist,src=1,dst=0,val=21")
-                .contains("-accel tcg,thread=multi -cpu max")
+                .contains("-accel tcg,thread=single -cpu max")
                 .contains("-append console=ttyS0 panic=-1 no_timer_check quiet")
                 .contains("-initrd /i.cpio.gz")
                 .contains("-no-reboot").contains("-S")
