@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConfigFragmentTest {
 
@@ -74,15 +75,14 @@ class ConfigFragmentTest {
     }
 
     @Test
-    void theSharedTestKernelMeetsEveryCriticalOption() throws Exception {
+    void theSharedTestKernelMeetsEveryCriticalOption(@TempDir Path tmp) throws Exception {
         Path config = Path.of(System.getProperty("jktstr.repo.root", "."), "..", "shared", "kernels",
                 "linux-6.12-sched_ext", "config");
         assumeTrue(Files.isRegularFile(config), "the shared test kernel is missing: " + config);
         ConfigFragment resolved = ConfigFragment.read(config);
         assertThat(ConfigFragment.shipped().unmetIn(resolved, true)).isEmpty();
         // It was built from an older fragment that left sound, graphics and USB on: reported, not fatal.
-        var build = new KernelBuild(new KernelCache(Files.createTempDirectory("jktstr-cache")),
-                Files.createTempDirectory("jktstr-work"), line -> {});
+        var build = new KernelBuild(new KernelCache(tmp.resolve("cache")), tmp.resolve("work"), line -> {});
         build.verify(ConfigFragment.shipped(), resolved);
         ConfigFragment dropped = ConfigFragment.parse("CONFIG_SCHED_CLASS_EXT=n\n", "broken");
         assertThatThrownBy(() -> build.verify(ConfigFragment.shipped(), resolved.mergedWith(dropped)))
