@@ -41,6 +41,20 @@ public final class Libc {
         }
     }
 
+    /** kill(2): sends {@code signal} to process {@code pid}; a failure carries the errno name (ESRCH, EPERM). */
+    public static void kill(long pid, int signal) {
+        MemorySegment state = CallState.current();
+        int result;
+        try {
+            result = (int) LibcH.kill$mh.invokeExact(state, Math.toIntExact(pid), signal);
+        } catch (Throwable t) {
+            throw CallState.unexpected(t);
+        }
+        if (result == -1) {
+            throw new NativeException("kill(" + pid + ", " + signal + ")", CallState.errno(state));
+        }
+    }
+
     /** The process id. */
     public static int getpid() {
         try {

@@ -31,6 +31,20 @@ public interface Machine extends AutoCloseable {
 
     boolean isPaused();
 
+    /**
+     * Stops the guest as fast as the backend can, for reading guest memory only: unlike
+     * {@link #pause()} the guest clock may keep running and {@link #registers(int)} may not answer
+     * until {@link #thaw()}. Memory introspection snapshots use it. Defaults to {@link #pause()}.
+     */
+    default void freeze() {
+        pause();
+    }
+
+    /** Undoes {@link #freeze()}. Defaults to {@link #resume()}. */
+    default void thaw() {
+        resume();
+    }
+
     /** One vCPU's registers; the machine must be paused ({@link MachineStateException} otherwise). */
     VcpuRegisters registers(int cpu);
 

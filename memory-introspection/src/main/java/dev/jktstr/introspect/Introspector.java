@@ -58,13 +58,15 @@ public final class Introspector {
      */
     public synchronized <T> T paused(Function<KernelWalkers, T> read) {
         boolean wasPaused = machine.isPaused();
-        machine.pause();
+        if (!wasPaused) {
+            machine.freeze(); // memory reads only: the fastest stop the backend has
+        }
         try {
             view.invalidate();
             return read.apply(walkers);
         } finally {
             if (!wasPaused) {
-                machine.resume();
+                machine.thaw();
             }
         }
     }
@@ -78,14 +80,16 @@ public final class Introspector {
         boolean wasPaused = machine.isPaused();
         Instant at = Instant.now();
         long t0 = System.nanoTime();
-        machine.pause();
+        if (!wasPaused) {
+            machine.freeze(); // memory reads only: the fastest stop the backend has
+        }
         Snapshot s;
         long paused;
         try {
             s = read(walkers, options, at, t0);
         } finally {
             if (!wasPaused) {
-                machine.resume();
+                machine.thaw();
             }
             paused = System.nanoTime() - t0;
         }

@@ -141,6 +141,40 @@ class QemuAgentEndToEndTest {
     }
 
     @Test
+    @Order(6)
+    void freezeStopsEveryQemuThreadAndThawLetsTheGuestGoOn() throws IOException {
+        long uptimeBefore = jiffies();
+        guest.machine().freeze();
+        try {
+            Path tasks = Path.of("/proc", Long.toString(qemuPid()), "task");
+            try (var list = Files.list(tasks)) {
+                for (Path task : list.toList()) {
+                    String stat = Files.readString(task.resolve("stat"));
+                    assertThat(stat.charAt(stat.lastIndexOf(')') + 2)).as("state of %s", task).isIn('T', 't');
+                }
+            }
+            assertThat(guest.machine().isPaused()).as("freeze is not a QMP pause").isFalse();
+            // guest memory stays readable while frozen
+            assertThat(guest.machine().memory().readBytes(guest.machine().memory().ramRanges().getFirst().start(), 16))
+                    .hasSize(16);
+        } finally {
+            guest.machine().thaw();
+        }
+        guest.agent().ping();
+        assertThat(jiffies()).isGreaterThanOrEqualTo(uptimeBefore);
+    }
+
+    private static long jiffies() {
+        return Long.parseLong(guest.agent().exec("cut -d. -f1 /proc/uptime").stdoutText().strip());
+    }
+
+    private static long qemuPid() throws IOException {
+        // the only QEMU child of this JVM
+        return ProcessHandle.current().descendants().filter(p -> p.info().command().orElse("").contains("qemu-system"))
+                .findFirst().orElseThrow().pid();
+    }
+
+    @Test
     @Order(100)
     void powerOffIsReportedAsPoweroff() {
         guest.agent().powerOff();

@@ -887,6 +887,11 @@ public final class LibcH {
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
             $CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
 
+    /** <code>int kill(__pid_t __pid, int __sig)</code>. */
+    public static final MethodHandle kill$mh = $LINKER.downcallHandle($LIBC.findOrThrow("kill"),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
+            $CAPTURE_ERRNO);
+
     /** <code>int madvise(void *__addr, size_t __len, int __advice)</code>. */
     public static final MethodHandle madvise$mh = $LINKER.downcallHandle($LIBC.findOrThrow("madvise"),
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
