@@ -11,16 +11,19 @@ import java.util.Objects;
  * their cpuset) on noisy emulated machines, not tuning differences.
  */
 public record Assert(Boolean notStuck, Double maxGapMs, Double fairnessSpread, Boolean cpusetIsolation, Double throughputCv,
-        Double minWorkRate, Double p99WakeLatencyUs, Double migrationRatio) {
+        Double minWorkRate, Double p99WakeLatencyUs, Double migrationRatio, Double maxImbalance, Double maxLocalDsqDepth,
+        Boolean noRqClockStall, Boolean noSchedExtErrorExit) {
 
     /** Every check on, with lenient limits for TCG guests. */
     public static Assert defaults() {
-        return new Assert(true, 3000.0, 1.0, true, 0.75, 1.0, 500_000.0, 0.5);
+        // Monitor limits: a p90 imbalance of 4 tasks and 32 tasks on one local DSQ are far beyond what a working
+        // scheduler shows on small TCG guests, well within what a broken one does.
+        return new Assert(true, 3000.0, 1.0, true, 0.75, 1.0, 500_000.0, 0.5, 4.0, 32.0, true, true);
     }
 
     /** Nothing set: a layer to put on top of another. */
     public static Assert none() {
-        return new Assert(null, null, null, null, null, null, null, null);
+        return new Assert(null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** This layer with {@code top}'s set values on top. */
@@ -28,39 +31,69 @@ public record Assert(Boolean notStuck, Double maxGapMs, Double fairnessSpread, B
         Objects.requireNonNull(top, "top");
         return new Assert(or(top.notStuck, notStuck), or(top.maxGapMs, maxGapMs), or(top.fairnessSpread, fairnessSpread),
                 or(top.cpusetIsolation, cpusetIsolation), or(top.throughputCv, throughputCv), or(top.minWorkRate, minWorkRate),
-                or(top.p99WakeLatencyUs, p99WakeLatencyUs), or(top.migrationRatio, migrationRatio));
+                or(top.p99WakeLatencyUs, p99WakeLatencyUs), or(top.migrationRatio, migrationRatio),
+                or(top.maxImbalance, maxImbalance), or(top.maxLocalDsqDepth, maxLocalDsqDepth),
+                or(top.noRqClockStall, noRqClockStall), or(top.noSchedExtErrorExit, noSchedExtErrorExit));
     }
 
     public Assert withNotStuck(boolean on) {
-        return overlay(new Assert(on, null, null, null, null, null, null, null));
+        return overlay(new Assert(on, null, null, null, null, null, null, null, null, null, null, null));
     }
 
     public Assert withMaxGapMs(double v) {
-        return overlay(new Assert(null, v, null, null, null, null, null, null));
+        return overlay(new Assert(null, v, null, null, null, null, null, null, null, null, null, null));
     }
 
     public Assert withFairnessSpread(double v) {
-        return overlay(new Assert(null, null, v, null, null, null, null, null));
+        return overlay(new Assert(null, null, v, null, null, null, null, null, null, null, null, null));
     }
 
     public Assert withCpusetIsolation(boolean on) {
-        return overlay(new Assert(null, null, null, on, null, null, null, null));
+        return overlay(new Assert(null, null, null, on, null, null, null, null, null, null, null, null));
     }
 
     public Assert withThroughputCv(double v) {
-        return overlay(new Assert(null, null, null, null, v, null, null, null));
+        return overlay(new Assert(null, null, null, null, v, null, null, null, null, null, null, null));
     }
 
     public Assert withMinWorkRate(double v) {
-        return overlay(new Assert(null, null, null, null, null, v, null, null));
+        return overlay(new Assert(null, null, null, null, null, v, null, null, null, null, null, null));
     }
 
     public Assert withP99WakeLatencyUs(double v) {
-        return overlay(new Assert(null, null, null, null, null, null, v, null));
+        return overlay(new Assert(null, null, null, null, null, null, v, null, null, null, null, null));
     }
 
     public Assert withMigrationRatio(double v) {
-        return overlay(new Assert(null, null, null, null, null, null, null, v));
+        return overlay(new Assert(null, null, null, null, null, null, null, v, null, null, null, null));
+    }
+
+    /** Monitor: p90 over samples of (max − min) nr_running across CPUs. */
+    public Assert withMaxImbalance(double v) {
+        return overlay(new Assert(null, null, null, null, null, null, null, null, v, null, null, null));
+    }
+
+    /** Monitor: deepest local DSQ on any CPU in any sample. */
+    public Assert withMaxLocalDsqDepth(double v) {
+        return overlay(new Assert(null, null, null, null, null, null, null, null, null, v, null, null));
+    }
+
+    /** Monitor: no runnable CPU whose rq clock stands still. */
+    public Assert withNoRqClockStall(boolean on) {
+        return overlay(new Assert(null, null, null, null, null, null, null, null, null, null, on, null));
+    }
+
+    /** Monitor: no sched_ext error exit while a sched_ext scheduler is expected. */
+    public Assert withNoSchedExtErrorExit(boolean on) {
+        return overlay(new Assert(null, null, null, null, null, null, null, null, null, null, null, on));
+    }
+
+    /** The monitor checks ({@link MonitorCheck#standard()}) over a run's snapshot summary, added to {@code v}. */
+    public void check(Verdict v, MonitorSummary summary) {
+        if (!summary.sampled()) {
+            return;
+        }
+        MonitorCheck.standard().forEach(c -> c.check(summary, v));
     }
 
     /** An empty verdict that remembers these thresholds. */

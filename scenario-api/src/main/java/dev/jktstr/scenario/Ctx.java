@@ -1,9 +1,12 @@
 package dev.jktstr.scenario;
 
+import dev.jktstr.btf.Btf;
+import dev.jktstr.btf.ksym.KernelSymbols;
 import dev.jktstr.guest.AgentClient;
 import dev.jktstr.guest.ExecResult;
 import dev.jktstr.guest.GuestException;
 import dev.jktstr.guest.GuestImage;
+import dev.jktstr.introspect.Introspector;
 import dev.jktstr.kconfig.KernelImage;
 import dev.jktstr.kconfig.KernelLookup;
 import dev.jktstr.machine.Machine;
@@ -45,6 +48,12 @@ public final class Ctx implements AutoCloseable {
     private Duration duration;
     private Assert thresholds;
     private volatile boolean schedulerExpected = true;
+    private volatile boolean monitoring = true;
+    // Introspection is attached on first use (a run's sampler or a snapshot op) and kept for the context's life.
+    private boolean introspectionTried;
+    private Introspector introspector;
+    private Btf btf;
+    private String introspectionStatus = "off";
 
     /** Where a run stands: step {@code step} of {@code steps}, {@code elapsed} of about {@code total}. */
     public record Progress(int step, int steps, Duration elapsed, Duration total) {}
@@ -219,6 +228,54 @@ public final class Ctx implements AutoCloseable {
         }
     }
 
+    /** Switches the monitor (guest-memory snapshots sampled during holds, {@link MonitorCheck}s) on or off; on by default. */
+    public Ctx monitoring(boolean on) {
+        this.monitoring = on;
+        return this;
+    }
+
+    public boolean monitoring() {
+        return monitoring;
+    }
+
+    /**
+     * The guest kernel read from guest memory, attached on first call when the kernel has a vmlinux (BTF) and a
+     * System.map beside it; empty when it has not or attaching failed ({@link #introspectionStatus()} says why).
+     */
+    public synchronized Optional<Introspector> introspector() {
+        if (!introspectionTried) {
+            introspectionTried = true;
+            Optional<java.nio.file.Path> vmlinux = kernel.vmlinux();
+            Optional<java.nio.file.Path> systemMap = kernel.systemMap();
+            if (vmlinux.isEmpty() || systemMap.isEmpty()) {
+                introspectionStatus = "off: kernel " + kernel.image() + " has no "
+                        + (vmlinux.isEmpty() ? "vmlinux" : "System.map") + " beside it";
+            } else {
+                long t0 = System.nanoTime();
+                try {
+                    btf = Btf.load(vmlinux.get());
+                    introspector = Introspector.attach(machine, btf, KernelSymbols.fromSystemMap(systemMap.get()));
+                    introspectionStatus = "sampled";
+                    log.info("introspection attached in {} ms", (System.nanoTime() - t0) / 1_000_000);
+                } catch (RuntimeException e) {
+                    // The monitor is an extra: a kernel it cannot read makes its claims inconclusive, not the run fail.
+                    introspectionStatus = "unavailable: attaching to the guest kernel failed: " + e;
+                    log.warn("introspection: {}", introspectionStatus);
+                    if (btf != null) {
+                        btf.close();
+                        btf = null;
+                    }
+                }
+            }
+        }
+        return Optional.ofNullable(introspector);
+    }
+
+    /** {@code sampled} once attached; {@code off: …} or {@code unavailable: …} with the reason otherwise. */
+    public synchronized String introspectionStatus() {
+        return introspectionStatus;
+    }
+
     /** The agent, for what the scenario API does not cover (read a guest file, run a command). */
     public AgentClient agent() {
         return agent;
@@ -310,6 +367,13 @@ public final class Ctx implements AutoCloseable {
             log.debug("powering off: {}", e.toString());
         } finally {
             closeAll(agent, machine, image);
+            synchronized (this) {
+                if (btf != null) {
+                    btf.close();
+                    btf = null;
+                }
+                introspector = null;
+            }
         }
     }
 

@@ -1,17 +1,22 @@
 package dev.jktstr.scenario;
 
+import java.util.List;
+
 /**
- * Extension point for checks that look at the guest kernel from outside (guest-memory snapshots of runqueues and
- * sched_ext state: imbalance, local DSQ depth, rq clock stalls, error exits). Scenarios call {@link #sample} while
- * holding and {@link #finish} at the end; the memory-introspection module will provide implementations.
+ * A check that judges a run from outside the guest: from the {@link MonitorSummary} of guest-memory snapshots sampled
+ * while the run held (runqueues and sched_ext state). {@link #standard()} are the built-in ones; each adds claims
+ * labelled by the summary's metric methods, with limits from the verdict's {@link Assert} thresholds.
  */
 public interface MonitorCheck {
     /** A short name for reports. */
     String name();
 
-    /** Called periodically during holds (the guest may be paused briefly to read a consistent snapshot). */
-    void sample(Ctx ctx);
+    /** Adds this check's claims over {@code summary} to {@code verdict} (limits from {@code verdict.thresholds()}). */
+    void check(MonitorSummary summary, Verdict verdict);
 
-    /** Adds this monitor's claims and a summary note to the run's verdict. */
-    void finish(Ctx ctx, Verdict verdict);
+    /** Imbalance, local DSQ depth, rq clock stall, sched_ext error exit — each only when its threshold is set. */
+    static List<MonitorCheck> standard() {
+        return List.of(MonitorChecks.IMBALANCE, MonitorChecks.LOCAL_DSQ_DEPTH, MonitorChecks.RQ_CLOCK_STALL,
+                MonitorChecks.SCHED_EXT_ERROR_EXIT);
+    }
 }

@@ -93,6 +93,17 @@ public sealed interface Op {
 
     record Spawn(String cgroup, int workers, WorkType work) implements Op {}
 
+    /**
+     * Takes a snapshot of the guest kernel from guest memory (runqueues, sched_ext state, DSQs): a one-line summary goes
+     * into the verdict's notes, the whole snapshot into the result file's {@code monitor.snapshots}. Without
+     * introspection (no vmlinux/System.map) only a note says why.
+     */
+    static Op snapshot() {
+        return new TakeSnapshot();
+    }
+
+    record TakeSnapshot() implements Op {}
+
     record SetAffinity(String name, CpusetSpec cpus) implements Op {}
 
     record DetachScheduler() implements Op {}

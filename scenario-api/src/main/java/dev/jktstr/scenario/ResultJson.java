@@ -61,13 +61,54 @@ public final class ResultJson {
                     writeCgroup(g, c);
                 }
                 g.writeEndArray();
-                g.writeObjectFieldStart("monitor");
-                g.writeStringField("status", "not available (memory-introspection checks not wired yet)");
-                g.writeEndObject();
+                writeMonitor(g, r.monitor());
                 g.writeEndObject();
             }
         } catch (IOException e) {
             throw new UncheckedIOException("writing the result file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeMonitor(JsonGenerator g, MonitorSummary m) throws IOException {
+        g.writeObjectFieldStart("monitor");
+        g.writeStringField("status", m.status());
+        g.writeNumberField("samples", m.samples());
+        number(g, "meanImbalance", m.meanImbalance());
+        number(g, "p90Imbalance", m.p90Imbalance());
+        number(g, "maxImbalance", m.maxImbalance());
+        number(g, "maxLocalDsqDepth", m.maxDsqDepth());
+        g.writeArrayFieldStart("stalls");
+        for (var st : m.stalls()) {
+            g.writeStartObject();
+            g.writeNumberField("cpu", st.cpu());
+            g.writeNumberField("firstSample", st.firstSample());
+            g.writeNumberField("lastSample", st.lastSample());
+            g.writeNumberField("clock", st.clock());
+            g.writeNumberField("nrRunning", st.nrRunning());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeObjectFieldStart("schedExt");
+        g.writeBooleanField("expected", m.schedExtExpected());
+        g.writeBooleanField("present", m.hasSchedExt());
+        g.writeStringField("state", m.schedExtState());
+        g.writeStringField("exitKind", m.exitKind());
+        g.writeNumberField("errorExitSamples", m.errorExitSamples());
+        g.writeEndObject();
+        g.writeNumberField("fieldErrors", m.fieldErrors());
+        g.writeArrayFieldStart("snapshots");
+        for (var s : m.snapshots()) {
+            s.writeJson(g);
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+    }
+
+    private static void number(JsonGenerator g, String field, double v) throws IOException {
+        if (Double.isFinite(v)) {
+            g.writeNumberField(field, v);
+        } else {
+            g.writeStringField(field, String.valueOf(v));
         }
     }
 

@@ -13,10 +13,21 @@ import java.util.Optional;
  */
 public record RunResult(String scenario, Instant started, Duration elapsed, Duration duration, String kernelRelease,
         String kernelImage, Topology topology, String backend, String scheduler, String schedExtState,
-        Optional<String> schedulerExit, List<CgroupStats> cgroups, Verdict verdict) {
+        Optional<String> schedulerExit, List<CgroupStats> cgroups, Verdict verdict, MonitorSummary monitor) {
 
     public RunResult {
         cgroups = List.copyOf(cgroups);
+        if (monitor == null) {
+            monitor = MonitorSummary.notSampled("off", List.of());
+        }
+    }
+
+    /** A result without monitor data. */
+    public RunResult(String scenario, Instant started, Duration elapsed, Duration duration, String kernelRelease,
+            String kernelImage, Topology topology, String backend, String scheduler, String schedExtState,
+            Optional<String> schedulerExit, List<CgroupStats> cgroups, Verdict verdict) {
+        this(scenario, started, elapsed, duration, kernelRelease, kernelImage, topology, backend, scheduler, schedExtState,
+                schedulerExit, cgroups, verdict, null);
     }
 
     public Outcome outcome() {

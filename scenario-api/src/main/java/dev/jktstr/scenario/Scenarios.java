@@ -4,6 +4,11 @@ import dev.jktstr.guest.GuestException;
 import dev.jktstr.guest.WorkerGroup;
 import dev.jktstr.guest.WorkerRequest;
 import dev.jktstr.guest.WorkerTelemetry;
+import dev.jktstr.introspect.Introspector;
+import dev.jktstr.introspect.RunqueueState;
+import dev.jktstr.introspect.Sampler;
+import dev.jktstr.introspect.Snapshot;
+import dev.jktstr.introspect.SnapshotOptions;
 import dev.jktstr.machine.Topology;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +32,12 @@ public final class Scenarios {
     static final Duration STOP_GRACE = Duration.ofSeconds(5);
     /** How often holds report progress. */
     private static final Duration TICK = Duration.ofMillis(250);
+    /** How often the monitor snapshots the guest kernel while holding (each pause costs well under a millisecond). */
+    static final Duration SAMPLE_INTERVAL = Duration.ofMillis(250);
+    /** Bound on the samples one run keeps (over an hour at the interval above). */
+    private static final int MAX_SAMPLES = 16_384;
+    /** Bound on the snapshots {@link Op#snapshot()} keeps per run. */
+    private static final int MAX_SNAPSHOTS = 100;
 
     private Scenarios() {
     }
@@ -236,6 +247,7 @@ public final class Scenarios {
                     }
                     case Op.DetachScheduler d -> { }
                     case Op.AttachScheduler a -> { }
+                    case Op.TakeSnapshot t -> { }
                     case Op.ReadKernelValue r -> kernelPath(r.path(), f + "path");
                     case Op.KillScheduler k -> {
                         if (k.signal() < 1 || k.signal() > 64) {
@@ -298,6 +310,9 @@ public final class Scenarios {
         private final Map<String, CgroupStats> finished = new LinkedHashMap<>();
         private final BitSet allCpus = new BitSet();
         private final List<String> notes = new ArrayList<>();
+        private final List<Snapshot> samples = new ArrayList<>(); // guarded by itself; filled by the sampler thread
+        private final List<Snapshot> snapshots = new ArrayList<>();
+        private volatile boolean holding;
 
         private static final class LiveCgroup {
             final CgroupDef def;
@@ -331,6 +346,7 @@ public final class Scenarios {
             long t0 = System.nanoTime();
             Duration total = steps.stream().map(s -> s.hold().of(ctx.duration())).reduce(Duration.ZERO, Duration::plus);
             Verdict verdict;
+            Sampler sampler = startSampler();
             try {
                 for (int i = 0; i < steps.size(); i++) {
                     Step s = steps.get(i);
@@ -352,6 +368,10 @@ public final class Scenarios {
                     }
                 }
             } finally {
+                holding = false;
+                if (sampler != null) {
+                    sampler.close();
+                }
                 for (String n : new ArrayList<>(live.keySet())) {
                     try {
                         stop(n);
@@ -363,7 +383,10 @@ public final class Scenarios {
             }
             List<CgroupStats> stats = List.copyOf(finished.values());
             verdict = ctx.thresholds().check(stats);
+            MonitorSummary monitor = summarize(sampler);
+            ctx.thresholds().check(verdict, monitor);
             notes.forEach(verdict::note);
+            verdict.note(monitor.describe());
             String state = ctx.schedExtState();
             Optional<String> exit = Optional.empty();
             if (ctx.scheduler() instanceof Scheduler.Binary b && ctx.schedulerExpected()) {
@@ -377,15 +400,86 @@ public final class Scenarios {
             }
             Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
             return new RunResult(name, started, elapsed, total, ctx.kernelRelease(), ctx.kernel().image().toString(),
-                    ctx.topology(), ctx.machine().backendName(), ctx.scheduler().name(), state, exit, stats, verdict);
+                    ctx.topology(), ctx.machine().backendName(), ctx.scheduler().name(), state, exit, stats, verdict, monitor);
+        }
+
+        /** Starts sampling the guest kernel (kept only while holding), or null without introspection. */
+        private Sampler startSampler() {
+            if (!ctx.monitoring()) {
+                return null;
+            }
+            Optional<Introspector> in = ctx.introspector();
+            if (in.isEmpty()) {
+                return null;
+            }
+            return Sampler.start(in.get(), SAMPLE_INTERVAL, SnapshotOptions.SCHEDULER, 1, s -> {
+                if (holding) {
+                    synchronized (samples) {
+                        if (samples.size() < MAX_SAMPLES) {
+                            samples.add(s);
+                        }
+                    }
+                }
+            });
+        }
+
+        private MonitorSummary summarize(Sampler sampler) {
+            if (sampler == null) {
+                String status = ctx.monitoring() ? ctx.introspectionStatus() : "off: monitoring switched off";
+                return MonitorSummary.notSampled(status, snapshots);
+            }
+            sampler.failure().ifPresent(e -> notes.add("monitor: sampling stopped early: " + e));
+            List<Snapshot> series;
+            synchronized (samples) {
+                series = List.copyOf(samples);
+            }
+            boolean expected = ctx.scheduler() instanceof Scheduler.Binary && ctx.schedulerExpected();
+            return MonitorSummary.of(series, expected, snapshots);
+        }
+
+        private void takeSnapshot() {
+            Optional<Introspector> in = ctx.introspector();
+            if (in.isEmpty()) {
+                notes.add("snapshot: " + ctx.introspectionStatus());
+                return;
+            }
+            if (snapshots.size() >= MAX_SNAPSHOTS) {
+                return;
+            }
+            try {
+                Snapshot s = in.get().snapshot(new SnapshotOptions(true, false, false, false, false));
+                snapshots.add(s);
+                notes.add("snapshot " + snapshots.size() + ": " + oneLine(s));
+            } catch (RuntimeException e) {
+                notes.add("snapshot failed: " + e);
+            }
+        }
+
+        private static String oneLine(Snapshot s) {
+            StringBuilder b = new StringBuilder();
+            for (RunqueueState r : s.runqueues()) {
+                b.append(b.isEmpty() ? "" : ", ").append("cpu").append(r.cpu()).append(" nr_running=").append(r.nrRunning());
+                if (r.localDsqDepth() != null) {
+                    b.append(" local_dsq=").append(r.localDsqDepth());
+                }
+            }
+            if (s.schedExt() != null) {
+                b.append("; sched_ext ").append(s.schedExt().enableState()).append(' ').append(s.schedExt().opsName());
+            }
+            if (!s.allErrors().isEmpty()) {
+                b.append("; ").append(s.allErrors().size()).append(" unreadable field(s)");
+            }
+            return b.toString();
         }
 
         private void hold(int step, Duration d, long t0, Duration total) {
             long end = System.nanoTime() + d.toNanos();
+            holding = true;
             for (;;) {
                 ctx.reportProgress(new Ctx.Progress(step + 1, steps.size(), Duration.ofNanos(System.nanoTime() - t0), total));
                 long left = end - System.nanoTime();
                 if (left <= 0) {
+                    holding = false;
                     return;
                 }
                 try {
@@ -446,6 +540,7 @@ public final class Scenarios {
                     }
                     case Op.DetachScheduler d -> ctx.detachScheduler();
                     case Op.AttachScheduler a -> ctx.attachScheduler();
+                    case Op.TakeSnapshot t -> takeSnapshot();
                     case Op.ReadKernelValue r -> notes.add(r.path() + " = " + ctx.sh("cat \"$1\"", r.path()).strip());
                     case Op.KillScheduler k -> {
                         if (!(ctx.scheduler() instanceof Scheduler.Binary b)) {

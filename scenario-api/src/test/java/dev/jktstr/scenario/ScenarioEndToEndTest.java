@@ -52,6 +52,19 @@ class ScenarioEndToEndTest {
         return r;
     }
 
+    /** The monitor sampled the guest kernel during the hold and every monitor claim passed. */
+    private static void assertMonitorPassed(RunResult r, List<String> labels) {
+        MonitorSummary m = r.monitor();
+        System.out.println(m.describe());
+        assertThat(m.status()).isEqualTo("sampled");
+        // a 3 s hold at 250 ms: about 12 samples; TCG and a shared host may delay some
+        assertThat(m.samples()).isGreaterThanOrEqualTo(5);
+        assertThat(r.verdict().claims()).filteredOn(c -> c.label().startsWith("monitor."))
+                .extracting(ClaimResult::label).containsExactlyElementsOf(labels);
+        assertThat(r.verdict().claims()).filteredOn(c -> c.label().startsWith("monitor."))
+                .allSatisfy(c -> assertThat(c.outcome()).as(c.toString()).isEqualTo(Outcome.PASS));
+    }
+
     @Test
     @Order(1)
     void steadyAndOversubscribedPassUnderEevdf(@TempDir Path dir) {
@@ -60,6 +73,11 @@ class ScenarioEndToEndTest {
             assertThat(r.outcome()).as(r.verdict().reason()).isEqualTo(Outcome.PASS);
             assertThat(r.cgroups()).allSatisfy(c -> assertThat(c.totalWorkUnits()).isPositive());
             assertThat(r.schedExtState()).isIn("disabled", "");
+            if (s.name().equals("steady")) {
+                // no sched_ext scheduler expected: no error-exit claim
+                assertMonitorPassed(r, List.of("monitor.imbalanceP90", "monitor.maxLocalDsqDepth", "monitor.rqClockStalls"));
+                assertThat(r.monitor().schedExtState()).isEqualTo("disabled");
+            }
         }
     }
 
@@ -72,7 +90,21 @@ class ScenarioEndToEndTest {
             RunResult r = runAndShow(ctx, s, dir);
             assertThat(r.outcome()).as(r.verdict().reason()).isEqualTo(Outcome.PASS);
             assertThat(r.schedExtState()).isEqualTo("enabled");
+            if (s.name().equals("steady")) {
+                assertMonitorPassed(r, List.of("monitor.imbalanceP90", "monitor.maxLocalDsqDepth", "monitor.rqClockStalls",
+                        "monitor.schedExtErrorExits"));
+                assertThat(r.monitor().schedExtState()).isEqualTo("enabled");
+                assertThat(r.monitor().exitKind()).isEqualTo("SCX_EXIT_NONE");
+            }
         }
+        // a snapshot mid-run: a note with the runqueues and the whole snapshot in the result
+        RunResult snap = Scenarios.executeSteps(ctx, "snapshot", List.of(
+                Step.of(HoldSpec.fixed(java.time.Duration.ofMillis(500)), Op.addCgroup(CgroupDef.named("snap").workers(2))),
+                Step.of(HoldSpec.fixed(java.time.Duration.ofMillis(200)), Op.snapshot())));
+        assertThat(snap.monitor().snapshots()).hasSize(1);
+        assertThat(snap.monitor().snapshots().getFirst().runqueues()).hasSize(2);
+        assertThat(snap.monitor().snapshots().getFirst().schedExt().opsName()).isEqualTo("simple");
+        assertThat(snap.verdict().notes()).anySatisfy(n -> assertThat(n).startsWith("snapshot 1: cpu0 nr_running="));
     }
 
     @Test
@@ -134,7 +166,7 @@ class ScenarioEndToEndTest {
                 Step.of(HoldSpec.fraction(0.2), Op.attachScheduler(), Op.readKernelValue("/sys/kernel/sched_ext/root/ops"))));
         System.out.println("detach/attach:\n" + r.verdict().table());
         assertThat(r.outcome()).as(r.verdict().reason()).isEqualTo(Outcome.PASS);
-        assertThat(r.verdict().notes()).containsExactly("/sys/kernel/sched_ext/state = disabled",
+        assertThat(r.verdict().notes()).filteredOn(n -> !n.startsWith("monitor:")).containsExactly("/sys/kernel/sched_ext/state = disabled",
                 "/sys/kernel/sched_ext/root/ops = simple");
         assertThat(r.schedExtState()).isEqualTo("enabled");
     }

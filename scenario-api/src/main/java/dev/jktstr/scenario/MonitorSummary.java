@@ -1,0 +1,156 @@
+package dev.jktstr.scenario;
+
+import dev.jktstr.introspect.RunqueueState;
+import dev.jktstr.introspect.SchedExtState;
+import dev.jktstr.introspect.Snapshot;
+import dev.jktstr.introspect.StallDetector;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the guest-memory snapshots of a run showed: the subject of the monitor claims ({@code monitor.imbalanceP90},
+ * {@code monitor.maxLocalDsqDepth}, {@code monitor.rqClockStalls}, {@code monitor.schedExtErrorExits}). A value is
+ * NaN when it could not be measured (introspection unavailable, no samples), which makes its claim inconclusive.
+ *
+ * @param status {@code sampled}, {@code off} (the kernel has no vmlinux/System.map, or monitoring was switched off)
+ *     or {@code unavailable: <reason>} (attaching or sampling failed)
+ * @param samples snapshots taken while holding
+ * @param stalls runnable CPUs whose rq clock stood still across {@link #STALL_WINDOW} samples
+ * @param schedExtExpected whether a sched_ext scheduler was meant to be attached
+ * @param schedExtState {@code enable_state} in the last sample ("" when unknown)
+ * @param exitKind {@code scx_exit_kind} in the last sample ("" when unknown)
+ * @param errorExitSamples samples whose exit kind was an error kind ({@code SCX_EXIT_ERROR*})
+ * @param fieldErrors fields the walkers could not read, over all samples
+ * @param snapshots snapshots taken by {@link Op#snapshot()} ops (kept whole for the result file)
+ */
+public record MonitorSummary(String status, int samples, double meanImbalance, double p90Imbalance, double maxImbalance,
+        double maxDsqDepth, List<StallDetector.Stall> stalls, boolean schedExtExpected, boolean hasSchedExt,
+        String schedExtState, String exitKind, int errorExitSamples, int fieldErrors, List<Snapshot> snapshots)
+        implements Labeled {
+
+    /** Consecutive samples with a frozen clock on a runnable CPU that make a stall (1 s at the 250 ms interval). */
+    public static final int STALL_WINDOW = 4;
+
+    public MonitorSummary {
+        stalls = List.copyOf(stalls);
+        snapshots = List.copyOf(snapshots);
+    }
+
+    /** No monitoring: {@code status} says why; every value NaN. */
+    public static MonitorSummary notSampled(String status, List<Snapshot> snapshots) {
+        return new MonitorSummary(status, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, List.of(), false, false,
+                "", "", 0, 0, snapshots);
+    }
+
+    /** The summary of a hold's sample series. */
+    public static MonitorSummary of(List<Snapshot> series, boolean schedExtExpected, List<Snapshot> snapshots) {
+        List<Double> imbalances = new ArrayList<>();
+        double maxDsq = Double.NaN;
+        boolean scx = false;
+        String state = "";
+        String exitKind = "";
+        int errorExits = 0;
+        int fieldErrors = 0;
+        for (Snapshot s : series) {
+            long lo = Long.MAX_VALUE;
+            long hi = Long.MIN_VALUE;
+            int readable = 0;
+            for (RunqueueState r : s.runqueues()) {
+                if (r.nrRunning() != null) {
+                    lo = Math.min(lo, r.nrRunning());
+                    hi = Math.max(hi, r.nrRunning());
+                    readable++;
+                }
+                if (r.localDsqDepth() != null) {
+                    maxDsq = Double.isNaN(maxDsq) ? r.localDsqDepth() : Math.max(maxDsq, r.localDsqDepth());
+                }
+            }
+            if (readable >= 2) {
+                imbalances.add((double) (hi - lo));
+            } else if (readable == 1) {
+                imbalances.add(0.0);
+            }
+            SchedExtState x = s.schedExt();
+            if (x != null && (x.enableState() != null || x.exitKind() != null)) {
+                scx = true;
+                state = x.enableState() == null ? "" : x.enableState();
+                exitKind = x.exitKind() == null ? "" : x.exitKind();
+                if (isErrorExit(x.exitKind())) {
+                    errorExits++;
+                }
+            }
+            fieldErrors += s.allErrors().size();
+        }
+        List<StallDetector.Stall> stalls = series.size() >= STALL_WINDOW
+                ? new StallDetector(STALL_WINDOW).detect(series) : List.of();
+        double mean = imbalances.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        double max = imbalances.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+        return new MonitorSummary(series.isEmpty() ? "unavailable: no samples" : "sampled", series.size(), mean,
+                percentile(imbalances, 0.90), max, maxDsq, stalls, schedExtExpected, scx, state, exitKind, errorExits,
+                fieldErrors, snapshots);
+    }
+
+    /** Whether {@code scx_exit_kind} names an error (SCX_EXIT_ERROR, SCX_EXIT_ERROR_BPF, SCX_EXIT_ERROR_STALL). */
+    static boolean isErrorExit(String exitKind) {
+        return exitKind != null && exitKind.startsWith("SCX_EXIT_ERROR");
+    }
+
+    /** Nearest-rank percentile; NaN for no values. */
+    static double percentile(List<Double> values, double p) {
+        if (values.isEmpty()) {
+            return Double.NaN;
+        }
+        List<Double> sorted = values.stream().sorted().toList();
+        int rank = (int) Math.ceil(p * sorted.size());
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
+    }
+
+    @Override
+    public String label() {
+        return "monitor";
+    }
+
+    /** Whether snapshots were sampled (claims are made); false for {@code off}. */
+    public boolean sampled() {
+        return !status.startsWith("off");
+    }
+
+    // ---- metrics (method references give the claims their labels)
+
+    /** p90 over samples of (max − min) nr_running across CPUs. */
+    public double imbalanceP90() {
+        return p90Imbalance;
+    }
+
+    /** The deepest local DSQ ({@code rq->scx.local_dsq.nr}) seen on any CPU in any sample. */
+    public double maxLocalDsqDepth() {
+        return maxDsqDepth;
+    }
+
+    /** How many rq clock stalls the samples show; NaN without samples. */
+    public double rqClockStalls() {
+        return samples == 0 ? Double.NaN : stalls.size();
+    }
+
+    /** Samples that showed an error exit kind; NaN without samples. */
+    public double schedExtErrorExits() {
+        return samples == 0 ? Double.NaN : errorExitSamples;
+    }
+
+    /** One line for the verdict's notes. */
+    public String describe() {
+        if (!status.equals("sampled")) {
+            return "monitor: " + status;
+        }
+        return "monitor: " + samples + " samples, imbalance mean " + Verdict.fmt(meanImbalance) + " p90 "
+                + Verdict.fmt(p90Imbalance) + " max " + Verdict.fmt(maxImbalance) + ", max local DSQ depth "
+                + Verdict.fmt(maxDsqDepth) + ", " + stalls.size() + " rq clock stall(s)"
+                + (hasSchedExt ? ", sched_ext " + schedExtState + " (" + exitKind + ")" : "")
+                + (fieldErrors > 0 ? ", " + fieldErrors + " unreadable field(s)" : "");
+    }
+
+    Optional<String> unavailableReason() {
+        return status.startsWith("unavailable") ? Optional.of(status) : Optional.empty();
+    }
+}
