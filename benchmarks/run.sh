@@ -16,5 +16,10 @@ case "${1:-}" in
   kvm-pio) "${java[@]}" dev.jktstr.benchmarks.KvmPioRatio "${@:2}" ;;
   kvm-boot) "${java[@]}" "-Djktstr.repo.root=$jktstr_root" dev.jktstr.benchmarks.KvmBootToInit "${@:2}" ;;
   introspect) "${java[@]}" "-Djktstr.repo.root=$jktstr_root" dev.jktstr.benchmarks.IntrospectionSnapshot "${@:2}" ;;
-  *) echo "usage: benchmarks/run.sh ioctl | btf | agent-ping | boot [runs] [N,L,C,T] [MiB per node] | introspect [samples] [backend] | kvm-start [runs] | kvm-pio [exits] | kvm-boot [runs] [N,L,C,T] [MiB] [--force]" >&2; exit 2 ;;
+  agent-kvm-vs-qemu) "${java[@]}" "-Djktstr.repo.root=$jktstr_root" dev.jktstr.benchmarks.AgentPingKvmVsQemu "${@:2}" ;;
+  virtio) "${java[@]}" dev.jktstr.benchmarks.VirtioBench "${@:2}" ;;
+  virtio-guest) (cd "$jktstr_root" && mvn -B -q -ntp -pl kvm -am install -DskipTests && \
+      mvn -B -q -ntp -pl kvm surefire:test -Dtest=VirtioThroughputBench -Djktstr.benchmark=true -DtrimStackTrace=false \
+      -Dsurefire.failIfNoSpecifiedTests=false) | grep -v '^\[' ;;
+  *) echo "usage: benchmarks/run.sh ioctl | btf | agent-ping | boot [runs] [N,L,C,T] [MiB per node] | introspect [samples] [backend] | kvm-start [runs] | kvm-pio [exits] | kvm-boot [runs] [N,L,C,T] [MiB] [--force] | virtio | virtio-guest | agent-kvm-vs-qemu [pings] [--force]" >&2; exit 2 ;;
 esac

@@ -1,5 +1,6 @@
 package dev.jktstr.kvm;
 
+import dev.jktstr.machine.ConsoleLog;
 import dev.jktstr.machine.ExitReason;
 import dev.jktstr.machine.GuestMemory;
 import dev.jktstr.machine.GuestPort;
@@ -7,22 +8,45 @@ import dev.jktstr.machine.Machine;
 import dev.jktstr.machine.MachineSpec;
 import dev.jktstr.machine.MachineStateException;
 import dev.jktstr.machine.VcpuRegisters;
+import dev.jktstr.virtio.ConsolePort;
+import dev.jktstr.virtio.VirtioConsole;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.Optional;
 
-/** A Linux guest on this VMM seen through the Machine SPI: serial console, pause/resume, registers, exit. */
+/**
+ * A Linux guest on this VMM seen through the Machine SPI: serial console, virtio console ports (the
+ * agent's control port among them), pause/resume, registers, exit.
+ */
 final class KvmMachine implements Machine {
 
     private final MachineSpec spec;
     private final VirtualMachine vm;
+    private final VirtioConsole console;
+    /** What the guest wrote to hvc0 (virtio console port 0), drained continuously. */
+    private final ConsoleLog hvc0 = new ConsoleLog();
     private final long startNanos;
 
-    KvmMachine(MachineSpec spec, VirtualMachine vm, long startNanos) {
+    KvmMachine(MachineSpec spec, VirtualMachine vm, VirtioConsole console, long startNanos) {
         this.spec = spec;
         this.vm = vm;
+        this.console = console;
         this.startNanos = startNanos;
+        // The device never drops bytes, so an unread hvc0 would stall the guest once its buffer fills.
+        Thread.ofPlatform().daemon().name("kvm-hvc0-drain").start(() -> {
+            byte[] buf = new byte[8192];
+            try (java.io.InputStream in = console.port(0).fromGuest()) {
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    hvc0.append(buf, 0, n);
+                }
+            } catch (java.io.IOException e) {
+                // the machine closed
+            } finally {
+                hvc0.end();
+            }
+        });
     }
 
     @Override
@@ -100,8 +124,24 @@ final class KvmMachine implements Machine {
 
     @Override
     public GuestPort port(String name) {
-        throw new MachineStateException("the kvm backend has no virtio console yet, so port '" + name
-                + "' does not exist; use the qemu backend for the guest agent");
+        if (console.portCount() < 2 || !hasPort(name)) {
+            throw new MachineStateException("no console port '" + name + "'; this machine has " + portNames()
+                    + " (add ports with MachineSpec.Builder.addConsolePort)");
+        }
+        ConsolePort port = console.port(name);
+        return new GuestPort(name, port.fromGuest(), port.toGuest());
+    }
+
+    private boolean hasPort(String name) {
+        return !name.isEmpty() && portNames().contains(name);
+    }
+
+    private java.util.List<String> portNames() {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (int i = 1; i < console.portCount(); i++) {
+            names.add(console.port(i).name());
+        }
+        return names;
     }
 
     @Override

@@ -20,6 +20,9 @@ import dev.jktstr.machine.GuestMemory;
 import dev.jktstr.machine.MachineStateException;
 import dev.jktstr.machine.VcpuRegisters;
 import dev.jktstr.nativeio.EventFd;
+import dev.jktstr.virtio.Doorbell;
+import dev.jktstr.virtio.VirtioDevice;
+import dev.jktstr.virtio.VirtioMmioDevice;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -146,6 +149,7 @@ public final class VirtualMachine implements AutoCloseable {
     private final Serial16550[] serials = new Serial16550[2];
     private final ConsoleLog[] serialLogs = {new ConsoleLog(), new ConsoleLog()};
     private final PostCodePort postCode = new PostCodePort();
+    private final List<VirtioSlot> virtio = new ArrayList<>();
     private final Duration watchdog;
     private final Object lock = new Object();
     private final AtomicReference<Exit> exit = new AtomicReference<>();
@@ -260,6 +264,85 @@ public final class VirtualMachine implements AutoCloseable {
         }
     }
 
+    /** A virtio-mmio device as the guest finds it: its register window, its interrupt line. */
+    public record VirtioSlot(VirtioMmioDevice device, long base, int irq) {
+        /** The {@code virtio_mmio.device=} argument that declares it on the kernel command line. */
+        public String commandLineArg() {
+            return VirtioMmioDevice.kernelCommandLineArg(base, irq);
+        }
+    }
+
+    /**
+     * Plugs {@code device} into the next virtio-mmio slot (register window at {@link X86Layout#VIRTIO_MMIO_BASE}
+     * + n × 4 KiB, ISA interrupt {@link X86Layout#virtioIrq}(n)) before {@link #start()}. QueueNotify writes
+     * reach the device's worker through an ioeventfd (no exit to user space) where KVM offers one; the
+     * interrupt is an irqfd. The VM owns the device from here: {@link #close()} closes it before unmapping RAM.
+     */
+    public VirtioSlot addVirtioDevice(String name, VirtioDevice device) {
+        synchronized (lock) {
+            if (started || closed) {
+                throw new MachineStateException("add virtio devices before start()");
+            }
+        }
+        int index = virtio.size();
+        if (index >= X86Layout.VIRTIO_SLOTS) {
+            throw new KvmException("at most " + X86Layout.VIRTIO_SLOTS + " virtio devices per VM; " + name + " is one too many");
+        }
+        long base = X86Layout.VIRTIO_MMIO_BASE + index * X86Layout.VIRTIO_MMIO_STRIDE;
+        int irq = X86Layout.virtioIrq(index);
+        EventFd interrupt = EventFd.create(0, LibcH.EFD_NONBLOCK);
+        eventFds.add(interrupt);
+        vm.registerIrqfd(interrupt, irq);
+        // The doorbell blocks its worker in read(2): a blocking eventfd.
+        EventFd notify = EventFd.create(0, 0);
+        eventFds.add(notify);
+        long notifyAddress = base + VirtioMmioDevice.QUEUE_NOTIFY_OFFSET;
+        if (kvm.checkExtension(KvmH.KVM_CAP_IOEVENTFD) > 0) {
+            vm.registerIoeventfd(notify, notifyAddress, 4);
+        }
+        VirtioMmioDevice mmioDevice = new VirtioMmioDevice(name, device, ram.memory(), () -> interrupt.signal(1),
+                new EventFdDoorbell(notify));
+        mmio.register(base, X86Layout.VIRTIO_MMIO_STRIDE, new BusDevice() {
+            @Override
+            public long read(long offset, int size) {
+                return offset < VirtioMmioDevice.WINDOW_SIZE ? mmioDevice.read(offset, size) : 0;
+            }
+
+            @Override
+            public void write(long offset, int size, long value) {
+                if (offset < VirtioMmioDevice.WINDOW_SIZE) {
+                    mmioDevice.write(offset, size, value);
+                }
+            }
+        });
+        VirtioSlot slot = new VirtioSlot(mmioDevice, base, irq);
+        virtio.add(slot);
+        return slot;
+    }
+
+    /** The virtio devices added so far, in slot order. */
+    public List<VirtioSlot> virtioDevices() {
+        return List.copyOf(virtio);
+    }
+
+    /** The {@code virtio_mmio.device=} arguments for every device added, space-separated ("" for none). */
+    public String virtioCommandLine() {
+        return String.join(" ", virtio.stream().map(VirtioSlot::commandLineArg).toList());
+    }
+
+    /** A {@link Doorbell} on an eventfd: the kernel rings it through the ioeventfd, the host by writing. */
+    private record EventFdDoorbell(EventFd event) implements Doorbell {
+        @Override
+        public void await() {
+            event.read();
+        }
+
+        @Override
+        public void ring() {
+            event.signal(1);
+        }
+    }
+
     public CpuTopology topology() {
         return topology;
     }
@@ -349,6 +432,9 @@ public final class VirtualMachine implements AutoCloseable {
         if (watchdog != null) {
             watchdogTask = WATCHDOGS.schedule(() -> finish(ExitReason.TIMEOUT, "watchdog: still running after " + watchdog),
                     watchdog.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        for (VirtioSlot slot : virtio) {
+            slot.device().start();
         }
         for (VcpuThread t : vcpus) {
             t.thread.start();
@@ -680,6 +766,10 @@ public final class VirtualMachine implements AutoCloseable {
             // Never unmap kvm_run under a thread still in KVM_RUN: leak rather than crash.
             LOG.error("vCPU threads did not stop; leaking the VM's descriptors and memory");
             return;
+        }
+        for (VirtioSlot slot : virtio) {
+            // Workers read guest RAM: they stop before it is unmapped.
+            slot.device().close();
         }
         for (VcpuThread t : vcpus) {
             t.vcpu.close();

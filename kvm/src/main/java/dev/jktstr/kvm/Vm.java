@@ -2,6 +2,7 @@ package dev.jktstr.kvm;
 
 import dev.jktstr.bindings.kvm.KvmClockData;
 import dev.jktstr.bindings.kvm.KvmH;
+import dev.jktstr.bindings.kvm.KvmIoeventfd;
 import dev.jktstr.bindings.kvm.KvmIrqfd;
 import dev.jktstr.bindings.kvm.KvmPitConfig;
 import dev.jktstr.bindings.kvm.KvmUserspaceMemoryRegion;
@@ -111,6 +112,32 @@ public final class Vm implements AutoCloseable {
             fd.ioctl(KvmH.KVM_IRQFD, irqfd);
         } catch (NativeException e) {
             throw new KvmCallException("KVM_IRQFD(gsi " + gsi + ", flags " + flags + ")", e);
+        }
+    }
+
+    /**
+     * KVM_IOEVENTFD: a guest write of {@code length} bytes to MMIO {@code address} (any value) signals
+     * {@code event} inside the kernel instead of exiting to user space.
+     */
+    public void registerIoeventfd(EventFd event, long address, int length) {
+        ioeventfd(event, address, length, 0);
+    }
+
+    /** KVM_IOEVENTFD with KVM_IOEVENTFD_FLAG_DEASSIGN. */
+    public void unregisterIoeventfd(EventFd event, long address, int length) {
+        ioeventfd(event, address, length, KvmH.KVM_IOEVENTFD_FLAG_DEASSIGN);
+    }
+
+    private void ioeventfd(EventFd event, long address, int length, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment io = arena.allocate(KvmIoeventfd.LAYOUT);
+            KvmIoeventfd.addr(io, address);
+            KvmIoeventfd.len(io, length);
+            KvmIoeventfd.fd(io, event.descriptor().fd());
+            KvmIoeventfd.flags(io, flags);
+            fd.ioctl(KvmH.KVM_IOEVENTFD, io);
+        } catch (NativeException e) {
+            throw new KvmCallException(String.format("KVM_IOEVENTFD(0x%x+%d, flags %d)", address, length, flags), e);
         }
     }
 

@@ -6,11 +6,14 @@ import dev.jktstr.machine.ExitReason;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.jktstr.virtio.VirtioBlock;
+import dev.jktstr.virtio.VirtioConsole;
 import java.time.Duration;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** 200 create/run/close cycles of a test guest leave descriptors, threads and memory flat. */
+/** 200 create/run/close cycles of a test guest with virtio devices leave descriptors, threads and memory flat. */
 class HygieneTest {
 
     @Test
@@ -36,6 +39,9 @@ class HygieneTest {
             VirtualMachine vm = TestGuests.create("serial", VirtualMachine.builder().memoryMib(16)
                     .watchdog(Duration.ofSeconds(30)));
             try (vm) {
+                // Every cycle also plugs virtio devices: their workers, eventfds and the RAM disk must go too.
+                vm.addVirtioDevice("console", VirtioConsole.withNamedPorts(List.of("jktstr.ctl")));
+                vm.addVirtioDevice("disk", VirtioBlock.ram(1 << 20).build());
                 vm.start();
                 assertThat(vm.awaitExit(Duration.ofSeconds(30))).isEqualTo(ExitReason.POWEROFF);
             }

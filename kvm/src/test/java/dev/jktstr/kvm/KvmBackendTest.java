@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jktstr.kvm.boot.KernelImageException;
-import dev.jktstr.machine.BackendUnavailableException;
 import dev.jktstr.machine.ExitReason;
 import dev.jktstr.machine.Machine;
 import dev.jktstr.machine.MachineBackends;
@@ -25,15 +24,24 @@ class KvmBackendTest {
     }
 
     @Test
-    void registeredButNotChosenWhileItLacksTheControlPort() {
+    void registeredAndRankedBehindQemuOnlyOnPvm() {
+        TestGuests.assumeKvm();
         assertThat(MachineBackends.byName("kvm")).isInstanceOf(KvmBackend.class);
         MachineSpec spec = MachineSpec.builder(Path.of("/nonexistent")).build();
-        assertThat(new KvmBackend().canBoot(spec).ok()).isFalse();
+        assertThat(new KvmBackend().canBoot(spec).ok()).isTrue();
         if (Kvm.isPvm()) {
+            assertThat(new KvmBackend().canBoot(spec).reason()).contains("PVM");
             assertThat(new KvmBackend().speedRank()).isGreaterThan(100); // behind qemu:tcg
+        } else {
+            assertThat(new KvmBackend().speedRank()).isLessThan(50); // ahead of qemu with KVM
         }
-        assertThatThrownBy(() -> MachineBackends.fastestFor(spec)).isInstanceOf(BackendUnavailableException.class)
-                .hasMessageContaining("kvm: ");
+    }
+
+    @Test
+    void commandLineDeclaresTheVirtioDevicesBeforeTheCallersPart() {
+        assertThat(KvmBackend.commandLine("virtio_mmio.device=4K@0xd0000000:5", "quiet"))
+                .isEqualTo(KvmBackend.BASE_CMDLINE + " virtio_mmio.device=4K@0xd0000000:5 quiet");
+        assertThat(KvmBackend.commandLine("", "")).isEqualTo(KvmBackend.BASE_CMDLINE);
     }
 
     @Test
@@ -52,7 +60,8 @@ class KvmBackendTest {
             assertThat(m.registers(0).cr3()).isNotZero();
             assertThat(m.registers(0).get("EFER").orElseThrow() & (1 << 10)).as("long mode active").isNotZero();
             m.resume();
-            assertThatThrownBy(m::control).isInstanceOf(MachineStateException.class);
+            assertThat(m.control().name()).isEqualTo(MachineSpec.CONTROL_PORT);
+            assertThatThrownBy(() -> m.port("nope")).isInstanceOf(MachineStateException.class).hasMessageContaining("jktstr.ctl");
             assertThat(m.exitReason()).isNotEqualTo(java.util.Optional.of(ExitReason.CRASHED));
             assertThat(m.awaitExit(Duration.ofMillis(1))).isIn(ExitReason.TIMEOUT, ExitReason.REBOOT, ExitReason.PANIC);
         }

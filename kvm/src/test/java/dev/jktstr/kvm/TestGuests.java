@@ -15,8 +15,8 @@ import java.util.stream.Stream;
 
 /**
  * The test-guest harness: tiny freestanding x86-64 programs (src/test/resources/dev/jktstr/kvm/guests/*.S)
- * assembled at test time with binutils ({@code as --64}, {@code ld -Ttext=0x100000}, {@code objcopy -O binary})
- * and entered by the VMM in 64-bit mode at {@link #LOAD_ADDRESS}; no Linux involved.
+ * assembled at test time with binutils ({@code as --64}, {@code ld -Ttext=0x100000}, {@code objcopy -O binary}),
+ * or C ones (*.c with vguest.h, a freestanding virtio driver) built with gcc, crt.S and guest.ld; all are entered by the VMM in 64-bit mode at {@link #LOAD_ADDRESS}; no Linux involved.
  */
 final class TestGuests {
 
@@ -65,10 +65,15 @@ final class TestGuests {
 
     private static byte[] build(String name, boolean flat) {
         assumeBinutils();
+        boolean c = TestGuests.class.getResource("guests/" + name + ".c") != null;
+        if (c) {
+            assumeTrue(onPath("gcc"), "gcc not on PATH (the C test guests need it): apt-get install gcc");
+        }
         Path dir = null;
         try {
             dir = Files.createTempDirectory("jktstr-guest");
-            for (String file : List.of(name + ".S", "common.inc")) {
+            List<String> files = c ? List.of(name + ".c", "vguest.h", "vcons.h", "vblkdrv.h", "crt.S", "guest.ld") : List.of(name + ".S", "common.inc");
+            for (String file : files) {
                 try (InputStream in = TestGuests.class.getResourceAsStream("guests/" + file)) {
                     if (in == null) {
                         throw new IllegalArgumentException("no test guest resource guests/" + file);
@@ -76,15 +81,24 @@ final class TestGuests {
                     Files.copy(in, dir.resolve(file));
                 }
             }
-            run(dir, "as", "--64", "-I", dir.toString(), "-o", "g.o", name + ".S");
-            run(dir, "ld", "-m", "elf_x86_64", "-N", "--no-warn-rwx-segments", "-Ttext=0x100000", "-e", "_start", "-o", "g.elf", "g.o");
+            if (c) {
+                // Freestanding, no SSE (the guests copy with plain loops), flat layout from guest.ld with crt.S first.
+                run(dir, "gcc", "-ffreestanding", "-fno-pic", "-fno-pie", "-nostdlib", "-mno-red-zone", "-mgeneral-regs-only",
+                        "-fno-stack-protector", "-fno-asynchronous-unwind-tables", "-fno-builtin", "-O2", "-Wall",
+                        "-Wno-unused-function", "-Werror", "-I", dir.toString(), "-c", name + ".c", "-o", "g.o");
+                run(dir, "as", "--64", "-o", "crt.o", "crt.S");
+                run(dir, "ld", "-m", "elf_x86_64", "-N", "--no-warn-rwx-segments", "-T", "guest.ld", "-o", "g.elf", "crt.o", "g.o");
+            } else {
+                run(dir, "as", "--64", "-I", dir.toString(), "-o", "g.o", name + ".S");
+                run(dir, "ld", "-m", "elf_x86_64", "-N", "--no-warn-rwx-segments", "-Ttext=0x100000", "-e", "_start", "-o", "g.elf", "g.o");
+            }
             if (!flat) {
                 return Files.readAllBytes(dir.resolve("g.elf"));
             }
             run(dir, "objcopy", "-O", "binary", "g.elf", "g.bin");
             return Files.readAllBytes(dir.resolve("g.bin"));
         } catch (IOException e) {
-            throw new IllegalStateException("assembling test guest " + name, e);
+            throw new IllegalStateException("building test guest " + name, e);
         } finally {
             if (dir != null) {
                 try (Stream<Path> s = Files.walk(dir)) {

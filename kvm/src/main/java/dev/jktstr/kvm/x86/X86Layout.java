@@ -51,4 +51,16 @@ public final class X86Layout {
     public static final long MMIO_HOLE_START = 0xC000_0000L;
 
     public static final long MMIO_HOLE_END = 1L << 32;
+
+    /** virtio-mmio register windows: one 4 KiB page per device from here, inside the 32-bit MMIO hole. */
+    public static final long VIRTIO_MMIO_BASE = 0xD000_0000L;
+    public static final long VIRTIO_MMIO_STRIDE = 0x1000;
+    /** ISA interrupts free for virtio (COM1 4, COM2 3, PIT 0, keyboard 1, cascade 2, RTC 8, SCI 9, FPU 13 are taken). */
+    private static final int[] VIRTIO_IRQS = {5, 6, 7, 10, 11, 12, 14, 15};
+    public static final int VIRTIO_SLOTS = VIRTIO_IRQS.length;
+
+    /** The interrupt of virtio slot {@code slot} (0 ≤ slot < {@link #VIRTIO_SLOTS}). */
+    public static int virtioIrq(int slot) {
+        return VIRTIO_IRQS[slot];
+    }
 }

@@ -1,0 +1,37 @@
+package dev.jktstr.virtio;
+
+/**
+ * A virtio device type: what it offers the driver. {@link VirtioMmioDevice} does the rest (registers,
+ * feature negotiation, queues, status, interrupts) and drives the device's processing on its worker
+ * thread. Sealed: the processing side is package-private, so the devices live here.
+ */
+public sealed interface VirtioDevice extends AutoCloseable permits VirtioConsole, VirtioBlock {
+
+    /** The virtio device id ({@code VIRTIO_ID_CONSOLE}, {@code VIRTIO_ID_BLOCK}). */
+    int deviceId();
+
+    /**
+     * The device-specific feature bits offered. The transport adds {@code VIRTIO_F_VERSION_1},
+     * {@code VIRTIO_RING_F_INDIRECT_DESC} and {@code VIRTIO_RING_F_EVENT_IDX}.
+     */
+    long deviceFeatures();
+
+    /** How many virtqueues the device has (the driver may use fewer). */
+    int queueCount();
+
+    /** The largest size the driver may give queue {@code queue} (a power of two). */
+    int queueMaxSize(int queue);
+
+    /** Bytes of device configuration space (at offset 0x100 of the register window). */
+    int configSize();
+
+    /** {@code size} bytes (1, 2, 4 or 8) of configuration space at {@code offset}, little-endian; 0 outside it. */
+    long readConfig(int offset, int size);
+
+    /** A driver write to configuration space; fields the driver may not write are ignored. */
+    void writeConfig(int offset, int size, long value);
+
+    /** Releases what the device holds (files, memory, blocked host streams). Idempotent. */
+    @Override
+    void close();
+}
