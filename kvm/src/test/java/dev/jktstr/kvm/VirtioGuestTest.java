@@ -139,4 +139,16 @@ class VirtioGuestTest {
         }
         assertThat(Files.readAllBytes(image)).isEqualTo(content);
     }
+
+    @Test
+    void usedBuffersInterruptTheGuestThroughIrqfd() {
+        try (VirtualMachine vm = TestGuests.create("virq", machine())) {
+            vm.addVirtioDevice("disk", VirtioBlock.ram(1 << 20).build());
+            String out = run(vm);
+            // The guest halts between requests: each of the 64 completions had to wake it by interrupt.
+            assertThat(value(out, "requests")).isEqualTo("64");
+            assertThat(Long.parseLong(value(out, "interrupts"))).isGreaterThanOrEqualTo(64);
+            assertThat(Long.parseLong(value(out, "vring_bits"))).isGreaterThanOrEqualTo(64);
+        }
+    }
 }
