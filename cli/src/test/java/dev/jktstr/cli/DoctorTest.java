@@ -125,4 +125,19 @@ class DoctorTest {
         assertThat(out.toString()).startsWith("[").contains("\"check\" : \"JDK\"");
         assertThat(err.toString()).doesNotContain("Exception");
     }
+
+    @Test
+    void backendLineNamesTheChoiceAndWhyTheOthersCameLater() {
+        Check backend = DoctorCommand.backendChoice();
+        boolean qemu = java.util.stream.Stream.of(System.getenv("PATH").split(":"))
+                .anyMatch(d -> Files.isExecutable(Path.of(d, "qemu-system-x86_64")));
+        assumeTrue(qemu, "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)");
+        if (dev.jktstr.kvm.Kvm.isPvm()) {
+            // PVM runs guest kernels slower than TCG: QEMU first, kvm after it with the reason.
+            assertThat(backend.status()).isEqualTo(Check.Status.OK);
+            assertThat(backend.detail()).startsWith("qemu").contains("then kvm (").contains("PVM");
+        } else {
+            assertThat(backend.title()).isEqualTo("backend");
+        }
+    }
 }
