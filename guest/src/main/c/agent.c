@@ -48,7 +48,7 @@
 enum {
     T_PING = 0x01, T_EXEC = 0x02, T_READ_FILE = 0x03, T_WRITE_FILE = 0x04,
     T_WRITE_DATA = 0x05, T_READ_KMSG = 0x06, T_POWER_OFF = 0x07, T_HELLO = 0x08,
-    T_WORKERS_SPAWN = 0x10, T_WORKERS_START = 0x11, T_WORKERS_STOP = 0x12,
+    T_WORKERS_SPAWN = 0x10, T_WORKERS_START = 0x11, T_WORKERS_STOP = 0x12, T_WORKERS_PEEK = 0x13,
     T_READY = 0x80, T_OK = 0x81, T_ERROR = 0x82, T_DATA = 0x83,
 };
 
@@ -652,6 +652,26 @@ static int write_pid(const char *procs, pid_t pid) {
 }
 
 /*
+ * Waits (up to 5 s) until every worker of a new group has applied its memory policy; the first failure is
+ * reported with the worker's errno. A worker that died first counts as failed (ECHILD).
+ */
+static void await_mempolicy(struct group *g, int *failed_errno, char *failure, size_t size) {
+    uint64_t deadline = monotonic_ms() + 5000;
+    for (uint32_t i = 0; i < g->count; i++) {
+        int32_t st;
+        while ((st = __atomic_load_n(&g->shm->w[i].mpol_state, __ATOMIC_ACQUIRE)) == 0) {
+            if (monotonic_ms() >= deadline || kill(g->pids[i], 0) != 0) break;
+            usleep(1000);
+        }
+        if (st == 1) continue;
+        *failed_errno = st == 2 ? g->shm->w[i].mpol_errno : st == 0 && kill(g->pids[i], 0) == 0 ? ETIMEDOUT : ECHILD;
+        snprintf(failure, size, "set_mempolicy in worker %d: %s", (int) g->pids[i],
+                 st == 2 ? strerror(g->shm->w[i].mpol_errno) : "the worker did not apply it");
+        return;
+    }
+}
+
+/*
  * WORKERS_SPAWN: phase one of the two-phase start. Forks the workers (they wait on a futex), moves each
  * into the cgroup, and answers with the group id and pids. Nothing runs the workload until WORKERS_START.
  */
@@ -676,6 +696,10 @@ static void do_workers_spawn(uint32_t id, struct in *c) {
             wp.phases[i].ms = get_u32(c);
         }
     }
+    if (!c->bad && c->off < c->len) { /* optional: the memory policy (mode + 1, node mask) */
+        wp.mpol_mode = get_u32(c);
+        wp.mpol_nodes = get_u64(c);
+    }
     if (c->bad || !cgroup || c->off != c->len) { send_error(id, EINVAL, "malformed WORKERS_SPAWN request"); goto out; }
     if (wp.count == 0 || wp.count > MAX_WORKERS) { send_error(id, EINVAL, "worker count %u outside 1..%u", wp.count, MAX_WORKERS); goto out; }
     if (wp.type == 0 || wp.type > W_MAX) { send_error(id, EINVAL, "unknown work type %u", wp.type); goto out; }
@@ -686,6 +710,13 @@ static void do_workers_spawn(uint32_t id, struct in *c) {
         }
     }
     if (wp.nice < -20 || wp.nice > 19) { send_error(id, EINVAL, "nice %d outside -20..19", wp.nice); goto out; }
+    if (wp.mpol_mode > MPOL_MAX_ + 1u) { send_error(id, EINVAL, "unknown memory policy mode %u", wp.mpol_mode - 1u); goto out; }
+    if (wp.mpol_mode) {
+        int m = (int) wp.mpol_mode - 1, needs_nodes = m == MPOL_BIND_ || m == MPOL_INTERLEAVE_ || m == MPOL_PREFERRED_;
+        if (needs_nodes != (wp.mpol_nodes != 0)) {
+            send_error(id, EINVAL, "memory policy mode %d %s a node mask", m, needs_nodes ? "needs" : "takes no"); goto out;
+        }
+    }
     if (mask_len > sizeof wp.affinity) { send_error(id, EINVAL, "affinity mask of %u bytes exceeds %zu", mask_len, sizeof wp.affinity); goto out; }
     if (mask_len) { wp.has_affinity = 1; memcpy(wp.affinity, mask, mask_len); }
     char procs[4200];
@@ -748,6 +779,7 @@ static void do_workers_spawn(uint32_t id, struct in *c) {
     }
     for (uint32_t i = 0; ring && i < wp.count; i++) { close(pipes[i][0]); close(pipes[i][1]); }
     free(pipes);
+    if (!failed_errno && wp.mpol_mode) await_mempolicy(g, &failed_errno, failure, sizeof failure);
     if (failed_errno) {
         __atomic_store_n(&g->shm->stop, 1, __ATOMIC_RELEASE);
         kill_group(g);
@@ -832,6 +864,46 @@ static void do_workers_stop(uint32_t id, struct in *c) {
     release_group(g);
 }
 
+/*
+ * WORKERS_PEEK: the progress of running groups without stopping them. Per worker: its state, work units and
+ * iterations so far, its largest gap so far and the gap now (time since its last checkpoint while running).
+ * The slots are written by the workers as they go: each value is read once, atomically (aligned u64).
+ */
+static void do_workers_peek(uint32_t id, struct in *c) {
+    uint32_t n = get_u32(c);
+    if (c->bad || n == 0 || n > MAX_GROUPS || (size_t) n * 4 != c->len - c->off) {
+        send_error(id, EINVAL, "malformed WORKERS_PEEK request (1..%u group ids)", MAX_GROUPS); return;
+    }
+    struct group *gs[MAX_GROUPS];
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t gid = get_u32(c);
+        if (!(gs[k] = find_group(gid))) { send_error(id, ENOENT, "no worker group %u", gid); return; }
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
+    struct out o = payload();
+    put_u64(&o, now);
+    put_u32(&o, n);
+    for (uint32_t k = 0; k < n; k++) {
+        struct group *g = gs[k];
+        put_u32(&o, g->id);
+        put_u32(&o, g->count);
+        for (uint32_t i = 0; i < g->count; i++) {
+            const struct slot *s = &g->shm->w[i];
+            int32_t state = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+            uint64_t last = __atomic_load_n(&s->last_ns, __ATOMIC_RELAXED);
+            put_u32(&o, (uint32_t) s->pid);
+            put_u8(&o, (uint8_t) state);
+            put_u64(&o, __atomic_load_n(&s->work_units, __ATOMIC_RELAXED));
+            put_u64(&o, __atomic_load_n(&s->iterations, __ATOMIC_RELAXED));
+            put_u64(&o, __atomic_load_n(&s->max_gap_ns, __ATOMIC_RELAXED));
+            put_u64(&o, state == 1 && last && now > last ? now - last : 0);
+        }
+    }
+    send_frame(id, T_OK, &o);
+}
+
 static void send_ready(uint32_t id);
 
 static void handle(uint32_t id, uint16_t type, const uint8_t *p, uint32_t len) {
@@ -847,6 +919,7 @@ static void handle(uint32_t id, uint16_t type, const uint8_t *p, uint32_t len) {
     case T_WORKERS_SPAWN: do_workers_spawn(id, &c); break;
     case T_WORKERS_START: do_workers_start(id, &c); break;
     case T_WORKERS_STOP: do_workers_stop(id, &c); break;
+    case T_WORKERS_PEEK: do_workers_peek(id, &c); break;
     case T_POWER_OFF:
         logmsg("power off requested");
         send_ok_empty(id);

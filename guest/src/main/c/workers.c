@@ -84,10 +84,11 @@ static void checkpoint(uint64_t units) {
         me->max_gap_cpu = (uint32_t) (last_cpu < 0 ? 0 : last_cpu);
     }
     last_ns = t;
+    me->last_ns = t;
 }
 
 /* After deliberate blocking: the time spent blocked is not a gap. */
-static void restart_gap(void) { last_ns = now_ns(); }
+static void restart_gap(void) { last_ns = now_ns(); me->last_ns = last_ns; }
 
 static void wake_sample(uint64_t ns) {
     /* Reservoir sampling keeps the percentile estimate unbiased however long the run. */
@@ -341,6 +342,25 @@ static void finish(void) {
     __atomic_store_n(&me->state, 2, __ATOMIC_RELEASE);
 }
 
+/*
+ * The memory policy, set before the worker touches its own memory (everything it allocates or first writes
+ * afterwards follows it). Static nodes: the nodes named are the nodes used, not remapped when the cpuset's mems
+ * change. The agent waits for mpol_state and fails the spawn with mpol_errno if this failed.
+ */
+static void apply_mempolicy(const struct work_params *wp) {
+    int mode = (int) wp->mpol_mode - 1;
+    long rc;
+    if (mode == MPOL_DEFAULT_ || mode == MPOL_LOCAL_) {
+        rc = syscall(SYS_set_mempolicy, mode, NULL, 0UL);
+    } else {
+        unsigned long nodes = (unsigned long) wp->mpol_nodes;
+        /* maxnode counts one more than the bits the kernel reads (it decrements it first) */
+        rc = syscall(SYS_set_mempolicy, mode | (1 << 15) /* MPOL_F_STATIC_NODES */, &nodes, 65UL);
+    }
+    me->mpol_errno = rc == 0 ? 0 : errno;
+    __atomic_store_n(&me->mpol_state, rc == 0 ? 1 : 2, __ATOMIC_RELEASE);
+}
+
 void worker_main(struct group_shm *shm, struct work_params *wp) {
     group = shm;
     me = &shm->w[wp->index];
@@ -360,6 +380,7 @@ void worker_main(struct group_shm *shm, struct work_params *wp) {
         sched_setscheduler(0, (int) wp->policy - 1, &sp);
     }
     if (wp->has_affinity) sched_setaffinity(0, sizeof wp->affinity, (cpu_set_t *) wp->affinity);
+    if (wp->mpol_mode) apply_mempolicy(wp);
     /* Phase two: wait for the agent's release (it has moved us into the cgroup by then). */
     struct timespec wait = { 0, 100 * 1000000L };
     while (!__atomic_load_n(&shm->released, __ATOMIC_ACQUIRE) && !stopping()) {

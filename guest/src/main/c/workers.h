@@ -36,6 +36,9 @@ struct slot {
     uint32_t max_gap_cpu, wake_count;
     uint64_t wake_p50_ns, wake_p99_ns, wake_max_ns;
     uint64_t voluntary_switches, involuntary_switches;
+    volatile uint64_t last_ns;       /* CLOCK_MONOTONIC of the last checkpoint (WORKERS_PEEK: the gap now) */
+    volatile int32_t mpol_state;     /* 0 not yet applied, 1 applied, 2 failed (mpol_errno says why) */
+    int32_t mpol_errno;
 };
 
 struct group_shm {
@@ -57,7 +60,12 @@ struct work_params {
     int ring_first;                  /* this worker injects the token */
     uint32_t nphases;                /* Sequence: phases run in turn until stopped */
     struct phase phases[MAX_PHASES];
+    uint32_t mpol_mode;              /* set_mempolicy mode + 1 (MPOL_DEFAULT = 1, ...); 0 = leave as inherited */
+    uint64_t mpol_nodes;             /* node mask for bind / interleave / preferred (nodes 0..63) */
 };
+
+/* Memory policy modes as set_mempolicy(2) numbers them (linux/mempolicy.h). */
+enum { MPOL_DEFAULT_ = 0, MPOL_PREFERRED_ = 1, MPOL_BIND_ = 2, MPOL_INTERLEAVE_ = 3, MPOL_LOCAL_ = 4, MPOL_MAX_ = 4 };
 
 /* Whether a work type can be a phase of a Sequence (partner types need their group's pipes or futexes). */
 int phase_type_ok(uint32_t type);

@@ -95,13 +95,13 @@ public final class RunCommand implements Callable<Integer> {
         try (Ctx ctx = vm.boot()) {
             err.printf("booted Linux %s on %s in %d ms; running %s for %s%n", ctx.kernelRelease(), ctx.machine().backendName(),
                     ctx.bootTime().toMillis(), s.name(), String.format(Locale.ROOT, "%.1f s", vm.duration().toMillis() / 1e3));
-            ctx.onProgress(p -> {
-                err.printf(Locale.ROOT, "\r  step %d/%d  %5.1f s / %.1f s", p.step(), p.steps(), p.elapsed().toMillis() / 1e3,
-                        p.total().toMillis() / 1e3);
-                err.flush();
-            });
-            r = Scenarios.run(ctx, s);
-            err.println();
+            ProgressLine line = ProgressLine.forStderr(err);
+            ctx.onProgress(line::accept);
+            try {
+                r = Scenarios.run(ctx, s);
+            } finally {
+                line.finish();
+            }
         }
         Path file = output != null ? output : Path.of("jktstr-results", s.name() + "-" + r.scheduler() + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");

@@ -74,11 +74,15 @@ class RunCommandTest {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")), "QEMU missing (apt-get install qemu-system-x86)");
         Path result = dir.resolve("steady.json");
         Run r = jktstr("run", "steady", "--kernel", kernel.toString(), "--topology", "1,1,2,1", "--memory", "256",
-                "--duration", "2s", "--output", result.toString());
+                "--duration", "4s", "--output", result.toString());
         System.out.println(r.err() + r.out());
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("cg_0.maxGapMs").contains("verdict: PASS").contains("result: " + result);
         assertThat(r.err()).contains("step 1/1");
+        // not a terminal: whole lines, at most every 3 s; the one after 3 s carries the live numbers
+        assertThat(r.err()).doesNotContain("\r");
+        assertThat(r.err().lines().filter(l -> l.startsWith("step 1/1")).toList()).hasSizeBetween(1, 3)
+                .anySatisfy(l -> assertThat(l).contains("2 workers").contains("units/s").contains("worst gap"));
         assertThat(result).isRegularFile();
     }
 }

@@ -289,11 +289,15 @@ public final class AgentClient implements AutoCloseable {
         PayloadWriter payload = new PayloadWriter().str(request.cgroupPath()).u32(request.count()).u32(request.type().wireId)
                 .u32(request.param1()).u32(request.param2()).u32(request.nice()).u32(request.policy() + 1L)
                 .bytes(mask);
-        if (!request.phases().isEmpty()) {
+        if (!request.phases().isEmpty() || request.memPolicy().isPresent()) {
             payload.u32(request.phases().size());
             for (WorkerRequest.Phase p : request.phases()) {
                 payload.u32(p.type().wireId).u32(p.param1()).u32(p.param2()).u32(p.duration().toMillis());
             }
+        }
+        if (request.memPolicy().isPresent()) {
+            WorkerRequest.MemPolicy mp = request.memPolicy().get();
+            payload.u32(mp.mode().wireId + 1L).u64(mp.nodeMask());
         }
         Frame f = call(Protocol.WORKERS_SPAWN, payload.toBytes(), "WORKERS_SPAWN " + request.count() + " x " + request.type()
                 + (request.cgroupPath().isEmpty() ? "" : " in " + request.cgroupPath()), defaultTimeout, false, false);
@@ -356,6 +360,47 @@ public final class AgentClient implements AutoCloseable {
         }
         r.end();
         return list;
+    }
+
+    /**
+     * The progress of running groups, without stopping them: per group (by id, in the order asked), each worker's
+     * work so far and its gaps. Unknown groups are an {@link AgentException} ({@code ENOENT}).
+     */
+    public Map<Integer, List<WorkerProgress>> peekWorkers(java.util.Collection<WorkerGroup> groups) {
+        if (groups.isEmpty()) {
+            return Map.of();
+        }
+        if (groups.size() > 64) {
+            throw new IllegalArgumentException("at most 64 groups per peek, got " + groups.size());
+        }
+        PayloadWriter w = new PayloadWriter().u32(groups.size());
+        groups.forEach(g -> w.u32(g.id()));
+        Frame f = call(Protocol.WORKERS_PEEK, w.toBytes(), "WORKERS_PEEK " + groups.size() + " group(s)", defaultTimeout,
+                false, false);
+        PayloadReader r = new PayloadReader(f.payload(), "WORKERS_PEEK response");
+        r.u64(); // the guest's monotonic clock at the read
+        long n = r.u32();
+        if (n != groups.size()) {
+            throw new AgentProtocolException("WORKERS_PEEK: asked for " + groups.size() + " groups, agent reports " + n);
+        }
+        Map<Integer, List<WorkerProgress>> out = new java.util.LinkedHashMap<>();
+        for (WorkerGroup g : groups) {
+            int id = (int) r.u32();
+            long count = r.u32();
+            if (id != g.id() || count != g.pids().size()) {
+                throw new AgentProtocolException("WORKERS_PEEK: expected group " + g.id() + " of " + g.pids().size()
+                        + " workers, agent reports group " + id + " of " + count);
+            }
+            List<WorkerProgress> list = new ArrayList<>();
+            for (long i = 0; i < count; i++) {
+                int pid = (int) r.u32();
+                int state = r.u8();
+                list.add(new WorkerProgress(pid, state, r.u64(), r.u64(), r.u64(), r.u64()));
+            }
+            out.put(id, List.copyOf(list));
+        }
+        r.end();
+        return out;
     }
 
     public byte[] readFile(String path) {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A group of identical worker processes to spawn in the guest.
@@ -13,9 +14,11 @@ import java.util.Objects;
  * @param policy     scheduling policy number ({@code SCHED_EXT} = 7), or -1 to leave it
  * @param affinity   CPUs the workers may run on; empty = no restriction
  * @param phases     for {@link WorkloadType#SEQUENCE}: the phases run in turn (at most {@value #MAX_PHASES}); else empty
+ * @param memPolicy  the NUMA memory policy each worker sets (set_mempolicy(2)) before it touches its memory; empty =
+ *                   inherited from the agent
  */
 public record WorkerRequest(String cgroupPath, int count, WorkloadType type, int param1, int param2, int nice, int policy,
-        BitSet affinity, List<Phase> phases) {
+        BitSet affinity, List<Phase> phases, Optional<MemPolicy> memPolicy) {
 
     public static final int MAX_WORKERS = 256;
     /** CPUs an affinity mask can name (the agent's mask is 256 bits). */
@@ -38,10 +41,76 @@ public record WorkerRequest(String cgroupPath, int count, WorkloadType type, int
         }
     }
 
+    /**
+     * A set_mempolicy(2) policy. Nodes are absolute ({@code MPOL_F_STATIC_NODES}: a later change of the cpuset's
+     * mems does not remap them).
+     *
+     * @param mode  what the kernel calls the policy
+     * @param nodes the nodes (0..{@value #MAX_NODES}-1): at least one for BIND and INTERLEAVE, exactly one for
+     *              PREFERRED, none for DEFAULT and LOCAL
+     */
+    public record MemPolicy(Mode mode, BitSet nodes) {
+        /** Nodes a policy can name (the wire carries a 64-bit mask). */
+        public static final int MAX_NODES = 64;
+
+        /** The kernel's MPOL_* numbers. */
+        public enum Mode {
+            DEFAULT(0), PREFERRED(1), BIND(2), INTERLEAVE(3), LOCAL(4);
+
+            final int wireId;
+
+            Mode(int wireId) {
+                this.wireId = wireId;
+            }
+        }
+
+        public MemPolicy {
+            Objects.requireNonNull(mode, "mode");
+            nodes = nodes == null ? new BitSet() : (BitSet) nodes.clone();
+            if (nodes.length() > MAX_NODES) {
+                throw new IllegalArgumentException("memory policy names node " + (nodes.length() - 1) + ", beyond " + (MAX_NODES - 1));
+            }
+            int n = nodes.cardinality();
+            switch (mode) {
+                case DEFAULT, LOCAL -> {
+                    if (n != 0) {
+                        throw new IllegalArgumentException(mode + " takes no nodes, got " + nodes);
+                    }
+                }
+                case PREFERRED -> {
+                    if (n != 1) {
+                        throw new IllegalArgumentException("PREFERRED takes exactly one node, got " + nodes);
+                    }
+                }
+                case BIND, INTERLEAVE -> {
+                    if (n == 0) {
+                        throw new IllegalArgumentException(mode + " needs at least one node");
+                    }
+                }
+            }
+        }
+
+        @Override
+        public BitSet nodes() {
+            return (BitSet) nodes.clone();
+        }
+
+        long nodeMask() {
+            long[] w = nodes.toLongArray();
+            return w.length == 0 ? 0 : w[0];
+        }
+    }
+
     /** Without phases. */
     public WorkerRequest(String cgroupPath, int count, WorkloadType type, int param1, int param2, int nice, int policy,
             BitSet affinity) {
         this(cgroupPath, count, type, param1, param2, nice, policy, affinity, List.of());
+    }
+
+    /** Without a memory policy. */
+    public WorkerRequest(String cgroupPath, int count, WorkloadType type, int param1, int param2, int nice, int policy,
+            BitSet affinity, List<Phase> phases) {
+        this(cgroupPath, count, type, param1, param2, nice, policy, affinity, phases, Optional.empty());
     }
 
     public WorkerRequest {
@@ -61,6 +130,7 @@ public record WorkerRequest(String cgroupPath, int count, WorkloadType type, int
             throw new IllegalArgumentException(type == WorkloadType.SEQUENCE
                     ? "a sequence needs 1.." + MAX_PHASES + " phases, got " + phases.size() : "only a SEQUENCE has phases");
         }
+        memPolicy = memPolicy == null ? Optional.empty() : memPolicy;
         affinity = affinity == null ? new BitSet() : (BitSet) affinity.clone();
         if (affinity.length() > MAX_CPUS) {
             throw new IllegalArgumentException("affinity names CPU " + (affinity.length() - 1) + ", beyond " + (MAX_CPUS - 1));
@@ -69,6 +139,11 @@ public record WorkerRequest(String cgroupPath, int count, WorkloadType type, int
 
     public static WorkerRequest of(String cgroupPath, int count, WorkloadType type) {
         return new WorkerRequest(cgroupPath, count, type, 0, 0, 0, -1, new BitSet());
+    }
+
+    /** This request with each worker setting {@code p} before it runs. */
+    public WorkerRequest withMemPolicy(MemPolicy p) {
+        return new WorkerRequest(cgroupPath, count, type, param1, param2, nice, policy, affinity, phases, Optional.of(p));
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.jktstr.guest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -147,6 +148,79 @@ class AgentWorkersLocalTest {
         cpu0.set(0);
         List<WorkerTelemetry> t = run(new WorkerRequest("", 2, WorkloadType.YIELD_HEAVY, 0, 0, 0, -1, cpu0), 200);
         assertThat(t).allSatisfy(w -> assertThat(w.cpusUsed()).containsExactly(0));
+    }
+
+    @Test
+    void peekShowsProgressWithoutStopping() throws InterruptedException {
+        WorkerGroup g = agent.client.spawnWorkers(WorkerRequest.of("", 2, WorkloadType.SPIN_WAIT));
+        assertThat(agent.client.peekWorkers(List.of(g)).get(g.id())).hasSize(2)
+                .allSatisfy(p -> assertThat(p.state()).as("waiting for the start").isZero())
+                .extracting(WorkerProgress::pid).containsExactlyElementsOf(g.pids());
+        agent.client.startWorkers(g);
+        // the host is shared: wait (bounded) until both have worked, then until the total grows again
+        long first = awaitUnitsAbove(g, 0);
+        long later = awaitUnitsAbove(g, first);
+        assertThat(later).isGreaterThan(first);
+        assertThat(agent.client.peekWorkers(List.of(g)).get(g.id())).allSatisfy(p -> {
+            assertThat(p.running()).isTrue();
+            assertThat(p.iterations()).isPositive();
+            assertThat(p.worstGapNanos()).isGreaterThanOrEqualTo(p.maxGapNanos());
+        });
+        List<WorkerTelemetry> t = agent.client.stopWorkers(g, Duration.ofSeconds(5));
+        assertThat(t.stream().mapToLong(WorkerTelemetry::workUnits).sum()).isGreaterThanOrEqualTo(later);
+        assertThatThrownBy(() -> agent.client.peekWorkers(List.of(g))).isInstanceOf(AgentException.class)
+                .satisfies(e -> assertThat(((AgentException) e).errnoName()).contains("ENOENT"));
+    }
+
+    private static long awaitUnitsAbove(WorkerGroup g, long floor) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        long total;
+        do {
+            Thread.sleep(20);
+            total = agent.client.peekWorkers(List.of(g)).get(g.id()).stream().mapToLong(WorkerProgress::workUnits).sum();
+        } while (total <= floor && System.nanoTime() < deadline);
+        return total;
+    }
+
+    /** The policy each worker set, as the kernel shows it: the policy field of its first /proc/PID/numa_maps line. */
+    private static String policyOf(int pid) throws IOException {
+        String line = Files.readAllLines(Path.of("/proc/" + pid + "/numa_maps")).getFirst();
+        return line.split(" ")[1];
+    }
+
+    @Test
+    void memoryPolicyIsSetBeforeTheWorkerStarts() throws Exception {
+        assumeTrue(Files.isReadable(Path.of("/proc/self/numa_maps")), "host kernel without CONFIG_NUMA (no /proc/self/numa_maps)");
+        BitSet node0 = new BitSet();
+        node0.set(0);
+        record Case(WorkerRequest.MemPolicy.Mode mode, BitSet nodes, String shown) {}
+        for (Case c : List.of(new Case(WorkerRequest.MemPolicy.Mode.BIND, node0, "bind=static:0"),
+                new Case(WorkerRequest.MemPolicy.Mode.INTERLEAVE, node0, "interleave=static:0"),
+                new Case(WorkerRequest.MemPolicy.Mode.PREFERRED, node0, "prefer=static:0"),
+                new Case(WorkerRequest.MemPolicy.Mode.LOCAL, new BitSet(), "local"))) {
+            WorkerGroup g = agent.client.spawnWorkers(WorkerRequest.of("", 2, WorkloadType.SPIN_WAIT)
+                    .withMemPolicy(new WorkerRequest.MemPolicy(c.mode(), c.nodes())));
+            try {
+                // applied before the spawn answers: visible while the workers still wait for the start
+                for (int pid : g.pids()) {
+                    assertThat(policyOf(pid)).as(c.mode().name()).isEqualTo(c.shown());
+                }
+            } finally {
+                agent.client.stopWorkers(g, Duration.ofSeconds(5));
+            }
+        }
+        // a node the host does not have: the kernel says EINVAL, the agent kills the group and says so
+        BitSet node40 = new BitSet();
+        node40.set(40);
+        assertThatThrownBy(() -> agent.client.spawnWorkers(WorkerRequest.of("", 2, WorkloadType.SPIN_WAIT)
+                .withMemPolicy(new WorkerRequest.MemPolicy(WorkerRequest.MemPolicy.Mode.BIND, node40))))
+                .isInstanceOf(AgentException.class).hasMessageContaining("set_mempolicy")
+                .satisfies(e -> assertThat(((AgentException) e).errnoName()).contains("EINVAL"));
+        assertThatThrownBy(() -> new WorkerRequest.MemPolicy(WorkerRequest.MemPolicy.Mode.PREFERRED, new BitSet()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("exactly one");
+        assertThatThrownBy(() -> new WorkerRequest.MemPolicy(WorkerRequest.MemPolicy.Mode.LOCAL, node0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("takes no nodes");
+        agent.client.ping();
     }
 
     @Test

@@ -266,6 +266,13 @@ public final class KernelWalkers {
                 }
                 return null;
             });
+        } else if (view.hasSymbol("scx_dsq_global")) {
+            // before per-node global DSQs (6.12), one static global DSQ; not exercised by the 6.12 test kernel
+            DsqState d = FieldError.attempt(errors, "scx_dsq_global",
+                    () -> dsq("global", 0, view.global("scx_dsq_global", "struct scx_dispatch_q")));
+            if (d != null) {
+                out.add(d);
+            }
         }
         if (view.hasSymbol("dsq_hash")) {
             FieldError.attempt(errors, "dsq_hash", () -> {

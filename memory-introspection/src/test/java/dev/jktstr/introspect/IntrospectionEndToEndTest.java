@@ -371,6 +371,18 @@ class IntrospectionEndToEndTest {
         assertThat(data.entries().getFirst().valueJson()).isNotNull();
         assertThat(data.entries().getFirst().valueJson().getFirst()).contains("uei");
         assertThat(second.dsqs()).anySatisfy(d -> assertThat(d.kind()).isEqualTo("local"));
+        // scx_simple creates its SHARED_DSQ with id 0 (tools/sched_ext/scx_simple.bpf.c); enabling sched_ext allocates
+        // one global DSQ per node with id SCX_DSQ_GLOBAL (bit 63 | 1)
+        assertThat(second.dsqs()).anySatisfy(d -> {
+            assertThat(d.kind()).isEqualTo("user");
+            assertThat(d.id()).isZero();
+            assertThat(d.depth()).isNotNegative();
+        });
+        assertThat(second.dsqs()).anySatisfy(d -> {
+            assertThat(d.kind()).isEqualTo("global");
+            assertThat(d.owner()).isZero();
+            assertThat(d.id()).isEqualTo(Long.MIN_VALUE | 1);
+        });
         assertThat(second.toJson()).contains("\"ops\":\"" + opsName + "\"");
 
         // SIGTERM, not SIGINT: a non-interactive shell starts background jobs with SIGINT ignored.

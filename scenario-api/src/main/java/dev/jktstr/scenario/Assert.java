@@ -1,91 +1,156 @@
 package dev.jktstr.scenario;
 
+import java.lang.reflect.RecordComponent;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * Thresholds of the standard checks, layered: {@code Assert.defaults().overlay(schedulerThresholds).overlay(testThresholds)}
- * — a later layer's set values win, unset ones ({@link #none()}) leave the layer below. NaN disables a numeric check.
+ * Thresholds of the standard checks, layered: defaults, then the scheduler's preset ({@link ThresholdPresets}), then
+ * the test's — {@code Assert.defaults().overlay(schedulerThresholds).overlay(testThresholds)}; a later layer's set
+ * values win, unset ones ({@link #none()}) leave the layer below. NaN disables a numeric check.
+ * {@link ThresholdLayers} keeps the layers apart, so a result can say which layer each threshold came from.
  *
  * <p>The defaults are lenient on purpose: they catch broken scheduling (stuck workers, stalls of seconds, workers outside
  * their cpuset) on noisy emulated machines, not tuning differences.
  */
 public record Assert(Boolean notStuck, Double maxGapMs, Double fairnessSpread, Boolean cpusetIsolation, Double throughputCv,
         Double minWorkRate, Double p99WakeLatencyUs, Double migrationRatio, Double maxImbalance, Double maxLocalDsqDepth,
-        Boolean noRqClockStall, Boolean noSchedExtErrorExit) {
+        Boolean noRqClockStall, Boolean noSchedExtErrorExit, Double maxGlobalDsqDepth, Double maxUserDsqDepth) {
+
+    private static final RecordComponent[] FIELDS = Assert.class.getRecordComponents();
 
     /** Every check on, with lenient limits for TCG guests. */
     public static Assert defaults() {
-        // Monitor limits: a p90 imbalance of 4 tasks and 32 tasks on one local DSQ are far beyond what a working
-        // scheduler shows on small TCG guests, well within what a broken one does.
-        return new Assert(true, 3000.0, 1.0, true, 0.75, 1.0, 500_000.0, 0.5, 4.0, 32.0, true, true);
+        // Monitor limits: a p90 imbalance of 4 tasks and 32 tasks on one local or global DSQ are far beyond what a
+        // working scheduler shows on small TCG guests, well within what a broken one does. User DSQs are the
+        // scheduler's own business (a vtime scheduler may park every task in one): no limit unless a layer sets one.
+        return new Assert(true, 3000.0, 1.0, true, 0.75, 1.0, 500_000.0, 0.5, 4.0, 32.0, true, true, 32.0, Double.NaN);
     }
 
     /** Nothing set: a layer to put on top of another. */
     public static Assert none() {
-        return new Assert(null, null, null, null, null, null, null, null, null, null, null, null);
+        return new Assert(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** This layer with {@code top}'s set values on top. */
     public Assert overlay(Assert top) {
         Objects.requireNonNull(top, "top");
-        return new Assert(or(top.notStuck, notStuck), or(top.maxGapMs, maxGapMs), or(top.fairnessSpread, fairnessSpread),
-                or(top.cpusetIsolation, cpusetIsolation), or(top.throughputCv, throughputCv), or(top.minWorkRate, minWorkRate),
-                or(top.p99WakeLatencyUs, p99WakeLatencyUs), or(top.migrationRatio, migrationRatio),
-                or(top.maxImbalance, maxImbalance), or(top.maxLocalDsqDepth, maxLocalDsqDepth),
-                or(top.noRqClockStall, noRqClockStall), or(top.noSchedExtErrorExit, noSchedExtErrorExit));
+        Object[] v = new Object[FIELDS.length];
+        for (int i = 0; i < FIELDS.length; i++) {
+            Object t = get(top, FIELDS[i].getName());
+            v[i] = t != null ? t : get(this, FIELDS[i].getName());
+        }
+        return make(v);
+    }
+
+    /** The names of the thresholds (the record's components), in order. */
+    public static List<String> fieldNames() {
+        return Arrays.stream(FIELDS).map(RecordComponent::getName).toList();
+    }
+
+    /** A threshold by name ({@link #fieldNames()}): a Double, a Boolean or null when this layer leaves it unset. */
+    public Object value(String field) {
+        return get(this, field);
+    }
+
+    /** This layer with one threshold set (or unset with null); {@code field} is one of {@link #fieldNames()}. */
+    Assert with(String field, Object value) {
+        Object[] v = new Object[FIELDS.length];
+        boolean found = false;
+        for (int i = 0; i < FIELDS.length; i++) {
+            boolean it = FIELDS[i].getName().equals(field);
+            found |= it;
+            v[i] = it ? value : get(this, FIELDS[i].getName());
+        }
+        if (!found) {
+            throw new IllegalArgumentException("no threshold named '" + field + "'; known: " + fieldNames());
+        }
+        return make(v);
+    }
+
+    private static Object get(Assert a, String field) {
+        for (RecordComponent c : FIELDS) {
+            if (c.getName().equals(field)) {
+                try {
+                    return c.getAccessor().invoke(a);
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        throw new IllegalArgumentException("no threshold named '" + field + "'; known: " + fieldNames());
+    }
+
+    private static Assert make(Object[] values) {
+        try {
+            Class<?>[] types = Arrays.stream(FIELDS).map(RecordComponent::getType).toArray(Class<?>[]::new);
+            return Assert.class.getDeclaredConstructor(types).newInstance(values);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public Assert withNotStuck(boolean on) {
-        return overlay(new Assert(on, null, null, null, null, null, null, null, null, null, null, null));
+        return with("notStuck", on);
     }
 
     public Assert withMaxGapMs(double v) {
-        return overlay(new Assert(null, v, null, null, null, null, null, null, null, null, null, null));
+        return with("maxGapMs", v);
     }
 
     public Assert withFairnessSpread(double v) {
-        return overlay(new Assert(null, null, v, null, null, null, null, null, null, null, null, null));
+        return with("fairnessSpread", v);
     }
 
     public Assert withCpusetIsolation(boolean on) {
-        return overlay(new Assert(null, null, null, on, null, null, null, null, null, null, null, null));
+        return with("cpusetIsolation", on);
     }
 
     public Assert withThroughputCv(double v) {
-        return overlay(new Assert(null, null, null, null, v, null, null, null, null, null, null, null));
+        return with("throughputCv", v);
     }
 
     public Assert withMinWorkRate(double v) {
-        return overlay(new Assert(null, null, null, null, null, v, null, null, null, null, null, null));
+        return with("minWorkRate", v);
     }
 
     public Assert withP99WakeLatencyUs(double v) {
-        return overlay(new Assert(null, null, null, null, null, null, v, null, null, null, null, null));
+        return with("p99WakeLatencyUs", v);
     }
 
     public Assert withMigrationRatio(double v) {
-        return overlay(new Assert(null, null, null, null, null, null, null, v, null, null, null, null));
+        return with("migrationRatio", v);
     }
 
     /** Monitor: p90 over samples of (max − min) nr_running across CPUs. */
     public Assert withMaxImbalance(double v) {
-        return overlay(new Assert(null, null, null, null, null, null, null, null, v, null, null, null));
+        return with("maxImbalance", v);
     }
 
     /** Monitor: deepest local DSQ on any CPU in any sample. */
     public Assert withMaxLocalDsqDepth(double v) {
-        return overlay(new Assert(null, null, null, null, null, null, null, null, null, v, null, null));
+        return with("maxLocalDsqDepth", v);
     }
 
     /** Monitor: no runnable CPU whose rq clock stands still. */
     public Assert withNoRqClockStall(boolean on) {
-        return overlay(new Assert(null, null, null, null, null, null, null, null, null, null, on, null));
+        return with("noRqClockStall", on);
     }
 
     /** Monitor: no sched_ext error exit while a sched_ext scheduler is expected. */
     public Assert withNoSchedExtErrorExit(boolean on) {
-        return overlay(new Assert(null, null, null, null, null, null, null, null, null, null, null, on));
+        return with("noSchedExtErrorExit", on);
+    }
+
+    /** Monitor: deepest global DSQ (any NUMA node's) in any sample while a sched_ext scheduler is attached. */
+    public Assert withMaxGlobalDsqDepth(double v) {
+        return with("maxGlobalDsqDepth", v);
+    }
+
+    /** Monitor: deepest user DSQ (created by the scheduler) in any sample; off by default. */
+    public Assert withMaxUserDsqDepth(double v) {
+        return with("maxUserDsqDepth", v);
     }
 
     /** The monitor checks ({@link MonitorCheck#standard()}) over a run's snapshot summary, added to {@code v}. */

@@ -7,12 +7,18 @@ import java.util.Optional;
 /**
  * A cgroup and its workers: {@code CgroupDef.named("cg_0").workers(4).work(WorkType.spinWait()).cpuset(CpusetSpec.llc(0))}.
  * Immutable; every setter returns a copy. Defaults: 1 worker of {@link WorkType#spinWait()}, no cpuset, nice 0,
- * the policy left as inherited, no affinity.
+ * the policy left as inherited, no affinity, the memory policy left as inherited.
+ *
+ * <p>Nested cgroups are named by their path below the cgroup root: {@code "outer/inner"} lives in {@code outer},
+ * which must be live when it is added. Processes live in the leaves only (cgroup v2), so a parent is a cgroup without
+ * workers, {@link #parent(String)}; its cpuset constrains its children.
  */
 public record CgroupDef(String name, int workers, WorkType work, Optional<CpusetSpec> cpuset, int nice,
-        Optional<SchedPolicy> policy, Optional<CpusetSpec> affinity) {
+        Optional<SchedPolicy> policy, Optional<CpusetSpec> affinity, Optional<MemoryPolicy> memoryPolicy) {
 
     public static final int MAX_WORKERS = 256;
+    /** How deep cgroups may nest below the root. */
+    public static final int MAX_DEPTH = 4;
 
     public CgroupDef {
         Objects.requireNonNull(name, "name");
@@ -20,51 +26,87 @@ public record CgroupDef(String name, int workers, WorkType work, Optional<Cpuset
         Objects.requireNonNull(cpuset, "cpuset");
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(affinity, "affinity");
+        Objects.requireNonNull(memoryPolicy, "memoryPolicy");
+    }
+
+    /** Without a memory policy. */
+    public CgroupDef(String name, int workers, WorkType work, Optional<CpusetSpec> cpuset, int nice,
+            Optional<SchedPolicy> policy, Optional<CpusetSpec> affinity) {
+        this(name, workers, work, cpuset, nice, policy, affinity, Optional.empty());
     }
 
     public static CgroupDef named(String name) {
         return new CgroupDef(name, 1, WorkType.spinWait(), Optional.empty(), 0, Optional.empty(), Optional.empty());
     }
 
+    /** A cgroup that only holds nested cgroups ({@code name + "/child"}): no workers of its own. */
+    public static CgroupDef parent(String name) {
+        return named(name).workers(0);
+    }
+
     public CgroupDef workers(int n) {
-        return new CgroupDef(name, n, work, cpuset, nice, policy, affinity);
+        return new CgroupDef(name, n, work, cpuset, nice, policy, affinity, memoryPolicy);
     }
 
     public CgroupDef work(WorkType w) {
-        return new CgroupDef(name, workers, w, cpuset, nice, policy, affinity);
+        return new CgroupDef(name, workers, w, cpuset, nice, policy, affinity, memoryPolicy);
     }
 
     public CgroupDef cpuset(CpusetSpec c) {
-        return new CgroupDef(name, workers, work, Optional.of(c), nice, policy, affinity);
+        return new CgroupDef(name, workers, work, Optional.of(c), nice, policy, affinity, memoryPolicy);
     }
 
     public CgroupDef nice(int n) {
-        return new CgroupDef(name, workers, work, cpuset, n, policy, affinity);
+        return new CgroupDef(name, workers, work, cpuset, n, policy, affinity, memoryPolicy);
     }
 
     public CgroupDef policy(SchedPolicy p) {
-        return new CgroupDef(name, workers, work, cpuset, nice, Optional.of(p), affinity);
+        return new CgroupDef(name, workers, work, cpuset, nice, Optional.of(p), affinity, memoryPolicy);
     }
 
     /** CPU affinity of every worker (sched_setaffinity), on top of the cgroup's cpuset. */
     public CgroupDef affinity(CpusetSpec a) {
-        return new CgroupDef(name, workers, work, cpuset, nice, policy, Optional.of(a));
+        return new CgroupDef(name, workers, work, cpuset, nice, policy, Optional.of(a), memoryPolicy);
     }
 
-    /** Checks everything that can be checked before boot; {@code where} prefixes the field names. */
+    /** The NUMA memory policy every worker sets before it runs ({@link MemoryPolicy}). */
+    public CgroupDef memoryPolicy(MemoryPolicy m) {
+        return new CgroupDef(name, workers, work, cpuset, nice, policy, affinity, Optional.of(m));
+    }
+
+    /** The parent's name for a nested cgroup ({@code "a/b"} → {@code "a"}). */
+    Optional<String> parentName() {
+        int slash = name.lastIndexOf('/');
+        return slash < 0 ? Optional.empty() : Optional.of(name.substring(0, slash));
+    }
+
+    /**
+     * Checks everything that can be checked before boot from the definition alone; {@code where} prefixes the field
+     * names. Whether a worker-less cgroup really has children is checked over the whole scenario.
+     */
     void validate(Topology topology, String where) {
         String f = where + "cgroup";
-        if (!name.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")) {
-            throw new InvalidScenarioException(f + ".name", "'" + name + "' is not a usable cgroup name (letters, digits, _ . -)");
+        String[] parts = name.split("/", -1);
+        for (String part : parts) {
+            if (!part.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}") || part.equals("..")) {
+                throw new InvalidScenarioException(f + ".name", "'" + name + "' is not a usable cgroup name (letters, digits,"
+                        + " _ . - in each level; '/' nests)");
+            }
+        }
+        if (parts.length > MAX_DEPTH) {
+            throw new InvalidScenarioException(f + ".name", "'" + name + "' nests " + parts.length + " levels deep; at most "
+                    + MAX_DEPTH);
         }
         String at = where + "cgroup " + name;
-        if (workers < 1 || workers > MAX_WORKERS) {
-            throw new InvalidScenarioException(at + ".workers", "must be within 1.." + MAX_WORKERS + ", got " + workers);
+        if (workers < 0 || workers > MAX_WORKERS) {
+            throw new InvalidScenarioException(at + ".workers", "must be within 1.." + MAX_WORKERS
+                    + " (0 only for a parent of nested cgroups), got " + workers);
         }
         if (nice < -20 || nice > 19) {
             throw new InvalidScenarioException(at + ".nice", "must be within -20..19, got " + nice);
         }
         cpuset.ifPresent(c -> c.resolve(topology, at + ".cpuset"));
         affinity.ifPresent(a -> a.resolve(topology, at + ".affinity"));
+        memoryPolicy.ifPresent(m -> m.validate(topology, at + ".memoryPolicy"));
     }
 }

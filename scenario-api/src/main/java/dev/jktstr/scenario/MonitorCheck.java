@@ -14,9 +14,12 @@ public interface MonitorCheck {
     /** Adds this check's claims over {@code summary} to {@code verdict} (limits from {@code verdict.thresholds()}). */
     void check(MonitorSummary summary, Verdict verdict);
 
-    /** Imbalance, local DSQ depth, rq clock stall, sched_ext error exit — each only when its threshold is set. */
+    /**
+     * Imbalance, local DSQ depth, rq clock stall, sched_ext error exit, global and user DSQ depth — each only when its
+     * threshold is set.
+     */
     static List<MonitorCheck> standard() {
         return List.of(MonitorChecks.IMBALANCE, MonitorChecks.LOCAL_DSQ_DEPTH, MonitorChecks.RQ_CLOCK_STALL,
-                MonitorChecks.SCHED_EXT_ERROR_EXIT);
+                MonitorChecks.SCHED_EXT_ERROR_EXIT, MonitorChecks.GLOBAL_DSQ_DEPTH, MonitorChecks.USER_DSQ_DEPTH);
     }
 }

@@ -32,6 +32,29 @@ enum MonitorChecks implements MonitorCheck {
             }
         }
     },
+    /**
+     * Deepest global DSQ at most {@link Assert#maxGlobalDsqDepth()}: only while a sched_ext scheduler is attached
+     * (SKIP with the reason otherwise); INCONCLUSIVE when the samples showed no global DSQ.
+     */
+    GLOBAL_DSQ_DEPTH {
+        @Override
+        public void check(MonitorSummary s, Verdict v) {
+            Double limit = v.thresholds().maxGlobalDsqDepth();
+            if (set(limit)) {
+                dsqClaim(s, v, limit, MonitorSummary::maxGlobalDsqDepth, "global");
+            }
+        }
+    },
+    /** Deepest user DSQ at most {@link Assert#maxUserDsqDepth()} (off by default); the same rules as the global one. */
+    USER_DSQ_DEPTH {
+        @Override
+        public void check(MonitorSummary s, Verdict v) {
+            Double limit = v.thresholds().maxUserDsqDepth();
+            if (set(limit)) {
+                dsqClaim(s, v, limit, MonitorSummary::maxUserDsqDepth, "user");
+            }
+        }
+    },
     /** No error exit kind while a sched_ext scheduler was expected. */
     SCHED_EXT_ERROR_EXIT {
         @Override
@@ -46,6 +69,26 @@ enum MonitorChecks implements MonitorCheck {
     @Override
     public String toString() {
         return name();
+    }
+
+    /**
+     * No samples: INCONCLUSIVE (the monitor could not tell). Samples without the DSQ walk: no claim. No sched_ext
+     * scheduler attached: SKIP with the reason. Otherwise the claim, INCONCLUSIVE with a detail when no such DSQ was seen.
+     */
+    private static void dsqClaim(MonitorSummary s, Verdict v, double limit, Metric<MonitorSummary> metric, String kind) {
+        if (s.samples() > 0 && !s.dsqsSampled()) {
+            return;
+        }
+        Verdict.Claim c = v.claim(metric, s);
+        if (s.samples() > 0 && !s.schedExtExpected()) {
+            c.skip("no sched_ext scheduler attached (EEVDF): " + kind + " DSQs are not in use");
+        } else if (s.samples() > 0 && Double.isNaN(metric.applyAsDouble(s))) {
+            c.detail("no " + kind + " DSQ found in " + s.samples() + " samples"
+                    + (kind.equals("global") ? " (kernel without global_dsqs / scx_dsq_global?)" : " (the scheduler created none)"))
+                    .atMost(limit);
+        } else {
+            c.atMost(limit);
+        }
     }
 
     private static boolean set(Double d) {

@@ -1,11 +1,14 @@
 package dev.jktstr.scenario;
 
+import dev.jktstr.introspect.DsqState;
 import dev.jktstr.introspect.RunqueueState;
 import dev.jktstr.introspect.SchedExtState;
 import dev.jktstr.introspect.Snapshot;
 import dev.jktstr.introspect.StallDetector;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -23,11 +26,35 @@ import java.util.Optional;
  * @param errorExitSamples samples whose exit kind was an error kind ({@code SCX_EXIT_ERROR*})
  * @param fieldErrors fields the walkers could not read, over all samples
  * @param snapshots snapshots taken by {@link Op#snapshot()} ops (kept whole for the result file)
+ * @param dsqsSampled whether the samples carried the DSQ walk (local, global and user DSQs)
+ * @param dsqDepths every DSQ seen, with its depth ({@code nr}) over the samples it was seen in
  */
 public record MonitorSummary(String status, int samples, double meanImbalance, double p90Imbalance, double maxImbalance,
         double maxDsqDepth, List<StallDetector.Stall> stalls, boolean schedExtExpected, boolean hasSchedExt,
-        String schedExtState, String exitKind, int errorExitSamples, int fieldErrors, List<Snapshot> snapshots)
+        String schedExtState, String exitKind, int errorExitSamples, int fieldErrors, List<Snapshot> snapshots,
+        boolean dsqsSampled, List<DsqDepth> dsqDepths)
         implements Labeled {
+
+    /**
+     * One dispatch queue over a run's samples.
+     *
+     * @param kind    {@code local} (owner: the CPU), {@code global} (owner: the NUMA node) or {@code user} (created by
+     *                the scheduler; owner -1)
+     * @param id      the DSQ id (the scheduler's own for user DSQs)
+     * @param samples samples it was seen in
+     * @param maxDepth deepest {@code nr} seen
+     * @param meanDepth mean {@code nr} over those samples
+     */
+    public record DsqDepth(String kind, int owner, long id, int samples, long maxDepth, double meanDepth) {
+        /** {@code global[0]}, {@code user 0x1}, {@code local[cpu 1]}. */
+        public String name() {
+            return switch (kind) {
+                case "local" -> "local[cpu " + owner + "]";
+                case "global" -> "global[node " + owner + "]";
+                default -> kind + " 0x" + Long.toHexString(id);
+            };
+        }
+    }
 
     /** Consecutive samples with a frozen clock on a runnable CPU that make a stall (1 s at the 250 ms interval). */
     public static final int STALL_WINDOW = 4;
@@ -35,12 +62,13 @@ public record MonitorSummary(String status, int samples, double meanImbalance, d
     public MonitorSummary {
         stalls = List.copyOf(stalls);
         snapshots = List.copyOf(snapshots);
+        dsqDepths = List.copyOf(dsqDepths);
     }
 
     /** No monitoring: {@code status} says why; every value NaN. */
     public static MonitorSummary notSampled(String status, List<Snapshot> snapshots) {
         return new MonitorSummary(status, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, List.of(), false, false,
-                "", "", 0, 0, snapshots);
+                "", "", 0, 0, snapshots, false, List.of());
     }
 
     /** The summary of a hold's sample series. */
@@ -52,7 +80,19 @@ public record MonitorSummary(String status, int samples, double meanImbalance, d
         String exitKind = "";
         int errorExits = 0;
         int fieldErrors = 0;
+        boolean dsqsSampled = false;
+        Map<String, long[]> dsqs = new LinkedHashMap<>(); // key -> {samples, max, sum}
+        Map<String, DsqState> dsqKeys = new LinkedHashMap<>();
         for (Snapshot s : series) {
+            dsqsSampled |= !s.dsqs().isEmpty();
+            for (DsqState d : s.dsqs()) {
+                String key = d.kind() + "/" + d.owner() + "/" + d.id();
+                dsqKeys.putIfAbsent(key, d);
+                long[] acc = dsqs.computeIfAbsent(key, k -> new long[3]);
+                acc[0]++;
+                acc[1] = Math.max(acc[1], d.depth());
+                acc[2] += d.depth();
+            }
             long lo = Long.MAX_VALUE;
             long hi = Long.MIN_VALUE;
             int readable = 0;
@@ -86,9 +126,14 @@ public record MonitorSummary(String status, int samples, double meanImbalance, d
                 ? new StallDetector(STALL_WINDOW).detect(series) : List.of();
         double mean = imbalances.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
         double max = imbalances.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+        List<DsqDepth> depths = new ArrayList<>();
+        dsqs.forEach((key, acc) -> {
+            DsqState d = dsqKeys.get(key);
+            depths.add(new DsqDepth(d.kind(), d.owner(), d.id(), (int) acc[0], acc[1], (double) acc[2] / acc[0]));
+        });
         return new MonitorSummary(series.isEmpty() ? "unavailable: no samples" : "sampled", series.size(), mean,
                 percentile(imbalances, 0.90), max, maxDsq, stalls, schedExtExpected, scx, state, exitKind, errorExits,
-                fieldErrors, snapshots);
+                fieldErrors, snapshots, dsqsSampled, depths);
     }
 
     /** Whether {@code scx_exit_kind} names an error (SCX_EXIT_ERROR, SCX_EXIT_ERROR_BPF, SCX_EXIT_ERROR_STALL). */
@@ -128,6 +173,28 @@ public record MonitorSummary(String status, int samples, double meanImbalance, d
         return maxDsqDepth;
     }
 
+    /**
+     * The deepest global DSQ (any NUMA node's) in any sample; NaN when none was seen (no samples, DSQs not sampled,
+     * or sched_ext never enabled since boot: the kernel allocates the global DSQs on the first enable).
+     */
+    public double maxGlobalDsqDepth() {
+        return maxOf("global");
+    }
+
+    /** The deepest DSQ the scheduler created itself ({@code dsq_hash}) in any sample; NaN when there was none. */
+    public double maxUserDsqDepth() {
+        return maxOf("user");
+    }
+
+    /** The ids of the user DSQs seen (the scheduler's own), ascending. */
+    public List<Long> userDsqIds() {
+        return dsqDepths.stream().filter(d -> d.kind().equals("user")).map(DsqDepth::id).distinct().sorted().toList();
+    }
+
+    private double maxOf(String kind) {
+        return dsqDepths.stream().filter(d -> d.kind().equals(kind)).mapToDouble(DsqDepth::maxDepth).max().orElse(Double.NaN);
+    }
+
     /** How many rq clock stalls the samples show; NaN without samples. */
     public double rqClockStalls() {
         return samples == 0 ? Double.NaN : stalls.size();
@@ -147,6 +214,9 @@ public record MonitorSummary(String status, int samples, double meanImbalance, d
                 + Verdict.fmt(p90Imbalance) + " max " + Verdict.fmt(maxImbalance) + ", max local DSQ depth "
                 + Verdict.fmt(maxDsqDepth) + ", " + stalls.size() + " rq clock stall(s)"
                 + (hasSchedExt ? ", sched_ext " + schedExtState + " (" + exitKind + ")" : "")
+                + (dsqsSampled ? ", global DSQ max " + Verdict.fmt(maxGlobalDsqDepth()) + ", user DSQs "
+                        + (userDsqIds().isEmpty() ? "none" : String.join(" ", dsqDepths.stream().filter(d -> d.kind().equals("user"))
+                                .sorted(java.util.Comparator.comparingLong(DsqDepth::id)).map(d -> "0x" + Long.toHexString(d.id()) + " max " + d.maxDepth()).toList())) : "")
                 + (fieldErrors > 0 ? ", " + fieldErrors + " unreadable field(s)" : "");
     }
 

@@ -27,6 +27,10 @@ public sealed interface Op {
         return new SetCpuset(name, cpus);
     }
 
+    /**
+     * Lifts the cgroup's cpuset: it gets every CPU its parent has (the kernel does not let a cgroup with tasks go
+     * back to an empty {@code cpuset.cpus}).
+     */
     static Op clearCpuset(String name) {
         return new ClearCpuset(name);
     }
@@ -80,6 +84,26 @@ public sealed interface Op {
     static Op attachScheduler() {
         return new AttachScheduler();
     }
+
+    /**
+     * Replaces the attached sched_ext scheduler with another binary (and its arguments), as one op: the running one
+     * is stopped (SIGINT) and the op waits until {@code /sys/kernel/sched_ext/state} reads {@code disabled}; then the
+     * new one is started and the op waits until the state reads {@code enabled} with the new scheduler's ops name in
+     * {@code /sys/kernel/sched_ext/root/ops}. Under EEVDF (or after {@link #detachScheduler()}) it only attaches.
+     * The binary is copied into the guest before the run's first step, so the swap itself is just stop and start;
+     * both schedulers, with the step each ran in, go into the result's timeline and the verdict's notes. Later runs
+     * in the same {@link Ctx} keep the new scheduler.
+     */
+    static Op replaceScheduler(Scheduler.Binary next) {
+        return new ReplaceScheduler(next);
+    }
+
+    /** {@link #replaceScheduler(Scheduler.Binary)} with a binary and its arguments. */
+    static Op replaceScheduler(java.nio.file.Path binary, String... args) {
+        return new ReplaceScheduler(new Scheduler.Binary(binary, java.util.List.of(args)));
+    }
+
+    record ReplaceScheduler(Scheduler.Binary next) implements Op {}
 
     /** Reads a kernel value (a file under /proc or /sys) into the verdict's notes. */
     static Op readKernelValue(String path) {

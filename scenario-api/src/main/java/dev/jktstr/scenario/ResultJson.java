@@ -54,7 +54,14 @@ public final class ResultJson {
                 if (r.schedulerExit().isPresent()) {
                     g.writeStringField("exitReason", r.schedulerExit().get());
                 }
+                g.writeArrayFieldStart("ran");
+                for (String s : r.schedulers()) {
+                    g.writeString(s);
+                }
+                g.writeEndArray();
                 g.writeEndObject();
+                writeTimeline(g, r);
+                writeThresholds(g, r.thresholds());
                 writeVerdict(g, r.verdict());
                 g.writeArrayFieldStart("cgroups");
                 for (CgroupStats c : r.cgroups()) {
@@ -67,6 +74,49 @@ public final class ResultJson {
         } catch (IOException e) {
             throw new UncheckedIOException("writing the result file " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    private static void writeTimeline(JsonGenerator g, RunResult r) throws IOException {
+        g.writeArrayFieldStart("timeline");
+        for (TimelineEvent e : r.timeline()) {
+            g.writeStartObject();
+            g.writeNumberField("atMs", e.at().toMillis());
+            g.writeNumberField("step", e.step());
+            g.writeStringField("event", e.kind());
+            g.writeStringField("scheduler", e.scheduler());
+            g.writeStringField("ops", e.opsName());
+            if (!e.detail().isEmpty()) {
+                g.writeStringField("detail", e.detail());
+            }
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+    }
+
+    /** Every threshold with its value and the layer it came from ({@code defaults}, {@code scheduler:…}, {@code test}). */
+    private static void writeThresholds(JsonGenerator g, ThresholdLayers t) throws IOException {
+        g.writeObjectFieldStart("thresholds");
+        g.writeArrayFieldStart("layers");
+        g.writeString(ThresholdLayers.DEFAULTS);
+        for (ThresholdPresets.Preset p : t.presets()) {
+            g.writeString(p.layerName());
+        }
+        g.writeString(ThresholdLayers.TEST);
+        g.writeEndArray();
+        g.writeObjectFieldStart("values");
+        for (ThresholdLayers.Source s : t.resolved().values()) {
+            g.writeObjectFieldStart(s.field());
+            switch (s.value()) {
+                case null -> g.writeNullField("value");
+                case Boolean b -> g.writeBooleanField("value", b);
+                case Double d -> number(g, "value", d);
+                default -> g.writeStringField("value", s.value().toString());
+            }
+            g.writeStringField("layer", s.layer());
+            g.writeEndObject();
+        }
+        g.writeEndObject();
+        g.writeEndObject();
     }
 
     private static void writeMonitor(JsonGenerator g, MonitorSummary m) throws IOException {
@@ -94,6 +144,23 @@ public final class ResultJson {
         g.writeStringField("state", m.schedExtState());
         g.writeStringField("exitKind", m.exitKind());
         g.writeNumberField("errorExitSamples", m.errorExitSamples());
+        g.writeEndObject();
+        g.writeObjectFieldStart("dsqs");
+        g.writeBooleanField("sampled", m.dsqsSampled());
+        number(g, "maxGlobalDepth", m.maxGlobalDsqDepth());
+        number(g, "maxUserDepth", m.maxUserDsqDepth());
+        g.writeArrayFieldStart("queues");
+        for (MonitorSummary.DsqDepth d : m.dsqDepths()) {
+            g.writeStartObject();
+            g.writeStringField("kind", d.kind());
+            g.writeNumberField("owner", d.owner());
+            g.writeStringField("id", "0x" + Long.toHexString(d.id()));
+            g.writeNumberField("samples", d.samples());
+            g.writeNumberField("maxDepth", d.maxDepth());
+            number(g, "meanDepth", d.meanDepth());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
         g.writeEndObject();
         g.writeNumberField("fieldErrors", m.fieldErrors());
         g.writeArrayFieldStart("snapshots");

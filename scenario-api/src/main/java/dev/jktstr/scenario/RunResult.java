@@ -10,16 +10,36 @@ import java.util.Optional;
 /**
  * Everything a run produced: identity (kernel, topology, backend, scheduler), per-cgroup telemetry, the scheduler's
  * end state and the verdict. {@link #write(Path)} stores it as JSON.
+ *
+ * @param scheduler  the scheduler in charge when the run started
+ * @param schedulers every scheduler in charge during the run, in order (more than one after
+ *                   {@link Op#replaceScheduler}, {@link Op#detachScheduler()} or {@link Op#attachScheduler()})
+ * @param timeline   steps and scheduler changes with their times
+ * @param thresholds the layers the checks' thresholds came from
  */
 public record RunResult(String scenario, Instant started, Duration elapsed, Duration duration, String kernelRelease,
         String kernelImage, Topology topology, String backend, String scheduler, String schedExtState,
-        Optional<String> schedulerExit, List<CgroupStats> cgroups, Verdict verdict, MonitorSummary monitor) {
+        Optional<String> schedulerExit, List<CgroupStats> cgroups, Verdict verdict, MonitorSummary monitor,
+        List<String> schedulers, List<TimelineEvent> timeline, ThresholdLayers thresholds) {
 
     public RunResult {
         cgroups = List.copyOf(cgroups);
         if (monitor == null) {
             monitor = MonitorSummary.notSampled("off", List.of());
         }
+        schedulers = schedulers == null || schedulers.isEmpty() ? List.of(scheduler) : List.copyOf(schedulers);
+        timeline = timeline == null ? List.of() : List.copyOf(timeline);
+        if (thresholds == null) {
+            thresholds = new ThresholdLayers(Assert.defaults(), List.of(), Assert.none());
+        }
+    }
+
+    /** A result without a timeline (one scheduler, the default thresholds). */
+    public RunResult(String scenario, Instant started, Duration elapsed, Duration duration, String kernelRelease,
+            String kernelImage, Topology topology, String backend, String scheduler, String schedExtState,
+            Optional<String> schedulerExit, List<CgroupStats> cgroups, Verdict verdict, MonitorSummary monitor) {
+        this(scenario, started, elapsed, duration, kernelRelease, kernelImage, topology, backend, scheduler, schedExtState,
+                schedulerExit, cgroups, verdict, monitor, null, null, null);
     }
 
     /** A result without monitor data. */

@@ -2,6 +2,7 @@ package dev.jktstr.scenario;
 
 import dev.jktstr.guest.GuestException;
 import dev.jktstr.guest.WorkerGroup;
+import dev.jktstr.guest.WorkerProgress;
 import dev.jktstr.guest.WorkerRequest;
 import dev.jktstr.guest.WorkerTelemetry;
 import dev.jktstr.introspect.Introspector;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,6 +38,8 @@ public final class Scenarios {
     static final Duration SAMPLE_INTERVAL = Duration.ofMillis(250);
     /** Bound on the samples one run keeps (over an hour at the interval above). */
     private static final int MAX_SAMPLES = 16_384;
+    /** What the monitor samples: runqueues, sched_ext state and the DSQs (local, global, user), no maps or tasks. */
+    static final SnapshotOptions SAMPLE_OPTIONS = new SnapshotOptions(true, false, false, false, false);
     /** Bound on the snapshots {@link Op#snapshot()} keeps per run. */
     private static final int MAX_SNAPSHOTS = 100;
 
@@ -136,6 +140,26 @@ public final class Scenarios {
                 Step.of(HoldSpec.fraction(0.5), Op.setAffinity("cg_0", CpusetSpec.slice(0, halves(t))))));
     }
 
+    /**
+     * Steady, one level down: two parent cgroups, each confined by its cpuset to half of the CPUs (all of them on one
+     * CPU), each with two leaf cgroups of spinners (at least one each, about one per CPU of the half in total). The
+     * leaves inherit the parent's cpuset, so the isolation check holds them to it; the other checks are steady's.
+     */
+    public static Scenario nestedSteady() {
+        return Scenario.of("nested-steady", t -> {
+            List<CgroupDef> defs = new ArrayList<>();
+            int parts = halves(t);
+            for (int p = 0; p < parts; p++) {
+                int cpus = CpusetSpec.slice(p, parts).resolve(t, "cpuset").cardinality();
+                String parent = "nest_" + p;
+                defs.add(CgroupDef.parent(parent).cpuset(CpusetSpec.slice(p, parts)));
+                defs.add(CgroupDef.named(parent + "/leaf_0").workers(Math.max(1, cpus / 2)));
+                defs.add(CgroupDef.named(parent + "/leaf_1").workers(Math.max(1, cpus - cpus / 2)));
+            }
+            return defs;
+        });
+    }
+
     private static int halves(Topology t) {
         return t.cpuCount() >= 2 ? 2 : 1;
     }
@@ -144,7 +168,7 @@ public final class Scenarios {
     public static Map<String, Scenario> canned() {
         Map<String, Scenario> m = new TreeMap<>();
         for (Scenario s : List.of(steady(), steadyPerLlc(), oversubscribed(), pinned(), mixedWorkloads(), cpusetApply(),
-                cpusetClear(), cpusetResize(), cgroupAddRemove(), affinityChange(), cpusetFlip())) {
+                cpusetClear(), cpusetResize(), cgroupAddRemove(), affinityChange(), cpusetFlip(), nestedSteady())) {
             m.put(s.name(), s);
         }
         return m;
@@ -174,6 +198,9 @@ public final class Scenarios {
         }
         Set<String> live = new HashSet<>();
         Set<String> everCreated = new HashSet<>();
+        Map<String, String> parentsWithoutChildren = new LinkedHashMap<>(); // name -> field of its add
+        Set<String> withWorkers = new HashSet<>();
+        Map<String, java.nio.file.Path> schedulerFiles = new HashMap<>();
         int totalWorkers = 0;
         for (int i = 0; i < steps.size(); i++) {
             Step s = steps.get(i);
@@ -183,7 +210,7 @@ public final class Scenarios {
                 for (int j = 0; j < s.ops().size(); j++) {
                     Op op = s.ops().get(j);
                     if (op instanceof Op.AddCgroup || op instanceof Op.RemoveCgroup || op instanceof Op.KillScheduler
-                            || op instanceof Op.Spawn
+                            || op instanceof Op.Spawn || op instanceof Op.ReplaceScheduler
                             || op instanceof Op.DetachScheduler || op instanceof Op.AttachScheduler) {
                         throw new InvalidScenarioException(at + "ops[" + j + "]", op.getClass().getSimpleName()
                                 + " cannot repeat in a loop hold (only ops that can be applied again and again)");
@@ -195,15 +222,44 @@ public final class Scenarios {
                 String f = at + "ops[" + j + "].";
                 switch (op) {
                     case Op.AddCgroup a -> {
-                        a.def().validate(topology, f);
-                        if (!everCreated.add(a.def().name())) {
-                            throw new InvalidScenarioException(f + "cgroup.name", "cgroup '" + a.def().name() + "' is added twice");
+                        CgroupDef d = a.def();
+                        d.validate(topology, f);
+                        if (!everCreated.add(d.name())) {
+                            throw new InvalidScenarioException(f + "cgroup.name", "cgroup '" + d.name() + "' is added twice");
                         }
-                        live.add(a.def().name());
-                        totalWorkers += a.def().workers();
+                        if (d.parentName().isPresent()) {
+                            String parent = d.parentName().get();
+                            if (!live.contains(parent)) {
+                                throw new InvalidScenarioException(f + "cgroup.name", "parent cgroup '" + parent + "' of '"
+                                        + d.name() + "' is not live at this point (add CgroupDef.parent(\"" + parent + "\") first)");
+                            }
+                            if (withWorkers.contains(parent)) {
+                                throw new InvalidScenarioException(f + "cgroup.name", "cgroup '" + parent + "' has workers, so it"
+                                        + " cannot have a child '" + d.name() + "' (cgroup v2 keeps processes in leaves only;"
+                                        + " use CgroupDef.parent(\"" + parent + "\"))");
+                            }
+                            parentsWithoutChildren.remove(parent);
+                        }
+                        if (d.workers() == 0) {
+                            parentsWithoutChildren.put(d.name(), f + "cgroup " + d.name() + ".workers");
+                            if (d.memoryPolicy().isPresent()) {
+                                throw new InvalidScenarioException(f + "cgroup " + d.name() + ".memoryPolicy",
+                                        "a parent cgroup has no workers to apply a memory policy to; set it on the leaves");
+                            }
+                        } else {
+                            withWorkers.add(d.name());
+                        }
+                        live.add(d.name());
+                        totalWorkers += d.workers();
                     }
                     case Op.RemoveCgroup r -> {
                         known(live, r.name(), f + "name");
+                        for (String other : live) {
+                            if (other.startsWith(r.name() + "/")) {
+                                throw new InvalidScenarioException(f + "name", "cgroup '" + r.name() + "' still has the child '"
+                                        + other + "'; remove the children first");
+                            }
+                        }
                         live.remove(r.name());
                     }
                     case Op.StopCgroup st -> known(live, st.name(), f + "name");
@@ -223,6 +279,10 @@ public final class Scenarios {
                     case Op.MoveTasks mv -> {
                         known(live, mv.from(), f + "from");
                         known(live, mv.to(), f + "to");
+                        if (live.stream().anyMatch(n -> n.startsWith(mv.to() + "/"))) {
+                            throw new InvalidScenarioException(f + "to", "cgroup '" + mv.to() + "' is a parent of nested"
+                                    + " cgroups: tasks go into its leaves");
+                        }
                         if (mv.count() < 1) {
                             throw new InvalidScenarioException(f + "count", "must be at least 1, got " + mv.count());
                         }
@@ -236,6 +296,10 @@ public final class Scenarios {
                     }
                     case Op.Spawn sp -> {
                         known(live, sp.cgroup(), f + "cgroup");
+                        if (!withWorkers.contains(sp.cgroup())) {
+                            throw new InvalidScenarioException(f + "cgroup", "cgroup '" + sp.cgroup() + "' is a parent of"
+                                    + " nested cgroups: workers go into its leaves");
+                        }
                         if (sp.workers() < 1 || sp.workers() > CgroupDef.MAX_WORKERS) {
                             throw new InvalidScenarioException(f + "workers", "must be within 1.." + CgroupDef.MAX_WORKERS
                                     + ", got " + sp.workers());
@@ -246,6 +310,18 @@ public final class Scenarios {
                         totalWorkers += sp.workers();
                     }
                     case Op.DetachScheduler d -> { }
+                    case Op.ReplaceScheduler rs -> {
+                        if (rs.next() == null) {
+                            throw new InvalidScenarioException(f + "scheduler", "missing (use detachScheduler() to fall back to EEVDF)");
+                        }
+                        rs.next().validate(f + "scheduler");
+                        java.nio.file.Path file = rs.next().path().toAbsolutePath().normalize();
+                        java.nio.file.Path before = schedulerFiles.putIfAbsent(rs.next().name(), file);
+                        if (before != null && !before.equals(file)) {
+                            throw new InvalidScenarioException(f + "scheduler", "two different binaries are named "
+                                    + rs.next().name() + " (" + before + ", " + file + "); the guest finds schedulers by name");
+                        }
+                    }
                     case Op.AttachScheduler a -> { }
                     case Op.TakeSnapshot t -> { }
                     case Op.ReadKernelValue r -> kernelPath(r.path(), f + "path");
@@ -262,6 +338,11 @@ public final class Scenarios {
                     }
                 }
             }
+        }
+        if (!parentsWithoutChildren.isEmpty()) {
+            Map.Entry<String, String> e = parentsWithoutChildren.entrySet().iterator().next();
+            throw new InvalidScenarioException(e.getValue(), "cgroup '" + e.getKey() + "' has no workers and no nested cgroup"
+                    + " ('" + e.getKey() + "/...'); must be within 1.." + CgroupDef.MAX_WORKERS + " unless it is a parent");
         }
         if (totalWorkers > 4096) {
             throw new InvalidScenarioException("workers", totalWorkers + " workers in total; at most 4096");
@@ -304,6 +385,9 @@ public final class Scenarios {
 
     /** One run: live cgroups, their worker groups, and the telemetry of those already stopped. */
     private static final class Execution {
+        /** How often a hold reads the workers' progress from the agent for the live telemetry. */
+        private static final Duration PEEK_INTERVAL = Duration.ofSeconds(1);
+
         private final Ctx ctx;
         private final List<Step> steps;
         private final Map<String, LiveCgroup> live = new LinkedHashMap<>();
@@ -312,7 +396,20 @@ public final class Scenarios {
         private final List<String> notes = new ArrayList<>();
         private final List<Snapshot> samples = new ArrayList<>(); // guarded by itself; filled by the sampler thread
         private final List<Snapshot> snapshots = new ArrayList<>();
+        private final List<TimelineEvent> timeline = new ArrayList<>();
+        private final List<String> schedulersRan = new ArrayList<>();
+        private final List<String> heldUnder = new ArrayList<>(); // per step: the scheduler its hold ran under
         private volatile boolean holding;
+        private volatile Snapshot latestSample;
+        private long t0;
+        private int step; // 1-based, the step being applied or held
+        private String opsName = "";
+        // live telemetry
+        private LiveTelemetry liveTelemetry = LiveTelemetry.NONE;
+        private long lastPeekNanos;
+        private long lastPeekUnits = -1; // -1: no peek yet
+        private double worstGapMs = Double.NaN;
+        private boolean peekFailed;
 
         private static final class LiveCgroup {
             final CgroupDef def;
@@ -324,6 +421,7 @@ public final class Scenarios {
             BitSet allowedEver = new BitSet(); // union of every cpuset it had: a worker may be seen on any of them
             boolean everUnrestricted;
             Optional<BitSet> affinityEver = Optional.empty(); // union of affinities; empty = it ran unpinned at some point
+            boolean controllersEnabled; // its subtree_control has +cpuset +cpu (it is a parent)
 
             List<Integer> pids() {
                 return groups.stream().flatMap(g -> g.pids().stream()).toList();
@@ -342,29 +440,43 @@ public final class Scenarios {
         }
 
         RunResult run(String name) {
+            // Replacement schedulers go into the guest before the clock starts: the swap itself is stop and start.
+            for (Step s : steps) {
+                for (Op op : s.ops()) {
+                    if (op instanceof Op.ReplaceScheduler rs) {
+                        ctx.installScheduler(rs.next());
+                    }
+                }
+            }
             Instant started = Instant.now();
-            long t0 = System.nanoTime();
+            t0 = System.nanoTime();
+            String startScheduler = ctx.currentScheduler().name();
+            opsName = ctx.currentScheduler() instanceof Scheduler.Binary ? ctx.opsName() : "";
+            schedulersRan.add(startScheduler);
             Duration total = steps.stream().map(s -> s.hold().of(ctx.duration())).reduce(Duration.ZERO, Duration::plus);
             Verdict verdict;
             Sampler sampler = startSampler();
             try {
                 for (int i = 0; i < steps.size(); i++) {
                     Step s = steps.get(i);
+                    step = i + 1;
+                    event(TimelineEvent.STEP, "");
                     for (Op op : s.ops()) {
                         apply(op);
                     }
+                    heldUnder.add("step " + step + " " + ctx.currentScheduler().name() + (opsName.isEmpty() ? "" : " (" + opsName + ")"));
                     if (s.hold() instanceof HoldSpec.Loop loop) {
                         long end = System.nanoTime() + loop.of(ctx.duration()).toNanos();
                         for (;;) {
                             long left = end - System.nanoTime();
-                            hold(i, Duration.ofNanos(Math.max(0, Math.min(left, loop.interval().toNanos()))), t0, total);
+                            hold(i, Duration.ofNanos(Math.max(0, Math.min(left, loop.interval().toNanos()))), total);
                             if (end - System.nanoTime() <= 0) {
                                 break;
                             }
                             s.ops().forEach(this::apply);
                         }
                     } else {
-                        hold(i, s.hold().of(ctx.duration()), t0, total);
+                        hold(i, s.hold().of(ctx.duration()), total);
                     }
                 }
             } finally {
@@ -372,7 +484,10 @@ public final class Scenarios {
                 if (sampler != null) {
                     sampler.close();
                 }
-                for (String n : new ArrayList<>(live.keySet())) {
+                // children before parents: a cgroup with children cannot be removed
+                List<String> names = new ArrayList<>(live.keySet());
+                java.util.Collections.reverse(names);
+                for (String n : names) {
                     try {
                         stop(n);
                         removeCgroup(n);
@@ -382,14 +497,19 @@ public final class Scenarios {
                 }
             }
             List<CgroupStats> stats = List.copyOf(finished.values());
-            verdict = ctx.thresholds().check(stats);
+            ThresholdLayers layers = ctx.thresholdLayers(schedulersRan);
+            Assert thresholds = layers.effective();
+            verdict = thresholds.check(stats);
             MonitorSummary monitor = summarize(sampler);
-            ctx.thresholds().check(verdict, monitor);
+            thresholds.check(verdict, monitor);
             notes.forEach(verdict::note);
+            if (schedulersRan.size() > 1) {
+                verdict.note("schedulers by step: " + String.join(", ", heldUnder));
+            }
             verdict.note(monitor.describe());
             String state = ctx.schedExtState();
             Optional<String> exit = Optional.empty();
-            if (ctx.scheduler() instanceof Scheduler.Binary b && ctx.schedulerExpected()) {
+            if (ctx.currentScheduler() instanceof Scheduler.Binary b) {
                 if (!state.equals("enabled")) {
                     exit = ctx.schedulerExitReason();
                     String log = ctx.schedulerLog().strip();
@@ -400,7 +520,13 @@ public final class Scenarios {
             }
             Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
             return new RunResult(name, started, elapsed, total, ctx.kernelRelease(), ctx.kernel().image().toString(),
-                    ctx.topology(), ctx.machine().backendName(), ctx.scheduler().name(), state, exit, stats, verdict, monitor);
+                    ctx.topology(), ctx.machine().backendName(), startScheduler, state, exit, stats, verdict, monitor,
+                    schedulersRan, timeline, layers);
+        }
+
+        private void event(String kind, String detail) {
+            timeline.add(new TimelineEvent(Duration.ofNanos(System.nanoTime() - t0), step, kind, ctx.currentScheduler().name(),
+                    opsName, detail));
         }
 
         /** Starts sampling the guest kernel (kept only while holding), or null without introspection. */
@@ -412,8 +538,9 @@ public final class Scenarios {
             if (in.isEmpty()) {
                 return null;
             }
-            return Sampler.start(in.get(), SAMPLE_INTERVAL, SnapshotOptions.SCHEDULER, 1, s -> {
+            return Sampler.start(in.get(), SAMPLE_INTERVAL, SAMPLE_OPTIONS, 1, s -> {
                 if (holding) {
+                    latestSample = s;
                     synchronized (samples) {
                         if (samples.size() < MAX_SAMPLES) {
                             samples.add(s);
@@ -433,8 +560,7 @@ public final class Scenarios {
             synchronized (samples) {
                 series = List.copyOf(samples);
             }
-            boolean expected = ctx.scheduler() instanceof Scheduler.Binary && ctx.schedulerExpected();
-            return MonitorSummary.of(series, expected, snapshots);
+            return MonitorSummary.of(series, ctx.currentScheduler() instanceof Scheduler.Binary, snapshots);
         }
 
         private void takeSnapshot() {
@@ -472,11 +598,15 @@ public final class Scenarios {
             return b.toString();
         }
 
-        private void hold(int step, Duration d, long t0, Duration total) {
+        private void hold(int stepIndex, Duration d, Duration total) {
             long end = System.nanoTime() + d.toNanos();
             holding = true;
             for (;;) {
-                ctx.reportProgress(new Ctx.Progress(step + 1, steps.size(), Duration.ofNanos(System.nanoTime() - t0), total));
+                if (System.nanoTime() - lastPeekNanos >= PEEK_INTERVAL.toNanos()) {
+                    peek();
+                }
+                ctx.reportProgress(new Ctx.Progress(stepIndex + 1, steps.size(), Duration.ofNanos(System.nanoTime() - t0), total,
+                        liveTelemetry));
                 long left = end - System.nanoTime();
                 if (left <= 0) {
                     holding = false;
@@ -486,9 +616,88 @@ public final class Scenarios {
                     Thread.sleep(Duration.ofNanos(Math.min(left, TICK.toNanos())));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new ScenarioException("interrupted while holding step " + (step + 1));
+                    throw new ScenarioException("interrupted while holding step " + (stepIndex + 1));
                 }
             }
+        }
+
+        /**
+         * Reads the running workers' progress from the agent (one request for every group) and the monitor's latest
+         * sample into {@link #liveTelemetry}. Live numbers are a display: a failure is noted once and ends peeking.
+         */
+        private void peek() {
+            long now = System.nanoTime();
+            long units = finished.values().stream().mapToLong(c -> (long) c.totalWorkUnits()).sum();
+            int workers = 0;
+            List<WorkerGroup> groups = new ArrayList<>();
+            Set<Integer> nonBlocking = new HashSet<>();
+            for (LiveCgroup c : live.values()) {
+                for (WorkerGroup g : c.groups) {
+                    groups.add(g);
+                    if (!c.blocking) {
+                        nonBlocking.add(g.id());
+                    }
+                }
+            }
+            for (CgroupStats c : finished.values()) {
+                if (!c.blocking() && !c.workers().isEmpty()) {
+                    worstGapMs = maxNaN(worstGapMs, c.maxGapMs());
+                }
+            }
+            if (!peekFailed && !groups.isEmpty() && holding) {
+                try {
+                    for (int from = 0; from < groups.size(); from += 64) {
+                        var progress = ctx.agent().peekWorkers(groups.subList(from, Math.min(groups.size(), from + 64)));
+                        for (var e : progress.entrySet()) {
+                            for (WorkerProgress w : e.getValue()) {
+                                units += w.workUnits();
+                                workers += w.running() ? 1 : 0;
+                                if (nonBlocking.contains(e.getKey()) && w.iterations() > 0) {
+                                    worstGapMs = maxNaN(worstGapMs, w.worstGapNanos() / 1e6);
+                                }
+                            }
+                        }
+                    }
+                } catch (GuestException e) {
+                    peekFailed = true;
+                    notes.add("live telemetry: reading worker progress failed: " + e.getMessage());
+                }
+            }
+            // the total never goes down: a group stopped between peeks moves its units into `finished`
+            units = Math.max(units, liveTelemetry.workUnits());
+            double rate = Double.NaN;
+            if (lastPeekUnits >= 0 && now > lastPeekNanos) {
+                rate = (units - lastPeekUnits) / ((now - lastPeekNanos) / 1e9);
+            }
+            lastPeekUnits = units;
+            lastPeekNanos = now;
+            double imbalance = Double.NaN, local = Double.NaN, global = Double.NaN, user = Double.NaN;
+            Snapshot s = latestSample;
+            if (s != null) {
+                long lo = Long.MAX_VALUE, hi = Long.MIN_VALUE;
+                for (RunqueueState r : s.runqueues()) {
+                    if (r.nrRunning() != null) {
+                        lo = Math.min(lo, r.nrRunning());
+                        hi = Math.max(hi, r.nrRunning());
+                    }
+                    if (r.localDsqDepth() != null) {
+                        local = maxNaN(local, r.localDsqDepth());
+                    }
+                }
+                imbalance = lo <= hi ? hi - lo : Double.NaN;
+                for (var d : s.dsqs()) {
+                    switch (d.kind()) {
+                        case "global" -> global = maxNaN(global, d.depth());
+                        case "user" -> user = maxNaN(user, d.depth());
+                        default -> { }
+                    }
+                }
+            }
+            liveTelemetry = new LiveTelemetry(workers, units, rate, worstGapMs, imbalance, local, global, user);
+        }
+
+        private static double maxNaN(double a, double b) {
+            return Double.isNaN(a) ? b : Double.isNaN(b) ? a : Math.max(a, b);
         }
 
         private void apply(Op op) {
@@ -523,11 +732,9 @@ public final class Scenarios {
                     case Op.SetAffinity sa -> {
                         LiveCgroup c = live(sa.name());
                         BitSet cpus = sa.cpus().resolve(ctx.topology(), "cpus");
-                        {
-                            for (int pid : c.pids()) {
-                                ctx.sh("taskset -p \"$1\" \"$2\" >/dev/null", "0x" + new java.math.BigInteger(1, reverse(cpus.toByteArray())).toString(16),
-                                        String.valueOf(pid));
-                            }
+                        for (int pid : c.pids()) {
+                            ctx.sh("taskset -p \"$1\" \"$2\" >/dev/null", "0x" + new java.math.BigInteger(1, reverse(cpus.toByteArray())).toString(16),
+                                    String.valueOf(pid));
                         }
                         if (c.affinityEver.isPresent()) {
                             c.affinityEver.get().or(cpus);
@@ -538,12 +745,37 @@ public final class Scenarios {
                         BitSet affinity = c.def.affinity().map(a -> a.resolve(ctx.topology(), "affinity")).orElse(new BitSet());
                         spawnInto(c, sp.workers(), sp.work(), affinity);
                     }
-                    case Op.DetachScheduler d -> ctx.detachScheduler();
-                    case Op.AttachScheduler a -> ctx.attachScheduler();
+                    case Op.DetachScheduler d -> {
+                        String was = ctx.currentScheduler().name();
+                        ctx.detachScheduler();
+                        opsName = "";
+                        event(TimelineEvent.DETACHED, was + " detached");
+                        ran(ctx.currentScheduler().name());
+                    }
+                    case Op.AttachScheduler a -> {
+                        ctx.attachScheduler();
+                        opsName = ctx.opsName();
+                        event(TimelineEvent.ATTACHED, "");
+                        ran(ctx.currentScheduler().name());
+                    }
+                    case Op.ReplaceScheduler rs -> {
+                        Ctx.SchedulerSwap swap = ctx.replaceScheduler(rs.next());
+                        if (!swap.from().equals(Scheduler.eevdf().name())) {
+                            timeline.add(new TimelineEvent(Duration.ofNanos(System.nanoTime() - t0), step, TimelineEvent.DETACHED,
+                                    Scheduler.eevdf().name(), "", swap.from() + (swap.fromOps().isEmpty() ? "" : " (" + swap.fromOps() + ")")
+                                    + " detached; sched_ext disabled after " + swap.detachTook().toMillis() + " ms"));
+                        }
+                        opsName = swap.toOps();
+                        event(TimelineEvent.ATTACHED, "sched_ext enabled after " + swap.attachTook().toMillis() + " ms");
+                        ran(swap.to());
+                        notes.add("step " + step + ": scheduler " + swap.from() + (swap.fromOps().isEmpty() ? "" : " (" + swap.fromOps() + ")")
+                                + " replaced by " + swap.to() + " (" + swap.toOps() + "): detached in " + swap.detachTook().toMillis()
+                                + " ms, attached in " + swap.attachTook().toMillis() + " ms");
+                    }
                     case Op.TakeSnapshot t -> takeSnapshot();
                     case Op.ReadKernelValue r -> notes.add(r.path() + " = " + ctx.sh("cat \"$1\"", r.path()).strip());
                     case Op.KillScheduler k -> {
-                        if (!(ctx.scheduler() instanceof Scheduler.Binary b)) {
+                        if (!(ctx.currentScheduler() instanceof Scheduler.Binary b)) {
                             throw new ScenarioException("kill scheduler: this run uses EEVDF, there is no scheduler process");
                         }
                         ctx.sh("killall -" + k.signal() + " \"$1\"", b.name());
@@ -557,6 +789,12 @@ public final class Scenarios {
             }
         }
 
+        private void ran(String scheduler) {
+            if (!schedulersRan.getLast().equals(scheduler)) {
+                schedulersRan.add(scheduler);
+            }
+        }
+
         private LiveCgroup live(String name) {
             LiveCgroup c = live.get(name);
             if (c == null) {
@@ -567,6 +805,14 @@ public final class Scenarios {
 
         private void add(CgroupDef def) {
             LiveCgroup c = new LiveCgroup(def);
+            if (def.parentName().isPresent()) {
+                LiveCgroup parent = live(def.parentName().get());
+                if (!parent.controllersEnabled) {
+                    // children get the cpuset and cpu controllers only through their parent's subtree_control
+                    ctx.sh("echo '+cpuset +cpu' > \"$1\"/cgroup.subtree_control", parent.path);
+                    parent.controllersEnabled = true;
+                }
+            }
             ctx.sh("mkdir \"$1\"", c.path);
             live.put(def.name(), c);
             c.cpuset = Optional.empty();
@@ -574,6 +820,13 @@ public final class Scenarios {
             if (def.cpuset().isPresent()) {
                 c.everUnrestricted = false;
                 setCpuset(c, Optional.of(def.cpuset().get().resolve(ctx.topology(), "cpuset")));
+            }
+            if (def.memoryPolicy().isPresent() && def.memoryPolicy().get().cpusetMems().isPresent()) {
+                // bind: the cpuset's memory nodes match the policy's (set before any worker is in the cgroup)
+                ctx.sh("echo \"$2\" > \"$1\"/cpuset.mems", c.path, def.memoryPolicy().get().cpusetMems().get());
+            }
+            if (def.workers() == 0) {
+                return; // a parent of nested cgroups
             }
             BitSet affinity = def.affinity().map(a -> a.resolve(ctx.topology(), "affinity")).orElse(new BitSet());
             c.affinityEver = def.affinity().map(a -> (BitSet) affinity.clone());
@@ -584,7 +837,8 @@ public final class Scenarios {
         /** Spawns workers into a live cgroup (two-phase: created and moved, then released) with its definition's settings. */
         private void spawnInto(LiveCgroup c, int workers, WorkType w, BitSet affinity) {
             WorkerRequest req = new WorkerRequest(c.path, workers, w.kind(), w.param1(), w.param2(), c.def.nice(),
-                    c.def.policy().map(p -> p.number).orElse(-1), affinity, w.guestPhases());
+                    c.def.policy().map(p -> p.number).orElse(-1), affinity, w.guestPhases(),
+                    c.def.memoryPolicy().map(MemoryPolicy::toRequest));
             WorkerGroup g = ctx.agent().spawnWorkers(req);
             c.groups.add(g);
             c.workTypes.add(w.kind().name());
@@ -593,13 +847,45 @@ public final class Scenarios {
         }
 
         private void setCpuset(LiveCgroup c, Optional<BitSet> cpus) {
-            ctx.sh("echo \"$2\" > \"$1\"/cpuset.cpus", c.path, cpus.map(CpusetSpec::format).orElse(""));
+            if (cpus.isPresent()) {
+                ctx.sh("echo \"$2\" > \"$1\"/cpuset.cpus", c.path, CpusetSpec.format(cpus.get()));
+            } else {
+                // The kernel refuses to empty cpuset.cpus while tasks are in the cgroup (ENOSPC): clearing gives it
+                // every CPU its parent has instead, which is what an empty one would mean now.
+                ctx.sh("cat \"$(dirname \"$1\")\"/cpuset.cpus.effective > \"$1\"/cpuset.cpus", c.path);
+            }
             c.cpuset = cpus;
             if (cpus.isPresent()) {
                 c.allowedEver.or(cpus.get());
             } else {
                 c.everUnrestricted = true;
             }
+        }
+
+        /**
+         * The CPUs a cgroup's workers may have been seen on: its own cpusets and affinities over the run, within every
+         * restricted ancestor's (a sound bound: a CPU allowed at some moment is in each of those unions).
+         */
+        private Optional<BitSet> allowedEver(LiveCgroup c) {
+            Optional<BitSet> allowed;
+            if (c.affinityEver.isPresent()) {
+                BitSet a = (BitSet) c.affinityEver.get().clone();
+                if (!c.everUnrestricted) {
+                    a.and(c.allowedEver);
+                }
+                allowed = Optional.of(a);
+            } else {
+                allowed = c.everUnrestricted ? Optional.empty() : Optional.of((BitSet) c.allowedEver.clone());
+            }
+            for (Optional<String> p = c.def.parentName(); p.isPresent(); p = live(p.get()).def.parentName()) {
+                LiveCgroup parent = live(p.get());
+                if (!parent.everUnrestricted) {
+                    BitSet b = allowed.map(x -> (BitSet) x.clone()).orElse((BitSet) parent.allowedEver.clone());
+                    b.and(parent.allowedEver);
+                    allowed = Optional.of(b);
+                }
+            }
+            return allowed;
         }
 
         private void stop(String name) {
@@ -612,17 +898,7 @@ public final class Scenarios {
                 t.addAll(ctx.agent().stopWorkers(g, STOP_GRACE));
             }
             c.groups.clear();
-            Optional<BitSet> allowed;
-            if (c.affinityEver.isPresent()) {
-                BitSet a = (BitSet) c.affinityEver.get().clone();
-                if (!c.everUnrestricted) {
-                    a.and(c.allowedEver);
-                }
-                allowed = Optional.of(a);
-            } else {
-                allowed = c.everUnrestricted ? Optional.empty() : Optional.of(c.allowedEver);
-            }
-            CgroupStats stats = new CgroupStats(name, String.join("+", c.workTypes), c.blocking, allowed, t);
+            CgroupStats stats = new CgroupStats(name, String.join("+", c.workTypes), c.blocking, allowedEver(c), t);
             finished.merge(name, stats, (old, neu) -> {
                 List<WorkerTelemetry> all = new ArrayList<>(old.workers());
                 all.addAll(neu.workers());

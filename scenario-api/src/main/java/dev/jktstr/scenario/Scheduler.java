@@ -60,11 +60,16 @@ public sealed interface Scheduler {
         }
 
         void validate() {
+            validate("scheduler");
+        }
+
+        /** Rejects a missing binary or an unusable name, naming {@code field}. */
+        void validate(String field) {
             if (!Files.isRegularFile(path)) {
-                throw new InvalidScenarioException("scheduler", "no scheduler binary at " + path);
+                throw new InvalidScenarioException(field, "no scheduler binary at " + path);
             }
             if (!name().matches("[A-Za-z0-9_.+-]{1,64}")) {
-                throw new InvalidScenarioException("scheduler", "unusable binary name '" + name() + "'");
+                throw new InvalidScenarioException(field, "unusable binary name '" + name() + "'");
             }
         }
     }

@@ -101,7 +101,7 @@ public final class Verdict {
             return inconclusiveReason;
         }
         return claims.stream().filter(c -> c.outcome() == Outcome.INCONCLUSIVE).findFirst()
-                .map(c -> c.label() + " could not be decided").orElse("");
+                .map(c -> c.label() + " could not be decided" + (c.detail().isEmpty() ? "" : ": " + c.detail())).orElse("");
     }
 
     public Outcome outcome() {
@@ -151,64 +151,85 @@ public final class Verdict {
         return String.format(Locale.ROOT, "%.4g", v);
     }
 
-    private void record(String label, double value, String cmp, String threshold, boolean holds, double... limits) {
+    private void record(String label, double value, String cmp, String threshold, String detail, boolean holds,
+            double... limits) {
         Outcome o = Double.isNaN(value) && !cmp.equals("is finite") ? Outcome.INCONCLUSIVE : holds ? Outcome.PASS : Outcome.FAIL;
-        claims.add(new ClaimResult(label, value, cmp, threshold, java.util.Arrays.stream(limits).boxed().toList(), o, ""));
+        claims.add(new ClaimResult(label, value, cmp, threshold, java.util.Arrays.stream(limits).boxed().toList(), o, detail));
     }
 
     /** A numeric claim waiting for its comparator. */
     public final class Claim {
         private final String label;
         private final double value;
+        private String detail = "";
 
         private Claim(String label, double value) {
             this.label = label;
             this.value = value;
         }
 
+        /** Says what was seen, for the table and the result file (why a value is NaN, for instance). */
+        public Claim detail(String text) {
+            this.detail = text == null ? "" : text;
+            return this;
+        }
+
+        /**
+         * Records the claim as not applicable to this run ({@link Outcome#SKIP}, with the reason): it shows in the
+         * table and the result file but does not change the run's outcome.
+         */
+        public Verdict skip(String reason) {
+            claims.add(new ClaimResult(label, value, "skipped", "", List.of(), Outcome.SKIP, reason));
+            return Verdict.this;
+        }
+
+        private void record(String cmp, String threshold, boolean holds, double... limits) {
+            Verdict.this.record(label, value, cmp, threshold, detail, holds, limits);
+        }
+
         public Verdict eq(double x) {
-            record(label, value, "==", fmt(x), value == x, x);
+            record("==", fmt(x), value == x, x);
             return Verdict.this;
         }
 
         public Verdict ne(double x) {
-            record(label, value, "!=", fmt(x), value != x, x);
+            record("!=", fmt(x), value != x, x);
             return Verdict.this;
         }
 
         public Verdict atLeast(double x) {
-            record(label, value, ">=", fmt(x), value >= x, x);
+            record(">=", fmt(x), value >= x, x);
             return Verdict.this;
         }
 
         public Verdict atMost(double x) {
-            record(label, value, "<=", fmt(x), value <= x, x);
+            record("<=", fmt(x), value <= x, x);
             return Verdict.this;
         }
 
         public Verdict lt(double x) {
-            record(label, value, "<", fmt(x), value < x, x);
+            record("<", fmt(x), value < x, x);
             return Verdict.this;
         }
 
         public Verdict gt(double x) {
-            record(label, value, ">", fmt(x), value > x, x);
+            record(">", fmt(x), value > x, x);
             return Verdict.this;
         }
 
         public Verdict between(double lo, double hi) {
-            record(label, value, "in", "[" + fmt(lo) + ", " + fmt(hi) + "]", value >= lo && value <= hi, lo, hi);
+            record("in", "[" + fmt(lo) + ", " + fmt(hi) + "]", value >= lo && value <= hi, lo, hi);
             return Verdict.this;
         }
 
         public Verdict isFinite() {
-            record(label, value, "is finite", "", Double.isFinite(value));
+            record("is finite", "", Double.isFinite(value));
             return Verdict.this;
         }
 
         /** Within {@code tolerance} of {@code target}. */
         public Verdict near(double target, double tolerance) {
-            record(label, value, "≈", fmt(target) + " ± " + fmt(tolerance), Math.abs(value - target) <= tolerance, target, tolerance);
+            record("≈", fmt(target) + " ± " + fmt(tolerance), Math.abs(value - target) <= tolerance, target, tolerance);
             return Verdict.this;
         }
     }

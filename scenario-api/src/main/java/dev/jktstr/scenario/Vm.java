@@ -9,7 +9,8 @@ import java.util.Optional;
 /**
  * What to boot for a scenario: {@code Vm.builder().topology(1, 1, 2, 1).scheduler(Scheduler.eevdf()).boot()}.
  * Defaults: the kernel {@code KernelLookup.standard()} finds, topology 1,1,2,1, 512 MiB per node, EEVDF, runs of
- * 5 s, the fastest backend ({@code MachineBackends.fastestFor}), 120 s for the guest to boot.
+ * 5 s, the fastest backend ({@code MachineBackends.fastestFor}), 120 s for the guest to boot. {@code thresholds} is
+ * the test's layer only ({@link ThresholdLayers}: defaults and the scheduler's preset lie below it).
  */
 public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Scheduler scheduler, Duration duration,
         Optional<String> backend, String commandLine, Duration bootTimeout, Assert thresholds) {
@@ -53,7 +54,7 @@ public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Sched
         private String backend;
         private String commandLine = "quiet";
         private Duration bootTimeout = Duration.ofSeconds(120);
-        private Assert thresholds = Assert.defaults();
+        private Assert thresholds = Assert.none();
 
         /** A kernel directory (bzImage, System.map, config) or image. */
         public Builder kernel(Path dirOrImage) {
@@ -106,7 +107,10 @@ public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Sched
             return this;
         }
 
-        /** The scheduler's and the test's thresholds, layered on the defaults. */
+        /**
+         * The test's thresholds: the top layer over the defaults and the scheduler's preset ({@link ThresholdPresets});
+         * several calls stack.
+         */
         public Builder thresholds(Assert layer) {
             this.thresholds = this.thresholds.overlay(layer);
             return this;

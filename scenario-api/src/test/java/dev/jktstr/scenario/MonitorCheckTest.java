@@ -2,6 +2,7 @@ package dev.jktstr.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jktstr.introspect.DsqState;
 import dev.jktstr.introspect.FieldError;
 import dev.jktstr.introspect.RunqueueState;
 import dev.jktstr.introspect.SchedExtState;
@@ -136,7 +137,8 @@ class MonitorCheckTest {
     @Test
     void unavailableIntrospectionIsInconclusiveAndOffMakesNoClaims() {
         Verdict v = judge(MonitorSummary.notSampled("unavailable: attaching failed", List.of()), Assert.defaults());
-        assertThat(v.claims()).isNotEmpty().allMatch(c -> c.outcome() == Outcome.INCONCLUSIVE);
+        assertThat(v.claims()).isNotEmpty().allMatch(c -> c.outcome() == Outcome.INCONCLUSIVE)
+                .extracting(ClaimResult::label).contains("monitor.maxGlobalDsqDepth");
         assertThat(v.outcome()).isEqualTo(Outcome.INCONCLUSIVE);
         Verdict off = judge(MonitorSummary.notSampled("off: no vmlinux", List.of()), Assert.defaults());
         assertThat(off.claims()).isEmpty();
@@ -174,6 +176,76 @@ class MonitorCheckTest {
         assertThat(json).contains("\"monitor\"", "\"samples\" : 6", "\"maxImbalance\" : 1.0", "\"maxLocalDsqDepth\" : 1.0",
                 "\"stalls\" : [ ]", "\"exitKind\" : \"SCX_EXIT_NONE\"", "\"snapshots\"", "\"runqueues\"", "monitor.imbalanceP90");
         assertThat(ResultJson.readMetrics(dir.resolve("r.json"))).isEmpty();
+    }
+
+    /** A healthy series whose samples carry DSQs: local per CPU, one global per node, the scheduler's user DSQs. */
+    private static List<Snapshot> withDsqs(List<Snapshot> series, long globalDepth, long... userDepths) {
+        List<Snapshot> out = new ArrayList<>();
+        for (Snapshot s : series) {
+            List<DsqState> d = new ArrayList<>();
+            d.add(new DsqState("local", 0, Long.MIN_VALUE | 2, 0, 1));
+            d.add(new DsqState("local", 1, Long.MIN_VALUE | 2, 1, 1));
+            d.add(new DsqState("global", 0, Long.MIN_VALUE | 1, globalDepth, 1));
+            for (int u = 0; u < userDepths.length; u++) {
+                d.add(new DsqState("user", -1, u, userDepths[u], 1));
+            }
+            out.add(new Snapshot(s.takenAt(), s.monotonicNanos(), s.pausedNanos(), s.runqueues(), s.schedExt(), d, List.of(),
+                    List.of(), List.of()));
+        }
+        return out;
+    }
+
+    @Test
+    void globalAndUserDsqDepthsAreReportedAndJudged() {
+        MonitorSummary m = MonitorSummary.of(withDsqs(healthy(8), 3, 5, 0), true, List.of());
+        assertThat(m.dsqsSampled()).isTrue();
+        assertThat(m.maxGlobalDsqDepth()).isEqualTo(3);
+        assertThat(m.maxUserDsqDepth()).isEqualTo(5);
+        assertThat(m.userDsqIds()).containsExactly(0L, 1L);
+        assertThat(m.dsqDepths()).extracting(MonitorSummary.DsqDepth::name)
+                .containsExactly("local[cpu 0]", "local[cpu 1]", "global[node 0]", "user 0x0", "user 0x1");
+        assertThat(m.dsqDepths()).allSatisfy(d -> assertThat(d.samples()).isEqualTo(8));
+        assertThat(m.describe()).contains("global DSQ max 3, user DSQs 0x0 max 5 0x1 max 0");
+        Verdict v = judge(m, Assert.defaults());
+        assertThat(v.claims()).extracting(ClaimResult::label).endsWith("monitor.maxGlobalDsqDepth"); // user: off by default
+        assertThat(v.outcome()).isEqualTo(Outcome.PASS);
+        // a deep global DSQ fails; a user DSQ limit, once set, judges the deepest user DSQ
+        Verdict deep = judge(MonitorSummary.of(withDsqs(healthy(8), 40), true, List.of()), Assert.defaults());
+        assertThat(deep.failures()).extracting(ClaimResult::label).containsExactly("monitor.maxGlobalDsqDepth");
+        Verdict user = judge(m, Assert.defaults().withMaxUserDsqDepth(4));
+        assertThat(user.failures()).extracting(ClaimResult::label).containsExactly("monitor.maxUserDsqDepth");
+    }
+
+    @Test
+    void dsqChecksAreSkippedUnderEevdfAndInconclusiveWithoutAGlobalDsq() {
+        // EEVDF: the kernel has DSQs (local ones at least) but nothing uses them: SKIP with the reason, PASS overall
+        List<Snapshot> eevdf = new ArrayList<>();
+        for (Snapshot s : healthy(6)) {
+            eevdf.add(new Snapshot(s.takenAt(), s.monotonicNanos(), s.pausedNanos(), s.runqueues(), s.schedExt(),
+                    List.of(new DsqState("local", 0, Long.MIN_VALUE | 2, 0, 0)), List.of(), List.of(), List.of()));
+        }
+        Verdict v = judge(MonitorSummary.of(eevdf, false, List.of()), Assert.defaults().withMaxUserDsqDepth(8));
+        assertThat(v.claims()).filteredOn(c -> c.outcome() == Outcome.SKIP).extracting(ClaimResult::label)
+                .containsExactly("monitor.maxGlobalDsqDepth", "monitor.maxUserDsqDepth");
+        assertThat(v.claims()).filteredOn(c -> c.outcome() == Outcome.SKIP)
+                .allSatisfy(c -> assertThat(c.detail()).startsWith("no sched_ext scheduler attached (EEVDF)"));
+        assertThat(v.outcome()).isEqualTo(Outcome.PASS);
+        assertThat(v.table()).contains("SKIP  (no sched_ext scheduler attached (EEVDF)");
+        // a scheduler is attached but no global DSQ was found: INCONCLUSIVE, saying so
+        Verdict none = judge(MonitorSummary.of(eevdf, true, List.of()), Assert.defaults());
+        assertThat(none.outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+        assertThat(none.reason()).contains("monitor.maxGlobalDsqDepth could not be decided: no global DSQ found in 6 samples");
+    }
+
+    @Test
+    void dsqsAreInTheResultFile(@TempDir Path dir) throws Exception {
+        MonitorSummary m = MonitorSummary.of(withDsqs(healthy(4), 2, 7), true, List.of());
+        RunResult r = new RunResult("steady", Instant.EPOCH, Duration.ofSeconds(3), Duration.ofSeconds(3), "6.12", "bzImage",
+                new dev.jktstr.machine.Topology(1, 1, 2, 1), "qemu", "scx_qmap", "enabled", Optional.empty(), List.of(),
+                judge(m, Assert.defaults()), m);
+        String json = Files.readString(r.write(dir.resolve("r.json")));
+        assertThat(json).contains("\"dsqs\" : {", "\"sampled\" : true", "\"maxGlobalDepth\" : 2.0", "\"maxUserDepth\" : 7.0",
+                "\"kind\" : \"user\"", "\"id\" : \"0x0\"", "\"id\" : \"0x8000000000000001\"");
     }
 
     @Test

@@ -29,6 +29,12 @@ final class TestAssets {
         return p;
     }
 
+    static Path scxQmap() {
+        Path p = shared().resolve("schedulers/scx_qmap");
+        assumeTrue(Files.isRegularFile(p), "no scheduler at " + p);
+        return p;
+    }
+
     static boolean onPath(String program) {
         String path = System.getenv("PATH");
         return path != null && Stream.of(path.split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, program)));

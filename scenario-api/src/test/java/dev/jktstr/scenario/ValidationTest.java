@@ -113,6 +113,78 @@ class ValidationTest {
     }
 
     @Test
+    void memoryPolicyNodesMustExist() {
+        Topology twoNodes = new Topology(2, 1, 1, 1);
+        var e = invalid(() -> Scenarios.validate(twoNodes, List.of(Scenarios.addAllAndHold(List.of(
+                CgroupDef.named("db").memoryPolicy(MemoryPolicy.bind(0, 2)))))));
+        assertThat(e.field()).isEqualTo("steps[0].ops[0].cgroup db.memoryPolicy.nodes");
+        assertThat(e.getMessage()).contains("NUMA node 2 is outside the topology 2,1,1,1");
+        assertThat(invalid(() -> Scenarios.validate(T, List.of(Scenarios.addAllAndHold(List.of(
+                CgroupDef.named("db").memoryPolicy(MemoryPolicy.preferred(1))))))).getMessage()).contains("NUMA node 1 is outside");
+        assertThat(invalid(() -> Scenarios.validate(twoNodes, List.of(Scenarios.addAllAndHold(List.of(
+                CgroupDef.named("db").memoryPolicy(MemoryPolicy.interleave())))))).field())
+                .isEqualTo("steps[0].ops[0].cgroup db.memoryPolicy.nodes");
+        Scenarios.validate(twoNodes, List.of(Scenarios.addAllAndHold(List.of(
+                CgroupDef.named("a").memoryPolicy(MemoryPolicy.bind(1)), CgroupDef.named("b").memoryPolicy(MemoryPolicy.local()),
+                CgroupDef.named("c").memoryPolicy(MemoryPolicy.defaultPolicy()),
+                CgroupDef.named("d").memoryPolicy(MemoryPolicy.interleave(1, 0, 1))))));
+        assertThat(MemoryPolicy.interleave(1, 0, 1).nodes()).containsExactly(0, 1);
+        assertThat(MemoryPolicy.bind(1).kernelForm()).isEqualTo("bind=static:1");
+        assertThat(MemoryPolicy.interleave(0, 1).kernelForm()).isEqualTo("interleave=static:0-1");
+    }
+
+    @Test
+    void nestedCgroupsNeedALiveWorkerlessParent() {
+        // a child before its parent
+        assertThat(invalid(() -> Scenarios.validate(T, List.of(Scenarios.addAllAndHold(List.of(
+                CgroupDef.named("p/c")))))).field()).isEqualTo("steps[0].ops[0].cgroup.name");
+        // a parent with workers cannot have children (cgroup v2: processes in leaves only)
+        var e = invalid(() -> Scenarios.validate(T, List.of(Scenarios.addAllAndHold(List.of(
+                CgroupDef.named("p"), CgroupDef.named("p/c"))))));
+        assertThat(e.field()).isEqualTo("steps[0].ops[1].cgroup.name");
+        assertThat(e.getMessage()).contains("leaves only");
+        // a cgroup without workers must be a parent
+        assertThat(invalid(() -> Scenarios.validate(T, List.of(Scenarios.addAllAndHold(List.of(
+                CgroupDef.parent("p")))))).field()).isEqualTo("steps[0].ops[0].cgroup p.workers");
+        // parents are removed after their children, and get no workers or memory policy of their own
+        assertThat(invalid(() -> Scenarios.validate(T, List.of(
+                Step.of(HoldSpec.fraction(0.5), Op.addCgroup(CgroupDef.parent("p")), Op.addCgroup(CgroupDef.named("p/c"))),
+                Step.of(HoldSpec.fraction(0.5), Op.removeCgroup("p"))))).field()).isEqualTo("steps[1].ops[0].name");
+        assertThat(invalid(() -> Scenarios.validate(T, List.of(
+                Step.of(HoldSpec.fraction(0.5), Op.addCgroup(CgroupDef.parent("p")), Op.addCgroup(CgroupDef.named("p/c")),
+                        Op.spawn("p", 1, WorkType.spinWait()))))).field()).isEqualTo("steps[0].ops[2].cgroup");
+        assertThat(invalid(() -> Scenarios.validate(T, List.of(
+                Step.of(HoldSpec.fraction(0.5), Op.addCgroup(CgroupDef.parent("p")), Op.addCgroup(CgroupDef.named("p/c")),
+                        Op.addCgroup(CgroupDef.named("q")), Op.moveTasks("q", "p", 1))))).field()).isEqualTo("steps[0].ops[3].to");
+        assertThat(invalid(() -> Scenarios.validate(T, List.of(Scenarios.addAllAndHold(List.of(
+                CgroupDef.parent("p").memoryPolicy(MemoryPolicy.local()), CgroupDef.named("p/c")))))).field())
+                .isEqualTo("steps[0].ops[0].cgroup p.memoryPolicy");
+        assertThat(invalid(() -> Scenarios.validate(T, List.of(Scenarios.addAllAndHold(List.of(
+                CgroupDef.parent("a"), CgroupDef.parent("a/b"), CgroupDef.parent("a/b/c"), CgroupDef.parent("a/b/c/d"),
+                CgroupDef.named("a/b/c/d/e")))))).getMessage()).contains("at most 4");
+        assertThat(invalid(() -> Scenarios.validate(T, List.of(Scenarios.addAllAndHold(List.of(
+                CgroupDef.parent("a"), CgroupDef.named("a//b")))))).field()).isEqualTo("steps[0].ops[1].cgroup.name");
+        // fine: nested three deep, children removed first, the parent's cpuset
+        Scenarios.validate(T, List.of(
+                Step.of(HoldSpec.fraction(0.5), Op.addCgroup(CgroupDef.parent("a").cpuset(CpusetSpec.llc(0))),
+                        Op.addCgroup(CgroupDef.parent("a/b")), Op.addCgroup(CgroupDef.named("a/b/c").workers(2))),
+                Step.of(HoldSpec.fraction(0.5), Op.setCpuset("a", CpusetSpec.llc(1)), Op.removeCgroup("a/b/c"),
+                        Op.removeCgroup("a/b"), Op.removeCgroup("a"))));
+    }
+
+    @Test
+    void replaceSchedulerNeedsABinary() {
+        var e = invalid(() -> Scenarios.validate(T, List.of(Step.of(HoldSpec.fraction(1),
+                Op.addCgroup(CgroupDef.named("a")), Op.replaceScheduler(Path.of("/nonexistent/scx_other"))))));
+        assertThat(e.field()).isEqualTo("steps[0].ops[1].scheduler");
+        assertThat(e.getMessage()).contains("no scheduler binary at /nonexistent/scx_other");
+        assertThat(invalid(() -> Scenarios.validate(T, List.of(Step.of(HoldSpec.loop(0.5, Duration.ofMillis(100)),
+                Op.replaceScheduler(Path.of("/bin/true")))))).field()).isEqualTo("steps[0].ops[0]");
+        assertThat(invalid(() -> Scenarios.validate(T, List.of(Step.of(HoldSpec.fraction(1),
+                Op.replaceScheduler((Scheduler.Binary) null))))).field()).isEqualTo("steps[0].ops[0].scheduler");
+    }
+
+    @Test
     void cannedScenariosAreValidOnSeveralTopologies() {
         for (Topology t : List.of(new Topology(1, 1, 1, 1), new Topology(1, 1, 2, 1), new Topology(1, 2, 2, 1),
                 new Topology(2, 2, 2, 2))) {
