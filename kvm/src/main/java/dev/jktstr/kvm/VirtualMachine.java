@@ -286,8 +286,18 @@ public final class VirtualMachine implements AutoCloseable {
         }
         int index = virtio.size();
         if (index >= X86Layout.VIRTIO_SLOTS) {
+            device.close();
             throw new KvmException("at most " + X86Layout.VIRTIO_SLOTS + " virtio devices per VM; " + name + " is one too many");
         }
+        try {
+            return plugVirtio(name, device, index);
+        } catch (RuntimeException e) {
+            device.close(); // the VM owns it from the call on, also when plugging it fails
+            throw e;
+        }
+    }
+
+    private VirtioSlot plugVirtio(String name, VirtioDevice device, int index) {
         long base = X86Layout.VIRTIO_MMIO_BASE + index * X86Layout.VIRTIO_MMIO_STRIDE;
         int irq = X86Layout.virtioIrq(index);
         EventFd interrupt = EventFd.create(0, LibcH.EFD_NONBLOCK);

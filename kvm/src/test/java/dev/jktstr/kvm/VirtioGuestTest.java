@@ -151,4 +151,19 @@ class VirtioGuestTest {
             assertThat(Long.parseLong(value(out, "vring_bits"))).isGreaterThanOrEqualTo(64);
         }
     }
+
+    @Test
+    void aNinthDeviceIsRefusedAndClosed() throws Exception {
+        try (VirtualMachine vm = machine().build()) {
+            for (int i = 0; i < 8; i++) {
+                assertThat(vm.addVirtioDevice("disk" + i, VirtioBlock.ram(1 << 20).build()).irq())
+                        .isNotIn(0, 1, 2, 3, 4, 8, 9, 13);
+            }
+            VirtioConsole extra = VirtioConsole.withNamedPorts(List.of("jktstr.ctl"));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> vm.addVirtioDevice("extra", extra))
+                    .isInstanceOf(KvmException.class).hasMessageContaining("at most 8 virtio devices");
+            assertThat(extra.port(1).fromGuest().read()).as("the refused device was closed").isEqualTo(-1);
+            assertThat(vm.virtioCommandLine().split(" ")).hasSize(8);
+        }
+    }
 }
