@@ -24,7 +24,7 @@ class KvmBackendTest {
     }
 
     @Test
-    void registeredAndRankedBehindQemuOnlyOnPvm() {
+    void registeredAndRankedBehindQemuForNow() {
         TestGuests.assumeKvm();
         assertThat(MachineBackends.byName("kvm")).isInstanceOf(KvmBackend.class);
         MachineSpec spec = MachineSpec.builder(Path.of("/nonexistent")).build();
@@ -33,7 +33,8 @@ class KvmBackendTest {
             assertThat(new KvmBackend().canBoot(spec).reason()).contains("PVM");
             assertThat(new KvmBackend().speedRank()).isGreaterThan(100); // behind qemu:tcg
         } else {
-            assertThat(new KvmBackend().speedRank()).isLessThan(50); // ahead of qemu with KVM
+            // just behind qemu with KVM until the Linux path has passed on a hardware host (see RANK_HARDWARE)
+            assertThat(new KvmBackend().speedRank()).isBetween(51, 99);
         }
     }
 
