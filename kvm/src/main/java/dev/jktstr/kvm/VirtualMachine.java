@@ -781,6 +781,11 @@ public final class VirtualMachine implements AutoCloseable {
             // Workers read guest RAM: they stop before it is unmapped.
             slot.device().close();
         }
+        if (virtio.stream().anyMatch(slot -> slot.device().workerAlive())) {
+            // Same rule as for vCPU threads: leak rather than unmap memory a live thread may touch.
+            LOG.error("a virtio worker did not stop; leaking the VM's descriptors and memory");
+            return;
+        }
         for (VcpuThread t : vcpus) {
             t.vcpu.close();
         }

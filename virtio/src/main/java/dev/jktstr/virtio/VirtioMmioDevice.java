@@ -548,6 +548,15 @@ public final class VirtioMmioDevice implements AutoCloseable {
     }
 
     /**
+     * Whether the worker thread still runs: after {@link #close()} only if it did not stop within the
+     * bounded wait, in which case the VMM must not unmap guest RAM under it.
+     */
+    public boolean workerAlive() {
+        Thread w = worker;
+        return w != null && w.isAlive();
+    }
+
+    /**
      * Stops and joins the worker (bounded wait), unblocks every host stream and closes the device.
      * Idempotent.
      */
