@@ -13,6 +13,7 @@ import dev.jktstr.kvm.devices.PostCodePort;
 import dev.jktstr.kvm.devices.PowerPort;
 import dev.jktstr.kvm.devices.Serial16550;
 import dev.jktstr.kvm.x86.CpuTopology;
+import dev.jktstr.kvm.x86.CpuidEntry;
 import dev.jktstr.kvm.x86.TopologyCpuid;
 import dev.jktstr.kvm.x86.X86Layout;
 import dev.jktstr.machine.ExitReason;
@@ -193,7 +194,7 @@ public final class VirtualMachine implements AutoCloseable {
                 v.enableCapability(KvmH.KVM_CAP_X2APIC_API,
                         KvmH.KVM_X2APIC_API_USE_32BIT_IDS | KvmH.KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK);
             }
-            TopologyCpuid cpuid = new TopologyCpuid(topology, k.supportedCpuid());
+            TopologyCpuid cpuid = new TopologyCpuid(topology, Kvm.isPvm() ? pvmSafe(k.supportedCpuid()) : k.supportedCpuid());
             for (int cpu = 0; cpu < cpus; cpu++) {
                 Vcpu vcpu = v.createVcpu(topology.apicId(cpu));
                 vcpus.add(new VcpuThread(vcpu, cpu));
@@ -217,6 +218,19 @@ public final class VirtualMachine implements AutoCloseable {
             k.close();
             throw e;
         }
+    }
+
+    /** CPUID.1:ECX bits PVM's instruction emulator cannot serve: CX16 (CMPXCHG16B), XSAVE and OSXSAVE. */
+    static final int LEAF1_ECX_NOT_EMULATED_ON_PVM = 1 << 13 | 1 << 26 | 1 << 27;
+
+    /**
+     * PVM emulates guest kernel code, and its emulator stops with KVM_INTERNAL_ERROR_EMULATION on
+     * CMPXCHG16B (Linux's SLUB, {@code ___slab_alloc}) and XRSTOR ({@code fpu__init_system_xstate}).
+     * Without CX16 and XSAVE, Linux takes its lock-based and FXSAVE paths (AVX goes with XSAVE).
+     */
+    static List<CpuidEntry> pvmSafe(List<CpuidEntry> supported) {
+        return supported.stream().map(e -> e.function() == 1 ? e.withEcx(e.ecx() & ~LEAF1_ECX_NOT_EMULATED_ON_PVM) : e)
+                .toList();
     }
 
     /** Throws {@link KvmUnavailableException} when KVM cannot create the topology's vCPUs. */

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jktstr.bindings.kvm.KvmH;
 import dev.jktstr.kvm.x86.CpuTopology;
+import dev.jktstr.kvm.x86.CpuidEntry;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The file-descriptor objects and the bad-input paths that need no guest. */
@@ -87,5 +89,15 @@ class KvmTest {
             assertThat(vm.vcpuCount()).isEqualTo(258);
             assertThat(vm.mpState(257)).isEqualTo(KvmH.KVM_MP_STATE_UNINITIALIZED);
         }
+    }
+
+    @Test
+    void pvmSafeCpuidDropsOnlyWhatPvmCannotEmulate() {
+        var leaf1 = CpuidEntry.of(1, 0x806F8, 0, 0xFFFA3203 | 1 << 13 | 1 << 26 | 1 << 27, 0x178BFBFF);
+        var leaf7 = CpuidEntry.indexed(7, 0, 0, 0xF1BF07AB, 0, 0);
+        var safe = VirtualMachine.pvmSafe(List.of(leaf1, leaf7));
+        assertThat(safe.get(0).ecx()).isEqualTo(leaf1.ecx() & ~(1 << 13 | 1 << 26 | 1 << 27));
+        assertThat(safe.get(0).edx()).isEqualTo(leaf1.edx());
+        assertThat(safe.get(1)).isEqualTo(leaf7);
     }
 }
