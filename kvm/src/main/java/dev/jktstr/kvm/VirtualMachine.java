@@ -220,13 +220,14 @@ public final class VirtualMachine implements AutoCloseable {
         }
     }
 
-    /** CPUID.1:ECX bits PVM's instruction emulator cannot serve: CX16 (CMPXCHG16B), XSAVE and OSXSAVE. */
-    static final int LEAF1_ECX_NOT_EMULATED_ON_PVM = 1 << 13 | 1 << 26 | 1 << 27;
+    /** CPUID.1:ECX.CX16 (CMPXCHG16B), which PVM's instruction emulator cannot serve. */
+    static final int LEAF1_ECX_NOT_EMULATED_ON_PVM = 1 << 13;
 
     /**
      * PVM emulates guest kernel code, and its emulator stops with KVM_INTERNAL_ERROR_EMULATION on
-     * CMPXCHG16B (Linux's SLUB, {@code ___slab_alloc}) and XRSTOR ({@code fpu__init_system_xstate}).
-     * Without CX16 and XSAVE, Linux takes its lock-based and FXSAVE paths (AVX goes with XSAVE).
+     * CMPXCHG16B (Linux's SLUB, {@code ___slab_alloc}); without CX16 Linux takes its lock-based path.
+     * (It also stops on XRSTOR in {@code fpu__init_system_xstate}, but PVM reports XSAVE to the guest
+     * whatever KVM_SET_CPUID2 says, so that one cannot be hidden from here.)
      */
     static List<CpuidEntry> pvmSafe(List<CpuidEntry> supported) {
         return supported.stream().map(e -> e.function() == 1 ? e.withEcx(e.ecx() & ~LEAF1_ECX_NOT_EMULATED_ON_PVM) : e)
