@@ -4,6 +4,7 @@ import dev.jktstr.guest.AgentClient;
 import dev.jktstr.guest.GuestException;
 import dev.jktstr.guest.GuestImage;
 import dev.jktstr.kconfig.KernelImage;
+import dev.jktstr.machine.BootProgress;
 import dev.jktstr.machine.Machine;
 import dev.jktstr.machine.MachineBackend;
 import dev.jktstr.machine.MachineFailures;
@@ -44,16 +45,10 @@ final class GuestBoot implements AutoCloseable {
             machine = backend.boot(spec);
             Duration timeout = options.readyTimeout();
             AgentClient agent;
-            Machine booting = machine;
-            // A slow boot (TCG with many vCPUs, PVM) says where it is instead of staying silent.
-            Thread progress = Thread.ofPlatform().daemon().name("jktstr-boot-progress")
-                    .start(() -> reportSlowBoot(booting, System.err));
-            try {
+            try (BootProgress progress = BootProgress.watch(machine, SLOW_BOOT, System.err::println)) {
                 agent = AgentClient.connect(machine.control().in(), machine.control().out(), timeout);
             } catch (GuestException e) {
                 throw MachineFailures.explain(machine, "waiting for the guest agent", timeout, e);
-            } finally {
-                progress.interrupt();
             }
             return new GuestBoot(image, machine, agent, Duration.ofNanos(System.nanoTime() - machine.startNanos()));
         } catch (dev.jktstr.machine.MachineException e) {
@@ -65,28 +60,8 @@ final class GuestBoot implements AutoCloseable {
         }
     }
 
+    /** How often a slow boot reports where it is. */
     static final Duration SLOW_BOOT = Duration.ofSeconds(10);
-
-    /** From {@link #SLOW_BOOT} on, every 10 s until interrupted: how long the boot has taken and the console's last line. */
-    private static void reportSlowBoot(Machine machine, java.io.PrintStream err) {
-        try {
-            for (long waited = SLOW_BOOT.toSeconds(); ; waited += SLOW_BOOT.toSeconds()) {
-                Thread.sleep(SLOW_BOOT);
-                err.println(slowBootLine(waited, machine.backendName(), machine.consoleTail()));
-            }
-        } catch (InterruptedException done) {
-            // the agent answered, or the boot failed
-        }
-    }
-
-    /** "still booting on qemu:tcg after 20 s: [    3.1] Freeing unused kernel image memory" (last console line, cut to fit). */
-    static String slowBootLine(long seconds, String backend, String consoleTail) {
-        String last = consoleTail.lines().map(String::strip).filter(l -> !l.isEmpty()).reduce((a, b) -> b).orElse("(no console output yet)");
-        if (last.length() > 100) {
-            last = last.substring(0, 97) + "...";
-        }
-        return "still booting on " + backend + " after " + seconds + " s: " + last;
-    }
 
     private static void closeAll(GuestImage image, Machine machine) {
         if (machine != null) {

@@ -48,13 +48,4 @@ class BootCommandTest {
         assertThat(shell.exec).isEqualTo("echo hi");
         assertThat(shell.machine.topology).isEqualTo("1,1,2,1");
     }
-
-    @Test
-    void slowBootLineShowsTheConsolesLastLine() {
-        assertThat(GuestBoot.slowBootLine(20, "qemu:tcg", "[    1.0] a\n[    3.1] Freeing unused kernel image memory\n\n"))
-                .isEqualTo("still booting on qemu:tcg after 20 s: [    3.1] Freeing unused kernel image memory");
-        assertThat(GuestBoot.slowBootLine(10, "kvm", "")).endsWith("(no console output yet)");
-        assertThat(GuestBoot.slowBootLine(10, "kvm", "x".repeat(300))).hasSize("still booting on kvm after 10 s: ".length() + 100)
-                .endsWith("...");
-    }
 }

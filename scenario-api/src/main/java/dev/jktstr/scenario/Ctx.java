@@ -9,6 +9,7 @@ import dev.jktstr.guest.GuestImage;
 import dev.jktstr.introspect.Introspector;
 import dev.jktstr.kconfig.KernelImage;
 import dev.jktstr.kconfig.KernelLookup;
+import dev.jktstr.machine.BootProgress;
 import dev.jktstr.machine.Machine;
 import dev.jktstr.machine.MachineBackend;
 import dev.jktstr.machine.MachineBackends;
@@ -96,6 +97,9 @@ public final class Ctx implements AutoCloseable {
         }
     }
 
+    /** How often a slow boot logs where it is (the console's last line). */
+    static final Duration SLOW_BOOT = Duration.ofSeconds(10);
+
     static Ctx boot(Vm vm) {
         KernelImage kernel;
         try {
@@ -119,7 +123,7 @@ public final class Ctx implements AutoCloseable {
                     .memoryPerNodeMib(vm.memoryMib()).commandLine(vm.commandLine()).build();
             MachineBackend backend = vm.backend().map(MachineBackends::byName).orElseGet(() -> MachineBackends.fastestFor(spec));
             machine = backend.boot(spec);
-            try {
+            try (BootProgress progress = BootProgress.watch(machine, SLOW_BOOT, log::info)) {
                 agent = AgentClient.connect(machine.control().in(), machine.control().out(), vm.bootTimeout());
             } catch (GuestException e) {
                 throw MachineFailures.explain(machine, "waiting for the guest agent", vm.bootTimeout(), e);

@@ -1,0 +1,39 @@
+package dev.jktstr.machine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class BootProgressTest {
+
+    @Test
+    void lineShowsTheConsolesLastLineCutToFit() {
+        assertThat(BootProgress.line(20, "qemu:tcg", "[    1.0] a\n[    3.1] Freeing unused kernel image memory\n\n"))
+                .isEqualTo("still booting on qemu:tcg after 20 s: [    3.1] Freeing unused kernel image memory");
+        assertThat(BootProgress.line(10, "kvm", "")).endsWith("(no console output yet)");
+        assertThat(BootProgress.line(10, "kvm", "x".repeat(300)))
+                .hasSize("still booting on kvm after 10 s: ".length() + 100).endsWith("...");
+    }
+
+    @Test
+    void reportsUntilClosed() throws Exception {
+        Machine machine = (Machine) Proxy.newProxyInstance(Machine.class.getClassLoader(), new Class<?>[] {Machine.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "backendName" -> "fake";
+                    case "consoleTail" -> "[    0.5] booting\n";
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+        LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        try (BootProgress progress = BootProgress.watch(machine, Duration.ofMillis(20), lines::add)) {
+            assertThat(lines.poll(10, TimeUnit.SECONDS)).isEqualTo("still booting on fake after 0 s: [    0.5] booting");
+        }
+        Thread.sleep(100); // a line already being printed at close may still land
+        lines.clear();
+        Thread.sleep(100);
+        assertThat(lines).as("nothing after close").isEmpty();
+    }
+}
