@@ -61,7 +61,7 @@ final class MachineOptions {
             return MachineBackends.fastestFor(spec);
         }
         MachineBackend chosen = MachineBackends.byName(backend);
-        // A named backend that cannot boot this spec (e.g. kvm without the agent's control port) fails now, saying why.
+        // A named backend that cannot boot this spec (e.g. kvm without access to /dev/kvm) fails now, saying why.
         MachineBackend.Support support = chosen.canBoot(spec);
         if (!support.ok()) {
             throw new dev.jktstr.machine.BackendUnavailableException("--backend " + backend + ": " + support.reason());
