@@ -4,6 +4,10 @@ import dev.jktstr.bindings.kvm.KvmH;
 import dev.jktstr.btf.elf.Elf;
 import dev.jktstr.btf.elf.ElfProgramHeader;
 import dev.jktstr.bindings.libc.LibcH;
+import dev.jktstr.machine.BackendUnavailableException;
+import dev.jktstr.machine.MachineBackend;
+import dev.jktstr.machine.MachineBackends;
+import dev.jktstr.machine.MachineSpec;
 import dev.jktstr.nativeio.FileDescriptor;
 import dev.jktstr.nativeio.NativeException;
 import java.io.IOException;
@@ -215,6 +219,24 @@ final class Doctor {
     }
 
     /** A check that throws is itself a failed check: doctor never ends in a stack trace. */
+    /** Which backend a plain {@code jktstr run} or {@code boot} would take here, and why the others were passed over. */
+    static Check backendChoice() {
+        MachineSpec spec = MachineSpec.builder(Path.of("bzImage")).build();
+        try {
+            MachineBackend chosen = MachineBackends.fastestFor(spec);
+            StringBuilder others = new StringBuilder();
+            for (MachineBackend b : MachineBackends.all()) {
+                if (!b.name().equals(chosen.name())) {
+                    others.append(others.isEmpty() ? "; then " : ", ").append(b.name()).append(" (")
+                            .append(b.canBoot(spec).reason()).append(")");
+                }
+            }
+            return Check.ok("backend", chosen.name() + ": " + chosen.canBoot(spec).reason() + others);
+        } catch (BackendUnavailableException e) {
+            return Check.fail("backend", e.getMessage(), "install qemu-system-x86, or make /dev/kvm accessible");
+        }
+    }
+
     static Check safely(String title, java.util.function.Supplier<Check> check) {
         try {
             return check.get();

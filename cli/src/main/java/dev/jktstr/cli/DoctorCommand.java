@@ -2,14 +2,9 @@ package dev.jktstr.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.jktstr.machine.BackendUnavailableException;
-import dev.jktstr.machine.MachineBackend;
-import dev.jktstr.machine.MachineBackends;
-import dev.jktstr.machine.MachineSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -33,7 +28,7 @@ final class DoctorCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<Check> checks = new java.util.ArrayList<>(new Doctor(HostProbe.system(), KernelLookupCheck::run).run());
-        checks.add(Doctor.safely("backend", DoctorCommand::backendChoice));
+        checks.add(Doctor.safely("backend", Doctor::backendChoice));
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             printJson(checks, out);
@@ -42,24 +37,6 @@ final class DoctorCommand implements Callable<Integer> {
         }
         out.flush();
         return checks.stream().anyMatch(c -> c.status() == Check.Status.FAIL) ? 1 : 0;
-    }
-
-    /** Which backend a plain {@code jktstr run} or {@code boot} would take here, and why the others were passed over. */
-    static Check backendChoice() {
-        MachineSpec spec = MachineSpec.builder(Path.of("bzImage")).build();
-        try {
-            MachineBackend chosen = MachineBackends.fastestFor(spec);
-            StringBuilder others = new StringBuilder();
-            for (MachineBackend b : MachineBackends.all()) {
-                if (!b.name().equals(chosen.name())) {
-                    others.append(others.isEmpty() ? "; then " : ", ").append(b.name()).append(" (")
-                            .append(b.canBoot(spec).reason()).append(")");
-                }
-            }
-            return Check.ok("backend", chosen.name() + ": " + chosen.canBoot(spec).reason() + others);
-        } catch (BackendUnavailableException e) {
-            return Check.fail("backend", e.getMessage(), "install qemu-system-x86, or make /dev/kvm accessible");
-        }
     }
 
     static void print(List<Check> checks, PrintWriter out) {

@@ -128,7 +128,7 @@ class DoctorTest {
 
     @Test
     void backendLineNamesTheChoiceAndWhyTheOthersCameLater() {
-        Check backend = DoctorCommand.backendChoice();
+        Check backend = Doctor.backendChoice();
         boolean qemu = java.util.stream.Stream.of(System.getenv("PATH").split(":"))
                 .anyMatch(d -> Files.isExecutable(Path.of(d, "qemu-system-x86_64")));
         assumeTrue(qemu, "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)");

@@ -117,7 +117,10 @@ public final class Kvm implements AutoCloseable {
         }
     }
 
-    /** KVM_GET_SUPPORTED_CPUID: what a guest may see on this host. */
+    /**
+     * KVM_GET_SUPPORTED_CPUID: what a guest may see on this host — less, on PVM, what PVM's instruction
+     * emulator cannot serve ({@link #pvmSafe}).
+     */
     public List<CpuidEntry> supportedCpuid() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cpuid = arena.allocate(KvmCpuid2.LAYOUT.byteSize() + MAX_CPUID_ENTRIES * KvmCpuidEntry2.LAYOUT.byteSize(), 8);
@@ -134,8 +137,22 @@ public final class Kvm implements AutoCloseable {
                 out.add(new CpuidEntry(KvmCpuidEntry2.function(e), KvmCpuidEntry2.index(e), KvmCpuidEntry2.flags(e),
                         KvmCpuidEntry2.eax(e), KvmCpuidEntry2.ebx(e), KvmCpuidEntry2.ecx(e), KvmCpuidEntry2.edx(e)));
             }
-            return out;
+            return isPvm() ? pvmSafe(out) : out;
         }
+    }
+
+    /** CPUID.1:ECX.CX16 (CMPXCHG16B), which PVM's instruction emulator cannot serve. */
+    static final int LEAF1_ECX_NOT_EMULATED_ON_PVM = 1 << 13;
+
+    /**
+     * PVM emulates guest kernel code, and its emulator stops with KVM_INTERNAL_ERROR_EMULATION on
+     * CMPXCHG16B (Linux's SLUB, {@code ___slab_alloc}); without CX16 Linux takes its lock-based path.
+     * (It also stops on XRSTOR in {@code fpu__init_system_xstate}, but PVM reports XSAVE to the guest
+     * whatever KVM_SET_CPUID2 says, so that one cannot be hidden from here.)
+     */
+    static List<CpuidEntry> pvmSafe(List<CpuidEntry> supported) {
+        return supported.stream().map(e -> e.function() == 1 ? e.withEcx(e.ecx() & ~LEAF1_ECX_NOT_EMULATED_ON_PVM) : e)
+                .toList();
     }
 
     /** KVM_CREATE_VM: a new, empty VM. */

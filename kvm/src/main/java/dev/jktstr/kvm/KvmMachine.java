@@ -1,6 +1,5 @@
 package dev.jktstr.kvm;
 
-import dev.jktstr.machine.ConsoleLog;
 import dev.jktstr.machine.ExitReason;
 import dev.jktstr.machine.GuestMemory;
 import dev.jktstr.machine.GuestPort;
@@ -24,8 +23,6 @@ final class KvmMachine implements Machine {
     private final MachineSpec spec;
     private final VirtualMachine vm;
     private final VirtioConsole console;
-    /** What the guest wrote to hvc0 (virtio console port 0), drained continuously. */
-    private final ConsoleLog hvc0 = new ConsoleLog();
     private final long startNanos;
 
     KvmMachine(MachineSpec spec, VirtualMachine vm, VirtioConsole console, long startNanos) {
@@ -33,18 +30,13 @@ final class KvmMachine implements Machine {
         this.vm = vm;
         this.console = console;
         this.startNanos = startNanos;
-        // The device never drops bytes, so an unread hvc0 would stall the guest once its buffer fills.
+        // The device never drops bytes, so an unread hvc0 would stall the guest once its buffer fills; the
+        // kernel's console is COM1 (console=ttyS0), so what reaches hvc0 is discarded.
         Thread.ofPlatform().daemon().name("kvm-hvc0-drain").start(() -> {
-            byte[] buf = new byte[8192];
-            try (java.io.InputStream in = console.port(0).fromGuest()) {
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    hvc0.append(buf, 0, n);
-                }
+            try {
+                console.port(0).fromGuest().transferTo(OutputStream.nullOutputStream());
             } catch (java.io.IOException e) {
                 // the machine closed
-            } finally {
-                hvc0.end();
             }
         });
     }
@@ -124,7 +116,7 @@ final class KvmMachine implements Machine {
 
     @Override
     public GuestPort port(String name) {
-        if (console.portCount() < 2 || !hasPort(name)) {
+        if (!portNames().contains(name)) {
             throw new MachineStateException("no console port '" + name + "'; this machine has " + portNames()
                     + " (add ports with MachineSpec.Builder.addConsolePort)");
         }
@@ -132,10 +124,7 @@ final class KvmMachine implements Machine {
         return new GuestPort(name, port.fromGuest(), port.toGuest());
     }
 
-    private boolean hasPort(String name) {
-        return !name.isEmpty() && portNames().contains(name);
-    }
-
+    /** The named ports (port 0, the console, has no name). */
     private java.util.List<String> portNames() {
         java.util.List<String> names = new java.util.ArrayList<>();
         for (int i = 1; i < console.portCount(); i++) {

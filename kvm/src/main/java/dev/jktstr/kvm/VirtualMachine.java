@@ -13,7 +13,6 @@ import dev.jktstr.kvm.devices.PostCodePort;
 import dev.jktstr.kvm.devices.PowerPort;
 import dev.jktstr.kvm.devices.Serial16550;
 import dev.jktstr.kvm.x86.CpuTopology;
-import dev.jktstr.kvm.x86.CpuidEntry;
 import dev.jktstr.kvm.x86.TopologyCpuid;
 import dev.jktstr.kvm.x86.X86Layout;
 import dev.jktstr.machine.ExitReason;
@@ -194,7 +193,7 @@ public final class VirtualMachine implements AutoCloseable {
                 v.enableCapability(KvmH.KVM_CAP_X2APIC_API,
                         KvmH.KVM_X2APIC_API_USE_32BIT_IDS | KvmH.KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK);
             }
-            TopologyCpuid cpuid = new TopologyCpuid(topology, Kvm.isPvm() ? pvmSafe(k.supportedCpuid()) : k.supportedCpuid());
+            TopologyCpuid cpuid = new TopologyCpuid(topology, k.supportedCpuid());
             for (int cpu = 0; cpu < cpus; cpu++) {
                 Vcpu vcpu = v.createVcpu(topology.apicId(cpu));
                 vcpus.add(new VcpuThread(vcpu, cpu));
@@ -218,20 +217,6 @@ public final class VirtualMachine implements AutoCloseable {
             k.close();
             throw e;
         }
-    }
-
-    /** CPUID.1:ECX.CX16 (CMPXCHG16B), which PVM's instruction emulator cannot serve. */
-    static final int LEAF1_ECX_NOT_EMULATED_ON_PVM = 1 << 13;
-
-    /**
-     * PVM emulates guest kernel code, and its emulator stops with KVM_INTERNAL_ERROR_EMULATION on
-     * CMPXCHG16B (Linux's SLUB, {@code ___slab_alloc}); without CX16 Linux takes its lock-based path.
-     * (It also stops on XRSTOR in {@code fpu__init_system_xstate}, but PVM reports XSAVE to the guest
-     * whatever KVM_SET_CPUID2 says, so that one cannot be hidden from here.)
-     */
-    static List<CpuidEntry> pvmSafe(List<CpuidEntry> supported) {
-        return supported.stream().map(e -> e.function() == 1 ? e.withEcx(e.ecx() & ~LEAF1_ECX_NOT_EMULATED_ON_PVM) : e)
-                .toList();
     }
 
     /** Throws {@link KvmUnavailableException} when KVM cannot create the topology's vCPUs. */
@@ -327,17 +312,16 @@ public final class VirtualMachine implements AutoCloseable {
         }
         VirtioMmioDevice mmioDevice = new VirtioMmioDevice(name, device, ram.memory(), () -> interrupt.signal(1),
                 new EventFdDoorbell(notify));
+        // The whole page: the device itself reads 0 and ignores writes past its register window.
         mmio.register(base, X86Layout.VIRTIO_MMIO_STRIDE, new BusDevice() {
             @Override
             public long read(long offset, int size) {
-                return offset < VirtioMmioDevice.WINDOW_SIZE ? mmioDevice.read(offset, size) : 0;
+                return mmioDevice.read(offset, size);
             }
 
             @Override
             public void write(long offset, int size, long value) {
-                if (offset < VirtioMmioDevice.WINDOW_SIZE) {
-                    mmioDevice.write(offset, size, value);
-                }
+                mmioDevice.write(offset, size, value);
             }
         });
         VirtioSlot slot = new VirtioSlot(mmioDevice, base, irq);

@@ -95,7 +95,7 @@ class KvmTest {
     void pvmSafeCpuidDropsOnlyWhatPvmCannotEmulate() {
         var leaf1 = CpuidEntry.of(1, 0x806F8, 0, 0xFFFA3203 | 1 << 13 | 1 << 26 | 1 << 27, 0x178BFBFF);
         var leaf7 = CpuidEntry.indexed(7, 0, 0, 0xF1BF07AB, 0, 0);
-        var safe = VirtualMachine.pvmSafe(List.of(leaf1, leaf7));
+        var safe = Kvm.pvmSafe(List.of(leaf1, leaf7));
         assertThat(safe.get(0).ecx()).isEqualTo(leaf1.ecx() & ~(1 << 13));
         assertThat(safe.get(0).edx()).isEqualTo(leaf1.edx());
         assertThat(safe.get(1)).isEqualTo(leaf7);
