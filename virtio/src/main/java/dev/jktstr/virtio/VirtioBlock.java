@@ -191,18 +191,8 @@ public final class VirtioBlock implements VirtioDevice {
     }
 
     @Override
-    public int configSize() {
-        return (int) config.byteSize();
-    }
-
-    @Override
-    public long readConfig(int offset, int size) {
-        return ConfigSpace.read(config, offset, size);
-    }
-
-    @Override
-    public void writeConfig(int offset, int size, long value) {
-        // writeback (VIRTIO_BLK_F_CONFIG_WCE) is not offered: nothing is writable
+    public MemorySegment configSpace() {
+        return config.asReadOnly();
     }
 
     @Override

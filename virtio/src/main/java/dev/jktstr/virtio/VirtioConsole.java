@@ -129,18 +129,8 @@ public final class VirtioConsole implements VirtioDevice {
     }
 
     @Override
-    public int configSize() {
-        return (int) config.byteSize();
-    }
-
-    @Override
-    public long readConfig(int offset, int size) {
-        return ConfigSpace.read(config, offset, size);
-    }
-
-    @Override
-    public void writeConfig(int offset, int size, long value) {
-        // emerg_wr belongs to VIRTIO_CONSOLE_F_EMERG_WRITE, which is not offered; nothing else is writable.
+    public MemorySegment configSpace() {
+        return config.asReadOnly();
     }
 
     /** Closes every port: readers get what is buffered, then end of stream; writers get IOException. */

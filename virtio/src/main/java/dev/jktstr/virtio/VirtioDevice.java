@@ -1,5 +1,7 @@
 package dev.jktstr.virtio;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * A virtio device type: what it offers the driver. {@link VirtioMmioDevice} does the rest (registers,
  * feature negotiation, queues, status, interrupts) and drives the device's processing on its worker
@@ -22,14 +24,11 @@ public sealed interface VirtioDevice extends AutoCloseable permits VirtioConsole
     /** The largest size the driver may give queue {@code queue} (a power of two). */
     int queueMaxSize(int queue);
 
-    /** Bytes of device configuration space (at offset 0x100 of the register window). */
-    int configSize();
-
-    /** {@code size} bytes (1, 2, 4 or 8) of configuration space at {@code offset}, little-endian; 0 outside it. */
-    long readConfig(int offset, int size);
-
-    /** A driver write to configuration space; fields the driver may not write are ignored. */
-    void writeConfig(int offset, int size, long value);
+    /**
+     * The device configuration space (at offset 0x100 of the register window), little-endian and
+     * read-only: no device here offers a field the driver may write (blk CONFIG_WCE, console EMERG_WRITE).
+     */
+    MemorySegment configSpace();
 
     /** Releases what the device holds (files, memory, blocked host streams). Idempotent. */
     @Override

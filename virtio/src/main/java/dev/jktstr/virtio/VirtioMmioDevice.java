@@ -40,6 +40,7 @@ import static dev.jktstr.bindings.virtio.VirtioH.VIRTIO_RING_F_INDIRECT_DESC;
 
 import dev.jktstr.machine.GuestMemory;
 import dev.jktstr.machine.GuestMemoryException;
+import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -86,6 +87,7 @@ public final class VirtioMmioDevice implements AutoCloseable {
     /** One logger per device (a child of this class's), so a VMM can quiet one noisy guest's device. */
     private final Logger log;
     private final VirtioDevice device;
+    private final MemorySegment configSpace;
     private final DeviceEngine engine;
     private final GuestMemory memory;
     private final Interrupt interrupt;
@@ -141,6 +143,7 @@ public final class VirtioMmioDevice implements AutoCloseable {
         this.name = Objects.requireNonNull(name, "name");
         this.log = LoggerFactory.getLogger(VirtioMmioDevice.class.getName() + "." + name);
         this.device = Objects.requireNonNull(device, "device");
+        this.configSpace = device.configSpace();
         this.engine = switch (device) {
             case VirtioConsole console -> console.engine();
             case VirtioBlock block -> block.engine();
@@ -197,9 +200,7 @@ public final class VirtioMmioDevice implements AutoCloseable {
             return 0; // the rest of the page a VMM reserves for the device
         }
         if (offset >= VIRTIO_MMIO_CONFIG) {
-            synchronized (registers) {
-                return device.readConfig((int) (offset - VIRTIO_MMIO_CONFIG), size);
-            }
+            return ConfigSpace.read(configSpace, (int) (offset - VIRTIO_MMIO_CONFIG), size); // fixed at construction
         }
         if (size != 4 || offset % 4 != 0) {
             return 0; // the spec allows only aligned 32-bit register accesses
@@ -242,10 +243,7 @@ public final class VirtioMmioDevice implements AutoCloseable {
             return;
         }
         if (offset >= VIRTIO_MMIO_CONFIG) {
-            synchronized (registers) {
-                device.writeConfig((int) (offset - VIRTIO_MMIO_CONFIG), size, value);
-            }
-            return;
+            return; // configuration space is read-only (VirtioDevice#configSpace)
         }
         if (size != 4 || offset % 4 != 0) {
             return;
