@@ -261,7 +261,7 @@ public final class Ctx implements AutoCloseable {
 
     /** sched_ext's ops name ({@code /sys/kernel/sched_ext/root/ops}), "" when no scheduler is attached. */
     public String opsName() {
-        return readGuestText("/sys/kernel/sched_ext/root/ops").strip();
+        return readGuestText(SCHED_EXT_OPS).strip();
     }
 
     private Scheduler.Binary binaryOrFail(String what) {
