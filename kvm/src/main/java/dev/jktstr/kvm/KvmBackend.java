@@ -61,9 +61,9 @@ public final class KvmBackend implements MachineBackend {
         return Support.yes("hardware KVM (vmx/svm) with our own VMM");
     }
 
-    /** The whole kernel command line: ours, the virtio devices', the caller's. */
-    static String commandLine(String virtio, String caller) {
-        return String.join(" ", List.of(BASE_CMDLINE, virtio, caller)).replaceAll(" +", " ").strip();
+    /** The whole kernel command line: ours, then the caller's (the DSDT declares the virtio devices). */
+    static String commandLine(String caller) {
+        return String.join(" ", List.of(BASE_CMDLINE, caller)).replaceAll(" +", " ").strip();
     }
 
     @Override
@@ -98,7 +98,7 @@ public final class KvmBackend implements MachineBackend {
             for (int i = 0; i < spec.disks().size(); i++) {
                 vm.addVirtioDevice("disk" + i, VirtioBlock.file(spec.disks().get(i)).id("jktstr-disk" + i).build());
             }
-            LinuxBoot.load(vm, kernel, initrd, commandLine(vm.virtioCommandLine(), spec.commandLine()));
+            LinuxBoot.load(vm, kernel, initrd, commandLine(spec.commandLine()));
             vm.start();
             return new KvmMachine(spec, vm, console, start);
         } catch (RuntimeException e) {

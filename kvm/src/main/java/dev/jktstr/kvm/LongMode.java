@@ -124,6 +124,12 @@ public final class LongMode {
         });
     }
 
+    /** Masks LAPIC LINT0: the 8259's output no longer reaches this CPU. */
+    public static void maskLint0(Vcpu vcpu) {
+        vcpu.updateLapic(lapic -> lapic.set(ValueLayout.JAVA_INT_UNALIGNED, 0x350,
+                lapic.get(ValueLayout.JAVA_INT_UNALIGNED, 0x350) | 0x10000));
+    }
+
     private static void code(MemorySegment seg) {
         segment(seg, CODE_SELECTOR, 11, 0, 1);
     }

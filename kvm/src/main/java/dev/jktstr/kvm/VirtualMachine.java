@@ -339,6 +339,21 @@ public final class VirtualMachine implements AutoCloseable {
         return String.join(" ", virtio.stream().map(VirtioSlot::commandLineArg).toList());
     }
 
+    /**
+     * The devices a hardware-reduced ACPI platform must declare for Linux to give them interrupts: COM1,
+     * COM2 and every virtio slot added so far, in that order.
+     */
+    public List<dev.jktstr.kvm.acpi.AcpiDevice> acpiDevices() {
+        List<dev.jktstr.kvm.acpi.AcpiDevice> out = new ArrayList<>();
+        out.add(new dev.jktstr.kvm.acpi.AcpiDevice.Serial(0, Serial16550.COM1_PORT, Serial16550.COM1_IRQ));
+        out.add(new dev.jktstr.kvm.acpi.AcpiDevice.Serial(1, Serial16550.COM2_PORT, Serial16550.COM2_IRQ));
+        for (int i = 0; i < virtio.size(); i++) {
+            VirtioSlot slot = virtio.get(i);
+            out.add(new dev.jktstr.kvm.acpi.AcpiDevice.VirtioMmio(i, slot.base(), X86Layout.VIRTIO_MMIO_STRIDE, slot.irq()));
+        }
+        return out;
+    }
+
     /** A {@link Doorbell} on an eventfd: the kernel rings it through the ioeventfd, the host by writing. */
     private record EventFdDoorbell(EventFd event) implements Doorbell {
         @Override

@@ -39,10 +39,10 @@ class KvmBackendTest {
     }
 
     @Test
-    void commandLineDeclaresTheVirtioDevicesBeforeTheCallersPart() {
-        assertThat(KvmBackend.commandLine("virtio_mmio.device=4K@0xd0000000:5", "quiet"))
-                .isEqualTo(KvmBackend.BASE_CMDLINE + " virtio_mmio.device=4K@0xd0000000:5 quiet");
-        assertThat(KvmBackend.commandLine("", "")).isEqualTo(KvmBackend.BASE_CMDLINE);
+    void commandLineIsOursThenTheCallersAndLeavesTheVirtioDevicesToTheDsdt() {
+        assertThat(KvmBackend.commandLine("quiet")).isEqualTo(KvmBackend.BASE_CMDLINE + " quiet");
+        assertThat(KvmBackend.commandLine("")).isEqualTo(KvmBackend.BASE_CMDLINE);
+        assertThat(KvmBackend.BASE_CMDLINE).doesNotContain("virtio_mmio");
     }
 
     @Test

@@ -43,6 +43,7 @@ public final class AcpiLayout {
         private final CpuTopology topology;
         private List<MemoryAffinity> memory;
         private List<List<Integer>> distances;
+        private List<AcpiDevice> devices = List.of();
         private OemIds oem = OemIds.JKTSTR;
         private long rsdpAddress = X86Layout.ACPI_RSDP_ADDRESS;
         private long tablesAddress = X86Layout.ACPI_TABLES_ADDRESS;
@@ -61,6 +62,12 @@ public final class AcpiLayout {
         /** The NUMA distance matrix; default {@link Slit#defaultDistances}. */
         public Builder distances(List<List<Integer>> matrix) {
             this.distances = List.copyOf(matrix);
+            return this;
+        }
+
+        /** The platform devices the DSDT declares (serial ports, virtio-mmio windows); default none. */
+        public Builder devices(List<AcpiDevice> platformDevices) {
+            this.devices = List.copyOf(platformDevices);
             return this;
         }
 
@@ -101,7 +108,7 @@ public final class AcpiLayout {
             List<FirmwareTable> tables = new ArrayList<>();
             long next = tablesAddress;
             long dsdtAddress = next;
-            byte[] dsdt = Dsdt.build(topology, oem);
+            byte[] dsdt = Dsdt.build(topology, devices, oem);
             next = place(tables, "DSDT", next, dsdt);
             List<Long> xsdtEntries = new ArrayList<>();
             xsdtEntries.add(next);

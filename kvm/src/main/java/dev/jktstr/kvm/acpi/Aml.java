@@ -4,8 +4,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A tiny AML encoder for the few terms our DSDT needs (ACPI 6.5 §20): Scope, Device, Name, Package,
- * strings and integers. Each method returns the encoded bytes of one term; nest them by passing the
- * bytes of the inner terms.
+ * Buffer, strings, integers and EISA ids, plus the resource descriptors (§6.4) a {@code _CRS} of ours
+ * holds: I/O ports, fixed 32-bit memory and extended interrupts. Each method returns the encoded bytes
+ * of one term; nest them by passing the bytes of the inner terms.
  */
 public final class Aml {
 
@@ -18,6 +19,7 @@ public final class Aml {
     static final int STRING_PREFIX = 0x0D;
     static final int QWORD_PREFIX = 0x0E;
     static final int SCOPE_OP = 0x10;
+    static final int BUFFER_OP = 0x11;
     static final int PACKAGE_OP = 0x12;
     static final int DUAL_NAME_PREFIX = 0x2E;
     static final int MULTI_NAME_PREFIX = 0x2F;
@@ -84,6 +86,51 @@ public final class Aml {
             w.u8(QWORD_PREFIX).u64(value);
         }
         return w.toArray();
+    }
+
+    /** {@code Buffer () { bytes }}. */
+    public static byte[] buffer(byte[] bytes) {
+        byte[] inner = ByteWriter.concat(integer(bytes.length), bytes);
+        return ByteWriter.concat(new byte[] {BUFFER_OP}, pkgLength(inner.length), inner);
+    }
+
+    /**
+     * {@code EisaId ("PNP0501")}: three upper-case letters and four hex digits packed into a DWORD
+     * (5 bits a letter, 4 a digit; the first two bytes big-endian), as ACPI's compressed ids are.
+     */
+    public static byte[] eisaId(String id) {
+        if (!id.matches("[A-Z]{3}[0-9A-F]{4}")) {
+            throw new IllegalArgumentException("an EISA id is three letters A-Z and four hex digits: " + id);
+        }
+        int c1 = id.charAt(0) - 0x40;
+        int c2 = id.charAt(1) - 0x40;
+        int c3 = id.charAt(2) - 0x40;
+        int product = Integer.parseInt(id.substring(3), 16);
+        long value = (c1 << 2 | c2 >> 3) | ((c2 & 7) << 5 | c3) << 8 | (long) (product >> 8) << 16 | (long) (product & 0xFF) << 24;
+        return ByteWriter.concat(new byte[] {DWORD_PREFIX}, new ByteWriter().u32(value).toArray());
+    }
+
+    /** {@code ResourceTemplate () { descriptors }}: a Buffer of the descriptors and an End Tag. */
+    public static byte[] resourceTemplate(byte[]... descriptors) {
+        byte[] endTag = {0x79, 0}; // checksum 0: "treat as correct"
+        return buffer(ByteWriter.concat(ByteWriter.concat(descriptors), endTag));
+    }
+
+    /** {@code IO (Decode16, base, base, 1, length)}: a fixed range of {@code length} I/O ports. */
+    public static byte[] ioPorts(int base, int length) {
+        return new ByteWriter().u8(0x47).u8(1).u16(base).u16(base).u8(1).u8(length).toArray();
+    }
+
+    /** {@code Memory32Fixed (ReadWrite, base, length)}. */
+    public static byte[] memory32Fixed(long base, long length) {
+        return new ByteWriter().u8(0x86).u16(9).u8(1).u32(base).u32(length).toArray();
+    }
+
+    /** {@code Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) { gsi }}: one edge-triggered GSI. */
+    public static byte[] edgeInterrupt(int gsi) {
+        int consumer = 1;
+        int edge = 1 << 1;
+        return new ByteWriter().u8(0x89).u16(6).u8(consumer | edge).u8(1).u32(gsi).toArray();
     }
 
     /**

@@ -6,7 +6,7 @@ import dev.jktstr.kvm.x86.CpuTopology;
 /**
  * The Differentiated System Description Table: one processor device per vCPU under {@code \_SB}
  * ({@code Device (Cxxx) { Name (_HID, "ACPI0007") Name (_UID, n) }}, _UID = the MADT processor UID =
- * the CPU id) and {@code Name (_S5, Package () {5, 5, 0, 0})} so Linux can power off through the FADT
+ * the CPU id), the platform's {@link AcpiDevice}s with their resources, and {@code Name (_S5, Package () {5, 5, 0, 0})} so Linux can power off through the FADT
  * sleep control register. Revision 2: 64-bit AML integers.
  */
 public final class Dsdt {
@@ -24,18 +24,25 @@ public final class Dsdt {
     }
 
     public static byte[] build(CpuTopology topology, OemIds oem) {
+        return build(topology, java.util.List.of(), oem);
+    }
+
+    public static byte[] build(CpuTopology topology, java.util.List<AcpiDevice> devices, OemIds oem) {
         if (topology.cpuCount() > MAX_PROCESSOR_DEVICES) {
             throw new TopologyEncodingException("DSDT processor device names hold " + MAX_PROCESSOR_DEVICES
                     + " CPUs, topology has " + topology.cpuCount());
         }
-        byte[][] cpus = new byte[topology.cpuCount()][];
-        for (int cpu = 0; cpu < cpus.length; cpu++) {
-            cpus[cpu] = Aml.device(processorDeviceName(cpu),
+        byte[][] sb = new byte[topology.cpuCount() + devices.size()][];
+        for (int cpu = 0; cpu < topology.cpuCount(); cpu++) {
+            sb[cpu] = Aml.device(processorDeviceName(cpu),
                     Aml.name("_HID", Aml.string("ACPI0007")),
                     Aml.name("_UID", Aml.integer(cpu)));
         }
+        for (int i = 0; i < devices.size(); i++) {
+            sb[topology.cpuCount() + i] = devices.get(i).aml();
+        }
         Sdt t = new Sdt("DSDT", 2, oem);
-        t.body.bytes(Aml.scope("\\_SB", cpus));
+        t.body.bytes(Aml.scope("\\_SB", sb));
         t.body.bytes(Aml.name("_S5", Aml.pkg(Aml.integer(S5_SLEEP_TYPE), Aml.integer(S5_SLEEP_TYPE),
                 Aml.integer(0), Aml.integer(0))));
         return t.finish();

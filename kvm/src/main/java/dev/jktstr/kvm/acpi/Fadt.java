@@ -13,7 +13,10 @@ import dev.jktstr.kvm.x86.X86Layout;
  *       off by writing {@code SLP_TYP << 2 | SLP_EN} with SLP_TYP from the DSDT's {@code \_S5}
  *       (= {@link X86Layout#ACPI_POWEROFF_VALUE}).</li>
  *   <li>Reset register at the same port, value {@link X86Layout#ACPI_RESET_VALUE} (RESET_REG_SUP).</li>
- *   <li>IAPC_BOOT_ARCH: an 8042 exists (the VMM's i8042 for reset), no VGA.</li>
+ *   <li>IAPC_BOOT_ARCH: no 8042, no VGA, no CMOS RTC. The VMM's i8042 only takes the reset command
+ *       ({@code reboot=k} writes port 0x64 whatever the flags say) and its CMOS only answers reads
+ *       (the kernel's wall clock without kvmclock): neither has an interrupt on a platform without
+ *       legacy IRQs, so Linux must not probe drivers for them (both failed with -EINVAL).</li>
  *   <li>Both DSDT and X_DSDT point at the DSDT.</li>
  * </ul>
  */
@@ -27,6 +30,7 @@ public final class Fadt {
     static final int FLAG_HW_REDUCED_ACPI = 1 << 20;
     static final int BOOT_ARCH_8042 = 1 << 1;
     static final int BOOT_ARCH_VGA_NOT_PRESENT = 1 << 2;
+    static final int BOOT_ARCH_CMOS_RTC_NOT_PRESENT = 1 << 5;
     private static final int SPACE_SYSTEM_IO = 1;
     private static final int ACCESS_BYTE = 1;
 
@@ -48,7 +52,7 @@ public final class Fadt {
                 .u16(0).u16(0) // P_LVL2_LAT, P_LVL3_LAT
                 .u16(0).u16(0) // FLUSH_SIZE, FLUSH_STRIDE
                 .u8(0).u8(0).u8(0).u8(0).u8(0) // DUTY_OFFSET, DUTY_WIDTH, DAY_ALRM, MON_ALRM, CENTURY
-                .u16(BOOT_ARCH_8042 | BOOT_ARCH_VGA_NOT_PRESENT)
+                .u16(BOOT_ARCH_VGA_NOT_PRESENT | BOOT_ARCH_CMOS_RTC_NOT_PRESENT)
                 .u8(0) // reserved
                 .u32(FLAG_PWR_BUTTON | FLAG_SLP_BUTTON | FLAG_RESET_REG_SUP | FLAG_HW_REDUCED_ACPI);
         ioRegister(w, X86Layout.ACPI_SHUTDOWN_PORT); // RESET_REG

@@ -5,6 +5,7 @@ import dev.jktstr.bindings.bootparam.BootParams;
 import dev.jktstr.bindings.bootparam.BootparamH;
 import dev.jktstr.bindings.bootparam.SetupHeader;
 import dev.jktstr.kvm.GuestRam;
+import dev.jktstr.kvm.LongMode;
 import dev.jktstr.kvm.VirtualMachine;
 import dev.jktstr.kvm.acpi.AcpiLayout;
 import dev.jktstr.kvm.acpi.AcpiTables;
@@ -108,7 +109,7 @@ public final class LinuxBoot {
         }
         memory.writeBytes(CMDLINE, cmd);
 
-        AcpiTables acpi = AcpiLayout.builder(vm.topology()).memory(affinities(vm.ram())).build();
+        AcpiTables acpi = AcpiLayout.builder(vm.topology()).memory(affinities(vm.ram())).devices(vm.acpiDevices()).build();
         for (FirmwareTable t : acpi.tables()) {
             memory.writeBytes(t.address(), t.bytes());
         }
@@ -141,6 +142,11 @@ public final class LinuxBoot {
             memory.writeBytes(ZERO_PAGE, bp.toArray(ValueLayout.JAVA_BYTE));
         }
         vm.setEntry(0, entry, BOOT_STACK, ZERO_PAGE);
+        for (int cpu = 0; cpu < vm.vcpuCount(); cpu++) {
+            // Our ACPI platform is hardware-reduced: Linux neither programs nor masks the 8259, yet KVM's PIC
+            // sees every GSI below 16. With LINT0 open it would inject ExtINT vectors 0-15 (exceptions).
+            LongMode.maskLint0(vm.vcpu(cpu));
+        }
         return new Loaded(entry, kernelStart, kernelEnd, initrdAddress, initrdSize, e820, acpi.rsdpAddress());
     }
 
