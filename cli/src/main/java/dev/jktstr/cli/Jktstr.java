@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             AcpiCommand.class,
             CpuidCommand.class,
             RunCommand.class,
+            NestedKvmCommand.class,
             StatsCommand.class,
             InspectCommand.class,
             CommandLine.HelpCommand.class,

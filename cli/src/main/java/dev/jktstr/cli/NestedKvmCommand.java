@@ -1,0 +1,62 @@
+package dev.jktstr.cli;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code jktstr nested-kvm -- CMD}: run a command where /dev/kvm is real KVM, nested under QEMU's TCG if need be. */
+@Command(name = "nested-kvm", mixinStandardHelpOptions = true,
+        description = {"Runs a shell command on a machine with real KVM: here if this host has hardware KVM,",
+                "else in the proving ground — an L1 Linux under QEMU's TCG (-cpu max emulates AMD SVM) that",
+                "sees this host's / over 9p and has /dev/kvm. Slow (TCG underneath): for correctness only.",
+                "Exit status: the command's; 2 when the proving ground cannot run here; 124 past --timeout."})
+final class NestedKvmCommand implements Callable<Integer> {
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "1800",
+            description = "Kill L1 after this long (default: ${DEFAULT-VALUE}).")
+    long timeoutSeconds;
+
+    @Option(names = "--cpus", defaultValue = "2", description = "L1's CPUs (default: ${DEFAULT-VALUE}).")
+    int cpus;
+
+    @Option(names = "--memory", paramLabel = "MIB", defaultValue = "6144", description = "L1's RAM (default: ${DEFAULT-VALUE}).")
+    long memoryMib;
+
+    @Option(names = "--force-nested", description = "Use the proving ground even where this host has hardware KVM.")
+    boolean forceNested;
+
+    @Parameters(arity = "1..*", paramLabel = "CMD", description = "The command line (run by /bin/sh in the current directory).")
+    List<String> command;
+
+    @Override
+    public Integer call() throws Exception {
+        String line = String.join(" ", command);
+        if (!forceNested && hasHardwareKvm()) {
+            System.err.println("nested-kvm: this host has hardware KVM; running the command here");
+            Process p = new ProcessBuilder("/bin/sh", "-c", line).inheritIO().start();
+            return p.waitFor();
+        }
+        try {
+            return new NestedKvm(NestedKvm.defaultCache(), cpus, memoryMib, System.err)
+                    .run(line, Duration.ofSeconds(timeoutSeconds), System.out);
+        } catch (NestedKvm.CannotRunException e) {
+            System.err.println("nested-kvm: cannot run here: " + e.getMessage());
+            return NestedKvm.CANNOT_RUN;
+        }
+    }
+
+    /** vmx/svm in /proc/cpuinfo, /dev/kvm usable and not PVM. */
+    static boolean hasHardwareKvm() {
+        try {
+            String cpuinfo = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/cpuinfo"));
+            boolean vmx = cpuinfo.lines().anyMatch(l -> l.startsWith("flags") && (l.contains(" vmx") || l.contains(" svm")));
+            java.nio.file.Path kvm = java.nio.file.Path.of("/dev/kvm");
+            return vmx && java.nio.file.Files.isWritable(kvm) && !java.nio.file.Files.exists(java.nio.file.Path.of("/sys/module/kvm_pvm"));
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+}
