@@ -1,6 +1,7 @@
 package dev.jktstr.cli;
 
 import dev.jktstr.guest.ExecResult;
+import dev.jktstr.machine.GuestText;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -39,7 +40,7 @@ public final class BootCommand implements Callable<Integer> {
                     guest.agent.kernelRelease(), guest.machine.backendName(), guest.bootToReady.toMillis(),
                     guest.agent.agentBootTime().toMillis());
             ExecResult r = guest.agent.exec(TOPOLOGY_DUMP);
-            out.print(describe(parse(r.stdoutText())));
+            out.print(GuestText.lines(describe(parse(r.stdoutText())), 64 << 10)); // sysfs values are the guest's
             out.flush();
             guest.powerOff();
         }

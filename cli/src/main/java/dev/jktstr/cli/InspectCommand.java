@@ -7,6 +7,7 @@ import dev.jktstr.introspect.Introspector;
 import dev.jktstr.introspect.Snapshot;
 import dev.jktstr.introspect.SnapshotOptions;
 import dev.jktstr.kconfig.KernelImage;
+import dev.jktstr.machine.GuestText;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,7 +108,7 @@ public final class InspectCommand implements Callable<Integer> {
                 + "sleep 0.2; done; echo \"scheduler did not enable sched_ext within 30 s:\"; tail -20 /tmp/scheduler.log; "
                 + "exit 1"), Map.of(), Duration.ofSeconds(60));
         if (!r.succeeded()) {
-            throw new IllegalStateException(r.stdoutText().strip().replace('\n', ' '));
+            throw new IllegalStateException(GuestText.line(r.stdoutText().strip().replace('\n', ' '), 2000));
         }
     }
 

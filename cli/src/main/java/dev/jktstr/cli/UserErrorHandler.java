@@ -1,10 +1,12 @@
 package dev.jktstr.cli;
 
+import dev.jktstr.machine.GuestText;
 import picocli.CommandLine;
 
 /**
  * Turns an exception escaping a subcommand into one line a person can act on, instead of a
- * stack trace. {@code JKTSTR_DEBUG=1} keeps the stack trace for bug reports.
+ * stack trace. {@code JKTSTR_DEBUG=1} keeps the stack trace for bug reports. The message often quotes the guest (its
+ * stderr, a scheduler's output, the console tail): it goes through {@link GuestText#lines} as a last line of defence.
  */
 final class UserErrorHandler implements CommandLine.IExecutionExceptionHandler {
 
@@ -14,7 +16,7 @@ final class UserErrorHandler implements CommandLine.IExecutionExceptionHandler {
     @Override
     public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
         String message = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
-        cl.getErr().println(cl.getCommandSpec().qualifiedName() + ": " + message);
+        cl.getErr().println(cl.getCommandSpec().qualifiedName() + ": " + GuestText.lines(message, 64 << 10));
         if (Env.debug()) {
             ex.printStackTrace(cl.getErr());
         }

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import dev.jktstr.machine.GuestText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +46,12 @@ public final class AgentClient implements AutoCloseable {
     public static final Duration EXEC_GRACE = Duration.ofSeconds(5);
     /** Default cap on what {@link #readFile} accepts from the guest. */
     public static final long DEFAULT_MAX_FILE_SIZE = 256L << 20;
+
+    // Caps on guest strings the client keeps or shows (they are cleaned with GuestText as well).
+    private static final int MAX_RELEASE = 256;
+    private static final int MAX_MOUNT_FAILURES = 32;
+    private static final int MAX_ERRNO_NAME = 32;
+    private static final int MAX_ERROR_MESSAGE = 1024;
 
     private final InputStream in;
     private final OutputStream out;
@@ -190,12 +197,15 @@ public final class AgentClient implements AutoCloseable {
         return readyInfo().readySent();
     }
 
-    /** The guest kernel's release ({@code uname -r}). */
+    /** The guest kernel's release ({@code uname -r}), through {@link GuestText#line} (the guest chose it). */
     public String kernelRelease() {
         return readyInfo().kernelRelease();
     }
 
-    /** Mounts the agent could not make, as {@code "fstype:target:ERRNO"}; empty when all worked. */
+    /**
+     * Mounts the agent could not make, as {@code "fstype:target:ERRNO"}, through {@link GuestText#line}; empty when all
+     * worked.
+     */
     public List<String> mountFailures() {
         return readyInfo().mountFailures();
     }
@@ -607,9 +617,11 @@ public final class AgentClient implements AutoCloseable {
         String name = r.str();
         String message = r.str();
         r.end();
-        String shown = name.isEmpty() ? (errno != 0 ? "errno " + errno : "") : name;
-        return new AgentException(what + " failed in the guest: " + message + (shown.isEmpty() ? "" : " (" + shown + ")"),
-                name.isEmpty() ? null : name, null);
+        // both strings are the guest's: they reach logs and terminals only cleaned and cut to size
+        String errnoName = GuestText.line(name, MAX_ERRNO_NAME);
+        String shown = errnoName.isEmpty() ? (errno != 0 ? "errno " + errno : "") : errnoName;
+        return new AgentException(what + " failed in the guest: " + GuestText.line(message, MAX_ERROR_MESSAGE)
+                + (shown.isEmpty() ? "" : " (" + shown + ")"), errnoName.isEmpty() ? null : errnoName, null);
     }
 
     private static AgentException rethrown(String what, Throwable cause) {
@@ -728,8 +740,10 @@ public final class AgentClient implements AutoCloseable {
             throw new AgentProtocolException("guest agent speaks protocol version " + version + ", this client "
                     + Protocol.VERSION + " (rebuild the image with this jktstr-guest)");
         }
-        Ready info = new Ready(version, Duration.ofMillis(startMs), Duration.ofMillis(readyMs), release,
-                failures.isEmpty() ? List.of() : List.of(failures.split(",")));
+        Ready info = new Ready(version, Duration.ofMillis(startMs), Duration.ofMillis(readyMs),
+                GuestText.line(release, MAX_RELEASE), failures.isEmpty() ? List.of()
+                        : java.util.Arrays.stream(failures.split(",", MAX_MOUNT_FAILURES + 1)).limit(MAX_MOUNT_FAILURES)
+                                .map(m -> GuestText.line(m, MAX_RELEASE)).toList());
         if (!ready.complete(info)) {
             log.debug("guest agent announced itself again (READY after HELLO, or it saw the host reconnect)");
         } else if (!info.mountFailures().isEmpty()) {

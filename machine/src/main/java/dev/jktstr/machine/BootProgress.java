@@ -37,10 +37,7 @@ public final class BootProgress implements AutoCloseable {
     public static String line(long seconds, String backend, String consoleTail) {
         String last = consoleTail.lines().map(String::strip).filter(l -> !l.isEmpty()).reduce((a, b) -> b)
                 .orElse("(no console output yet)");
-        if (last.length() > 100) {
-            last = last.substring(0, 97) + "...";
-        }
-        return "still booting on " + backend + " after " + seconds + " s: " + last;
+        return "still booting on " + backend + " after " + seconds + " s: " + GuestText.line(last, 100);
     }
 
     @Override

@@ -91,7 +91,10 @@ public final class ConsoleLog {
         return sawPowerDown;
     }
 
-    /** The last few KiB of output, starting at a line boundary, control characters other than newline dropped. */
+    /**
+     * The last few KiB of output, starting at a line boundary, through {@link GuestText#lines}: control characters
+     * other than newline and tab (C0, DEL, C1, bidi controls) escaped, a CR before a newline dropped.
+     */
     public synchronized String tail() {
         int n = (int) Math.min(written, TAIL_BYTES);
         byte[] out = new byte[n];
@@ -106,14 +109,8 @@ public final class ConsoleLog {
                 s = s.substring(nl + 1);
             }
         }
-        StringBuilder clean = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\n' || c == '\t' || c >= ' ' && c != 0x7f) {
-                clean.append(c);
-            }
-        }
-        return clean.toString().stripTrailing();
+        // already bounded by TAIL_BYTES; escaping may lengthen it, and a cap would cut off the newest lines
+        return GuestText.lines(s, Integer.MAX_VALUE).stripTrailing();
     }
 
     /** A stream from the oldest byte still retained. */

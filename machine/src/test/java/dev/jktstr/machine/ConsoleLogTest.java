@@ -26,6 +26,15 @@ class ConsoleLogTest {
     }
 
     @Test
+    void tailEscapesEveryControlAGuestCanPrint() {
+        ConsoleLog log = new ConsoleLog();
+        append(log, "ok\r\n\u001b]0;owned\u0007\u009b2J\u009d8;;x\u009c\u202eevil\u2066\u007f\ttab\rback\n");
+        String tail = log.tail();
+        assertThat(tail).isEqualTo("ok\n\\x1b]0;owned\\x07\\x9b2J\\x9d8;;x\\x9c\\u202eevil\\u2066\\x7f\ttab\\rback");
+        assertThat(tail.codePoints().filter(c -> GuestText.isControl(c, true))).isEmpty();
+    }
+
+    @Test
     void recognisesPanicAndRebootLines() {
         ConsoleLog log = new ConsoleLog();
         append(log, "[ 1.0] reboot: Restarting system\n");

@@ -2,6 +2,7 @@ package dev.jktstr.introspect;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.jktstr.machine.GuestText;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -22,7 +23,7 @@ import java.util.Map;
 public record Snapshot(Instant takenAt, long monotonicNanos, long pausedNanos, List<RunqueueState> runqueues,
                        SchedExtState schedExt, List<DsqState> dsqs, List<BpfMapState> maps, List<TaskInfo> tasks,
                        List<FieldError> errors) {
-    private static final JsonFactory JSON = new JsonFactory();
+    private static final JsonFactory JSON = TerminalSafeJson.FACTORY;
 
     public Snapshot {
         runqueues = List.copyOf(runqueues);
@@ -196,29 +197,33 @@ public record Snapshot(Instant takenAt, long monotonicNanos, long pausedNanos, L
         g.writeEndArray();
     }
 
-    /** A few lines for people: one per CPU, the sched_ext state, the maps. */
+    /**
+     * A few lines for people: one per CPU, the sched_ext state, the maps. Every string read from the guest (a task's
+     * comm, which any guest process sets; the ops name, exit reason and message the scheduler chose; map and BTF type
+     * names; error messages quoting them) goes through {@link GuestText#line}, so it prints no control characters and
+     * cannot start a line of its own.
+     */
     public String toText() {
         StringBuilder sb = new StringBuilder();
         sb.append("snapshot ").append(takenAt).append(String.format(" (paused %.3f ms)%n", pausedNanos / 1e6));
         for (RunqueueState r : runqueues) {
             sb.append(String.format("  cpu%-3d nr_running=%s clock=%s curr=%s/%s switches=%s scx.nr_running=%s "
-                    + "scx.flags=%s local_dsq=%s%n", r.cpu(), r.nrRunning(), r.clock(), r.currPid(), r.currComm(),
+                    + "scx.flags=%s local_dsq=%s%n", r.cpu(), r.nrRunning(), r.clock(), r.currPid(), g(r.currComm()),
                     r.nrSwitches(), r.scxNrRunning(), r.scxFlags(), r.localDsqDepth()));
         }
         if (schedExt != null) {
-            sb.append(String.format("  sched_ext: %s ops=%s exit=%s %s %s watchdog=%s events=%s%n", schedExt.enableState(),
-                    schedExt.opsName(), schedExt.exitKind(), schedExt.exitReason() == null ? "" : schedExt.exitReason(),
-                    schedExt.exitMessage() == null ? "" : schedExt.exitMessage(), schedExt.watchdogTimeoutJiffies(),
-                    schedExt.events()));
+            sb.append(String.format("  sched_ext: %s ops=%s exit=%s %s %s watchdog=%s events=%s%n", g(schedExt.enableState()),
+                    g(schedExt.opsName()), g(schedExt.exitKind()), g(schedExt.exitReason()), g(schedExt.exitMessage()),
+                    schedExt.watchdogTimeoutJiffies(), g(String.valueOf(schedExt.events()))));
         }
         for (DsqState d : dsqs) {
             if (!d.kind().equals("local")) {
-                sb.append(String.format("  dsq %s owner=%d id=0x%x depth=%d%n", d.kind(), d.owner(), d.id(), d.depth()));
+                sb.append(String.format("  dsq %s owner=%d id=0x%x depth=%d%n", g(d.kind()), d.owner(), d.id(), d.depth()));
             }
         }
         for (BpfMapState m : maps) {
-            sb.append(String.format("  map %d %s %s key=%d value=%d max=%d %s%n", m.id(), m.name(), m.type(), m.keySize(),
-                    m.valueSize(), m.maxEntries(), m.valueType()));
+            sb.append(String.format("  map %d %s %s key=%d value=%d max=%d %s%n", m.id(), g(m.name()), g(m.type()), m.keySize(),
+                    m.valueSize(), m.maxEntries(), g(m.valueType())));
             // Small counter-like maps (e.g. a scheduler's per-CPU stats): each entry's first u64, summed over CPUs.
             if (!m.entries().isEmpty() && m.entries().size() <= 8 && m.valueSize() >= 8 && m.valueSize() <= 64) {
                 sb.append("    values:");
@@ -232,8 +237,16 @@ public record Snapshot(Instant takenAt, long monotonicNanos, long pausedNanos, L
             sb.append("  tasks: ").append(tasks.size()).append('\n');
         }
         for (FieldError e : allErrors()) {
-            sb.append("  error ").append(e.path()).append(": ").append(e.error()).append(": ").append(e.message()).append('\n');
+            sb.append("  error ").append(g(e.path())).append(": ").append(g(e.error())).append(": ").append(g(e.message()))
+                    .append('\n');
         }
         return sb.toString();
+    }
+
+    /** Longest guest string {@link #toText} shows in one place. */
+    static final int MAX_TEXT_FIELD = 512;
+
+    private static String g(String guest) {
+        return guest == null ? "" : GuestText.line(guest, MAX_TEXT_FIELD);
     }
 }

@@ -10,6 +10,7 @@ import dev.jktstr.introspect.Introspector;
 import dev.jktstr.kconfig.KernelImage;
 import dev.jktstr.kconfig.KernelLookup;
 import dev.jktstr.machine.BootProgress;
+import dev.jktstr.machine.GuestText;
 import dev.jktstr.machine.Machine;
 import dev.jktstr.machine.MachineBackend;
 import dev.jktstr.machine.MachineBackends;
@@ -170,9 +171,10 @@ public final class Ctx implements AutoCloseable {
         List<String> lines = r.stdoutText().lines().toList();
         if (lines.size() < 2 || !lines.get(1).equals("enabled")) {
             throw new ScenarioException("scheduler " + b.name() + " did not enable sched_ext (state: "
-                    + (lines.size() < 2 ? "?" : lines.get(1)) + "); its output: " + tail(readGuestText(SCHED_LOG)));
+                    + (lines.size() < 2 ? "?" : GuestText.line(lines.get(1), 64)) + "); its output: "
+                    + GuestText.lines(tail(readGuestText(SCHED_LOG))));
         }
-        log.info("scheduler {} running (guest pid {})", b.name(), lines.get(0));
+        log.info("scheduler {} running (guest pid {})", b.name(), GuestText.line(lines.get(0), 32));
     }
 
     /** Whether the sched_ext scheduler should be attached now (false after a detach op, and under EEVDF). */
@@ -259,9 +261,12 @@ public final class Ctx implements AutoCloseable {
         installed.put(b.guestPath(), host);
     }
 
-    /** sched_ext's ops name ({@code /sys/kernel/sched_ext/root/ops}), "" when no scheduler is attached. */
+    /**
+     * sched_ext's ops name ({@code /sys/kernel/sched_ext/root/ops}), "" when no scheduler is attached; through
+     * {@link GuestText#line} (the scheduler under test chose it).
+     */
     public String opsName() {
-        return readGuestText(SCHED_EXT_OPS).strip();
+        return GuestText.line(readGuestText(SCHED_EXT_OPS).strip(), 256);
     }
 
     private Scheduler.Binary binaryOrFail(String what) {
@@ -417,10 +422,13 @@ public final class Ctx implements AutoCloseable {
 
     /** sched_ext's state as the guest reports it ({@code enabled}, {@code disabled}, …), or "" without sched_ext. */
     public String schedExtState() {
-        return readGuestText(SCHED_EXT_STATE).strip();
+        return GuestText.line(readGuestText(SCHED_EXT_STATE).strip(), 64);
     }
 
-    /** The scheduler's latest exit reason from kmsg (sched_ext's "disabled (…)" line), if it exited. */
+    /**
+     * The scheduler's latest exit reason from kmsg (sched_ext's "disabled (…)" line), if it exited; through
+     * {@link GuestText#line} (the scheduler writes the message).
+     */
     public Optional<String> schedulerExitReason() {
         List<String> hits = new ArrayList<>();
         try {
@@ -435,10 +443,13 @@ public final class Ctx implements AutoCloseable {
             log.debug("reading kmsg: {}", e.toString());
         }
         // kmsg holds the whole boot: the latest disable is this run's
-        return hits.isEmpty() ? Optional.empty() : Optional.of(hits.get(hits.size() - 1));
+        return hits.isEmpty() ? Optional.empty() : Optional.of(GuestText.line(hits.get(hits.size() - 1), 1000));
     }
 
-    /** The latest sched_ext scheduler's own output (stdout and stderr), "" when none ran. */
+    /**
+     * The latest sched_ext scheduler's own output (stdout and stderr), "" when none ran; raw, as the scheduler wrote
+     * it: clean it with {@link GuestText} before printing or logging it.
+     */
     public String schedulerLog() {
         return active != null ? readGuestText(SCHED_LOG) : "";
     }
@@ -457,7 +468,8 @@ public final class Ctx implements AutoCloseable {
         argv.addAll(List.of(args));
         ExecResult r = agent.exec(argv, Map.of(), Duration.ofSeconds(30));
         if (r.exitCode() != 0) {
-            throw new ScenarioException("in the guest, `" + script + "` failed (exit " + r.exitCode() + "): " + r.stderrText().strip());
+            throw new ScenarioException("in the guest, `" + script + "` failed (exit " + r.exitCode() + "): "
+                    + GuestText.lines(r.stderrText().strip(), 2000));
         }
         return r.stdoutText();
     }

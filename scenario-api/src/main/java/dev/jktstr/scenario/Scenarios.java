@@ -512,7 +512,7 @@ public final class Scenarios {
             if (ctx.currentScheduler() instanceof Scheduler.Binary b) {
                 if (!state.equals("enabled")) {
                     exit = ctx.schedulerExitReason();
-                    String log = ctx.schedulerLog().strip();
+                    String log = ctx.schedulerLog().strip(); // guest text: Verdict cleans what it is given
                     verdict.fail("scheduler " + b.name() + " is no longer attached (sched_ext state '" + state + "')"
                             + exit.map(r -> ": " + r).orElse("") + (log.isEmpty() ? "" : "; its output: "
                             + (log.length() > 500 ? "…" + log.substring(log.length() - 500) : log)));

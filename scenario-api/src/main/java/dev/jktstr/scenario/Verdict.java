@@ -1,5 +1,6 @@
 package dev.jktstr.scenario;
 
+import dev.jktstr.machine.GuestText;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -12,6 +13,10 @@ import java.util.function.Function;
  * code (the metric's method name, prefixed by the subject's {@link Labeled#label()}), never from free strings.
  * The outcome is {@link Outcome#SKIP} once skipped, else FAIL if any claim failed, else INCONCLUSIVE if a claim could
  * not be decided (a NaN value) or the run was marked so, else PASS. Not thread-safe.
+ *
+ * <p>Reasons, notes and details often quote the guest (a scheduler's exit message from kmsg, its output, a sysfs
+ * value): each goes through {@link GuestText#line} on the way in, so the table, the reason and the result file hold no
+ * control characters, and no guest text can start a line of its own (a forged "verdict: PASS").
  */
 public final class Verdict {
     private final Assert thresholds;
@@ -51,25 +56,33 @@ public final class Verdict {
     @FunctionalInterface
     public interface SeqMetric<T> extends Function<T, List<Double>>, java.io.Serializable {}
 
+    /** Longest reason, note or detail kept (guest text can be long: a scheduler's output). */
+    static final int MAX_TEXT = 2000;
+
     public Verdict skip(String reason) {
-        this.skipReason = reason;
+        this.skipReason = clean(reason);
         return this;
     }
 
     public Verdict inconclusive(String reason) {
-        this.inconclusiveReason = reason;
+        this.inconclusiveReason = clean(reason);
         return this;
     }
 
     /** Fails the run for a reason outside any claim (the scheduler exited, the guest died). */
     public Verdict fail(String reason) {
-        this.failReason = reason;
+        this.failReason = clean(reason);
         return this;
     }
 
     public Verdict note(String text) {
-        notes.add(text);
+        notes.add(clean(text));
         return this;
+    }
+
+    /** One line, no control characters, at most {@link #MAX_TEXT}: text here may come from the guest. */
+    static String clean(String text) {
+        return text == null ? null : GuestText.line(text, MAX_TEXT);
     }
 
     public List<ClaimResult> claims() {
@@ -170,7 +183,7 @@ public final class Verdict {
 
         /** Says what was seen, for the table and the result file (why a value is NaN, for instance). */
         public Claim detail(String text) {
-            this.detail = text == null ? "" : text;
+            this.detail = text == null ? "" : clean(text);
             return this;
         }
 
