@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import dev.jktstr.machine.GuestText;
+import dev.jktstr.machine.LogLimit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +53,8 @@ public final class AgentClient implements AutoCloseable {
     private static final int MAX_MOUNT_FAILURES = 32;
     private static final int MAX_ERRNO_NAME = 32;
     private static final int MAX_ERROR_MESSAGE = 1024;
+    /** Lines each guest-triggered log source writes before it only counts ({@link LogLimit}). */
+    static final int LOGGED_PER_SOURCE = 10;
 
     private final InputStream in;
     private final OutputStream out;
@@ -66,6 +69,9 @@ public final class AgentClient implements AutoCloseable {
     private volatile AgentException broken;
     private volatile Duration defaultTimeout = DEFAULT_TIMEOUT;
     private volatile long maxFileSize = DEFAULT_MAX_FILE_SIZE;
+    // A guest can send frames nobody asked for as fast as the channel goes: each kind logs its first few, then counts.
+    private final LogLimit unsolicited = new LogLimit("guest agent: unsolicited frames", LOGGED_PER_SOURCE, log::warn);
+    private final LogLimit stray = new LogLimit("guest agent: frames for no pending call", LOGGED_PER_SOURCE, log::debug);
 
     private record Ready(int version, Duration agentStart, Duration readySent, String kernelRelease, List<String> mountFailures) {}
 
@@ -528,6 +534,8 @@ public final class AgentClient implements AutoCloseable {
         if (reader.isAlive()) {
             log.warn("agent reader thread still blocked after close (its input stream ignores close)");
         }
+        unsolicited.summarize();
+        stray.summarize();
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -696,7 +704,7 @@ public final class AgentClient implements AutoCloseable {
             case Protocol.DATA -> {
                 Call call = pending.get(f.id());
                 if (call == null || call.data == null) {
-                    log.debug("dropping {} for no pending READ_FILE", f);
+                    stray.log(() -> "dropping " + f + " for no pending READ_FILE");
                     return;
                 }
                 synchronized (call) {
@@ -713,12 +721,12 @@ public final class AgentClient implements AutoCloseable {
             }
             case Protocol.OK, Protocol.ERROR -> {
                 if (f.id() == 0) {
-                    logUnsolicitedError(f);
+                    unsolicited.log(() -> describeUnsolicited(f));
                     return;
                 }
                 Call call = pending.get(f.id());
                 if (call == null) {
-                    log.debug("dropping {} for no pending call (timed out earlier?)", f);
+                    stray.log(() -> "dropping " + f + " for no pending call (timed out earlier?)");
                     return;
                 }
                 call.done.complete(f);
@@ -745,17 +753,21 @@ public final class AgentClient implements AutoCloseable {
                         : java.util.Arrays.stream(failures.split(",", MAX_MOUNT_FAILURES + 1)).limit(MAX_MOUNT_FAILURES)
                                 .map(m -> GuestText.line(m, MAX_RELEASE)).toList());
         if (!ready.complete(info)) {
-            log.debug("guest agent announced itself again (READY after HELLO, or it saw the host reconnect)");
+            stray.log(() -> "guest agent announced itself again (READY after HELLO, or it saw the host reconnect)");
         } else if (!info.mountFailures().isEmpty()) {
             log.info("guest agent could not mount: {}", info.mountFailures());
         }
     }
 
-    private void logUnsolicitedError(Frame f) {
+    /** The warning for a frame with id 0 (the agent's answer to a frame it could not read, or a lie). */
+    private static String describeUnsolicited(Frame f) {
+        if (f.type() != Protocol.ERROR) {
+            return "guest agent sent an unsolicited " + f;
+        }
         try {
-            log.warn("guest agent reported: {}", remoteError("a frame from the host", f).getMessage());
+            return "guest agent reported: " + remoteError("a frame from the host", f).getMessage();
         } catch (AgentProtocolException e) {
-            log.warn("guest agent sent an unreadable unsolicited error: {}", e.getMessage());
+            return "guest agent sent an unreadable unsolicited error: " + e.getMessage();
         }
     }
 

@@ -40,6 +40,7 @@ import static dev.jktstr.bindings.virtio.VirtioH.VIRTIO_RING_F_INDIRECT_DESC;
 
 import dev.jktstr.machine.GuestMemory;
 import dev.jktstr.machine.GuestMemoryException;
+import dev.jktstr.machine.LogLimit;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.Objects;
@@ -63,7 +64,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A guest that breaks the virtio contract puts the device into the failed state: status gets
  * DEVICE_NEEDS_RESET, a configuration-change interrupt is raised, processing stops, and the reason
- * is logged once and kept in {@link #failure()}. Writing status 0 resets the device.
+ * is kept in {@link #failure()}. Writing status 0 resets the device. Failures are logged through a
+ * {@link LogLimit} that a reset does not clear: a guest looping fail → reset costs the log
+ * {@link #LOGGED_FAILURES} lines and a count at close, not a line per cycle.
  */
 public final class VirtioMmioDevice implements AutoCloseable {
 
@@ -80,12 +83,16 @@ public final class VirtioMmioDevice implements AutoCloseable {
     /** Ring and transport features every device offers. */
     static final long TRANSPORT_FEATURES = (1L << VIRTIO_F_VERSION_1) | (1L << VIRTIO_RING_F_INDIRECT_DESC)
             | (1L << VIRTIO_RING_F_EVENT_IDX);
+    /** Failures logged per device before they are only counted. */
+    static final int LOGGED_FAILURES = 10;
     /** How long close() waits for the worker before giving up on it (it is a daemon). */
     static final Duration JOIN_TIMEOUT = Duration.ofSeconds(5);
 
     private final String name;
     /** One logger per device (a child of this class's), so a VMM can quiet one noisy guest's device. */
     private final Logger log;
+    /** Lives as long as the device, across resets. */
+    private final LogLimit failureLog;
     private final VirtioDevice device;
     private final MemorySegment configSpace;
     private final DeviceEngine engine;
@@ -142,6 +149,7 @@ public final class VirtioMmioDevice implements AutoCloseable {
             Doorbell doorbell) {
         this.name = Objects.requireNonNull(name, "name");
         this.log = LoggerFactory.getLogger(VirtioMmioDevice.class.getName() + "." + name);
+        this.failureLog = new LogLimit("virtio-" + name + ": device failures", LOGGED_FAILURES, log::warn);
         this.device = Objects.requireNonNull(device, "device");
         this.configSpace = device.configSpace();
         this.engine = switch (device) {
@@ -540,7 +548,7 @@ public final class VirtioMmioDevice implements AutoCloseable {
             status |= VIRTIO_CONFIG_S_NEEDS_RESET;
             interruptStatus |= VIRTIO_MMIO_INT_CONFIG;
         }
-        log.warn("virtio-{}: device needs reset: {}", name, reason);
+        failureLog.log(() -> "virtio-" + name + ": device needs reset: " + reason);
         engine.failed(reason);
         interrupt.raise();
     }
@@ -576,6 +584,12 @@ public final class VirtioMmioDevice implements AutoCloseable {
             }
         }
         device.close();
+        failureLog.summarize();
+    }
+
+    /** Failures so far, over the device's life (resets do not clear it); each was logged or counted. */
+    long failureCount() {
+        return failureLog.seen();
     }
 
     @Override
