@@ -21,5 +21,5 @@ case "${1:-}" in
   virtio-guest) (cd "$jktstr_root" && mvn -B -q -ntp -pl kvm -am install -DskipTests && \
       mvn -B -q -ntp -pl kvm surefire:test -Dtest=VirtioThroughputBench -Djktstr.benchmark=true -DtrimStackTrace=false \
       -Dsurefire.failIfNoSpecifiedTests=false) | grep -v '^\[' ;;
-  *) echo "usage: benchmarks/run.sh ioctl | btf | agent-ping | boot [runs] [N,L,C,T] [MiB per node] | introspect [samples] [backend] | kvm-start [runs] | kvm-pio [exits] | kvm-boot [runs] [N,L,C,T] [MiB] [--force] | virtio | virtio-guest | agent-kvm-vs-qemu [pings] [--force]" >&2; exit 2 ;;
+  *) echo "usage: benchmarks/run.sh ioctl | btf | agent-ping | boot [runs] [N,L,C,T] [MiB per node] | introspect [samples] [backend] | kvm-start [runs] | kvm-pio [exits] | kvm-boot [runs] [N,L,C,T] [MiB] [--force] | virtio | virtio-guest | agent-kvm-vs-qemu [rounds] [pings per boot] [--force]" >&2; exit 2 ;;
 esac

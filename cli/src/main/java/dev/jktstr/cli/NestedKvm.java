@@ -59,12 +59,22 @@ public final class NestedKvm {
     private final int cpus;
     private final long memoryMib;
     private final PrintStream progress;
+    private boolean multiThreadedTcg;
 
     public NestedKvm(Path cache, int cpus, long memoryMib, PrintStream progress) {
         this.cache = cache;
         this.cpus = cpus;
         this.memoryMib = memoryMib;
         this.progress = progress;
+    }
+
+    /**
+     * Multi-threaded TCG: faster, but it once ran stale translations of code the JVM in L1 had just
+     * rewritten (SIGILL in C1 code), as it did with the guest kernel's live patching. Off by default.
+     */
+    public NestedKvm multiThreadedTcg(boolean on) {
+        this.multiThreadedTcg = on;
+        return this;
     }
 
     /** The default cache: {@code $XDG_CACHE_HOME/jktstr/nested-kvm} or {@code ~/.cache/jktstr/nested-kvm}. */
@@ -254,7 +264,7 @@ public final class NestedKvm {
 
     List<String> qemuCommand(L1Kernel kernel, Path initramfs) {
         List<String> argv = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--",
-                "qemu-system-x86_64", "-accel", "tcg,thread=multi", "-cpu", "max", "-smp", Integer.toString(cpus),
+                "qemu-system-x86_64", "-accel", "tcg,thread=" + (multiThreadedTcg ? "multi" : "single"), "-cpu", "max", "-smp", Integer.toString(cpus),
                 "-m", memoryMib + "M", "-nodefaults", "-nographic", "-no-reboot", "-serial", "stdio", "-net", "none",
                 "-kernel", kernel.vmlinuz().toString(), "-initrd", initramfs.toString(),
                 "-append", "console=ttyS0 quiet panic=-1",
@@ -264,7 +274,7 @@ public final class NestedKvm {
 
     private int boot(L1Kernel kernel, Path initramfs, Path exitFile, Duration timeout, OutputStream out) throws IOException {
         List<String> argv = qemuCommand(kernel, initramfs);
-        progress.println("nested-kvm: booting L1 (" + kernel.release() + ", TCG -cpu max, " + cpus + " CPUs, " + memoryMib
+        progress.println("nested-kvm: booting L1 (" + kernel.release() + ", TCG " + (multiThreadedTcg ? "multi" : "single") + "-threaded, -cpu max, " + cpus + " CPUs, " + memoryMib
                 + " MiB) with the host's / over 9p; limit " + timeout.toSeconds() + " s");
         Process qemu = new ProcessBuilder(argv).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
         qemu.getOutputStream().close();

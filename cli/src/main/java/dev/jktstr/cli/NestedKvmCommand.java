@@ -25,6 +25,9 @@ final class NestedKvmCommand implements Callable<Integer> {
     @Option(names = "--memory", paramLabel = "MIB", defaultValue = "6144", description = "L1's RAM (default: ${DEFAULT-VALUE}).")
     long memoryMib;
 
+    @Option(names = "--multi-threaded-tcg", description = "Faster L1, but MTTCG has run stale JIT code (SIGILL) in L1's JVM.")
+    boolean multiThreadedTcg;
+
     @Option(names = "--force-nested", description = "Use the proving ground even where this host has hardware KVM.")
     boolean forceNested;
 
@@ -40,7 +43,7 @@ final class NestedKvmCommand implements Callable<Integer> {
             return p.waitFor();
         }
         try {
-            return new NestedKvm(NestedKvm.defaultCache(), cpus, memoryMib, System.err)
+            return new NestedKvm(NestedKvm.defaultCache(), cpus, memoryMib, System.err).multiThreadedTcg(multiThreadedTcg)
                     .run(line, Duration.ofSeconds(timeoutSeconds), System.out);
         } catch (NestedKvm.CannotRunException e) {
             System.err.println("nested-kvm: cannot run here: " + e.getMessage());

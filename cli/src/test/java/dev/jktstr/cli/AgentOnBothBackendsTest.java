@@ -48,7 +48,7 @@ class AgentOnBothBackendsTest {
         assumeTrue(!Kvm.isPvm(), "/dev/kvm is PVM (kvm_pvm): Linux on our VMM needs hardware virtualization (vmx/svm)");
         try (GuestImage image = GuestImage.builder().withBusybox(true).build()) {
             MachineSpec spec = MachineSpec.builder(KernelLookup.standard().find().image()).initramfs(image.initramfs())
-                    .topology(new Topology(1, 1, 2, 1)).memoryPerNodeMib(256).commandLine("quiet").build();
+                    .topology(new Topology(1, 1, 2, 1)).memoryPerNodeMib(256).commandLine("quiet").startTimeout(Duration.ofMinutes(10)).build();
             List<String> ours = ask(new KvmBackend(), spec);
             List<String> qemu = ask(new QemuBackend(null, QemuBackend.Accel.KVM), spec);
             assertThat(ours).isEqualTo(qemu);
@@ -58,7 +58,7 @@ class AgentOnBothBackendsTest {
 
     private static List<String> ask(MachineBackend backend, MachineSpec spec) {
         try (Machine m = backend.boot(spec);
-             AgentClient agent = AgentClient.connect(m.control().in(), m.control().out(), Duration.ofMinutes(2))) {
+             AgentClient agent = AgentClient.connect(m.control().in(), m.control().out(), Duration.ofMinutes(10))) {
             return questions(agent);
         } catch (RuntimeException e) {
             throw new AssertionError(backend.name() + ": " + e.getMessage(), e);

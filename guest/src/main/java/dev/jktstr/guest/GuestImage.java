@@ -159,7 +159,7 @@ public final class GuestImage implements AutoCloseable {
             List<String> applets = busybox ? busyboxApplets(busyboxPath) : List.of();
             Path file;
             try {
-                file = Files.createTempFile("jktstr-initramfs-", compression == InitramfsWriter.Compression.GZIP ? ".cpio.gz" : ".cpio");
+                file = Files.createTempFile(dev.jktstr.machine.RunDirectory.current(), "initramfs-", compression == InitramfsWriter.Compression.GZIP ? ".cpio.gz" : ".cpio");
             } catch (IOException e) {
                 throw new UncheckedIOException("creating the initramfs temp file", e);
             }

@@ -30,6 +30,12 @@ final class KvmMachine implements Machine {
         this.vm = vm;
         this.console = console;
         this.startNanos = startNanos;
+        // A guest that stops (power off, reboot, panic, triple fault) ends its ports' streams at once, so
+        // whoever waits on the agent (READY, a reply) hears it now rather than at its own timeout.
+        Thread.ofPlatform().daemon().name("kvm-exit-watch").start(() -> {
+            vm.awaitExit(Duration.ofDays(3650));
+            console.close();
+        });
         // The device never drops bytes, so an unread hvc0 would stall the guest once its buffer fills; the
         // kernel's console is COM1 (console=ttyS0), so what reaches hvc0 is discarded.
         Thread.ofPlatform().daemon().name("kvm-hvc0-drain").start(() -> {

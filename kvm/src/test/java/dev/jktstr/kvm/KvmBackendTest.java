@@ -2,6 +2,7 @@ package dev.jktstr.kvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.jktstr.kvm.boot.KernelImageException;
 import dev.jktstr.machine.ExitReason;
@@ -43,6 +44,19 @@ class KvmBackendTest {
         assertThat(KvmBackend.commandLine("quiet")).isEqualTo(KvmBackend.BASE_CMDLINE + " quiet");
         assertThat(KvmBackend.commandLine("")).isEqualTo(KvmBackend.BASE_CMDLINE);
         assertThat(KvmBackend.BASE_CMDLINE).doesNotContain("virtio_mmio");
+    }
+
+    @Test
+    void aGuestThatPowersOffEndsItsPortsAtOnceSoNobodyWaitsForReadyInVain() {
+        TestGuests.assumeKvm();
+        // The "serial" test guest greets on COM1 and powers off within its first milliseconds.
+        MachineSpec spec = MachineSpec.builder(GuestTestSupport.elf("serial")).memoryPerNodeMib(64).build();
+        try (Machine m = new KvmBackend().boot(spec)) {
+            assertTimeoutPreemptively(Duration.ofSeconds(2),
+                    () -> assertThat(m.control().in().read()).as("the control port ends with the guest").isEqualTo(-1));
+            assertThat(m.exitReason()).contains(ExitReason.POWEROFF);
+            assertThat(m.consoleTail()).contains("hello from a jktstr test guest");
+        }
     }
 
     @Test
