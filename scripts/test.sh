@@ -6,4 +6,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/env.sh"
 cd "$jktstr_root"
 echo "test: JDK $JAVA_HOME, kernel ${JKTSTR_KERNEL:-<none: boot tests will skip>}"
-exec mvn -B -ntp verify "$@"
+# Marks the start, so the summary below reads only this run's surefire reports.
+marker=$(mktemp)
+trap 'rm -f "$marker"' EXIT
+status=0
+mvn -B -ntp verify "$@" || status=$?
+# Every skipped test and why, grouped by reason: what this machine could not check.
+"$here/skipped-tests.sh" --since "$marker" "$jktstr_root" || true
+exit "$status"

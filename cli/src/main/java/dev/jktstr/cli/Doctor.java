@@ -3,6 +3,8 @@ package dev.jktstr.cli;
 import dev.jktstr.bindings.kvm.KvmH;
 import dev.jktstr.btf.elf.Elf;
 import dev.jktstr.btf.elf.ElfProgramHeader;
+import dev.jktstr.kvm.HostVirtualization;
+import dev.jktstr.kvm.VirtualizationProbe;
 import dev.jktstr.bindings.libc.LibcH;
 import dev.jktstr.machine.BackendUnavailableException;
 import dev.jktstr.machine.MachineBackend;
@@ -20,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 /**
  * The checks behind {@code jktstr doctor}. Every check ends in a {@link Check}; none throws, so a
@@ -34,7 +35,6 @@ final class Doctor {
     static final Map<String, Long> REQUIRED_KVM_CAPS = orderedCaps();
 
     private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(10);
-    private static final Pattern HW_VIRT_FLAG = Pattern.compile("^flags\\s*:.*\\b(vmx|svm)\\b", Pattern.MULTILINE);
 
     private final HostProbe host;
     private final KernelCheck kernelCheck;
@@ -79,34 +79,50 @@ final class Doctor {
                 "add --enable-native-access=ALL-UNNAMED to the java command line (the ./jktstr launcher does)");
     }
 
+    /**
+     * The KVM lines: the device (opened read-write, API version, capabilities) where it exists, and always
+     * the "virtualization" line, which says what kind of KVM this is and what speed to expect.
+     */
     List<Check> kvm() {
+        HostVirtualization virtualization = safelyClassify();
         Path device = host.kvmDevice();
         if (!Files.exists(device)) {
-            return List.of(Check.warn("KVM", device + " does not exist: the kvm backend is unavailable;"
-                            + " the qemu backend still boots kernels with TCG (slower)",
-                    "enable virtualization (VT-x/AMD-V) in firmware or nested virtualization in your cloud,"
-                            + " then load kvm_intel or kvm_amd (modprobe kvm_intel)"));
+            return List.of(virtualizationKind(virtualization));
         }
         List<Check> checks = new ArrayList<>();
-        try (FileDescriptor kvm = FileDescriptor.open(device, (int) (LibcH.O_RDWR | LibcH.O_CLOEXEC))) {
+        try (FileDescriptor kvm = FileDescriptor.open(device, LibcH.O_RDWR | LibcH.O_CLOEXEC)) {
             checks.add(Check.ok("KVM device", device + " opened read-write"));
             checks.add(apiVersion(kvm));
-            checks.add(virtualizationKind());
+            checks.add(virtualizationKind(virtualization));
             checks.add(capabilities(kvm));
         } catch (NativeException e) {
             String fix = switch (e.errnoName()) {
-                case "EACCES", "EPERM" -> "give your user access: sudo usermod -aG kvm $USER (then log in again),"
-                        + " or run as root";
+                case "EACCES", "EPERM" -> ACCESS_FIX;
                 case "ENOENT", "ENXIO", "ENODEV" -> "the KVM module is not loaded: modprobe kvm_intel (or kvm_amd)";
                 default -> "check that " + device + " is the KVM character device (ls -l " + device + ")";
             };
             checks.add(Check.fail("KVM device", device + " is present but cannot be opened: " + e.errnoName()
                     + " (" + e.getMessage() + ")", fix));
+            checks.add(virtualizationKind(virtualization));
         } catch (RuntimeException e) {
             checks.add(Check.fail("KVM device", device + ": " + e.getMessage(),
                     "check that " + device + " is the KVM character device"));
+            checks.add(virtualizationKind(virtualization));
         }
         return checks;
+    }
+
+    private static final String ACCESS_FIX = "give your user access: sudo usermod -aG kvm $USER (then log in again),"
+            + " or run as root";
+
+    /** The host's classification; a probe that throws reads as "no usable KVM" rather than a stack trace. */
+    private HostVirtualization safelyClassify() {
+        try {
+            return host.virtualization();
+        } catch (RuntimeException e) {
+            return new HostVirtualization(HostVirtualization.Kind.NONE, new VirtualizationProbe.Device(host.kvmDevice(),
+                    VirtualizationProbe.Access.NOT_ACCESSIBLE, "probe failed: " + e), "", Optional.empty());
+        }
     }
 
     private Check apiVersion(FileDescriptor kvm) {
@@ -120,25 +136,32 @@ final class Doctor {
         });
     }
 
-    /** Hardware-backed KVM boots Linux in well under a second; PVM emulates guest kernel code. */
+    /** The "virtualization" line for this host. */
     Check virtualizationKind() {
-        String cpuinfo = readOrEmpty(host.cpuinfo());
-        var hardware = HW_VIRT_FLAG.matcher(cpuinfo);
-        if (hardware.find()) {
-            return Check.ok("virtualization", "hardware-backed KVM (" + hardware.group(1)
-                    + "): our VMM boots Linux guests at native speed");
-        }
-        boolean pvm = readOrEmpty(host.modules()).lines().anyMatch(l -> l.startsWith("kvm_pvm "))
-                || Files.isDirectory(host.sysModule().resolve("kvm_pvm"));
-        if (pvm) {
-            return Check.warn("virtualization", "KVM is PVM (kvm_pvm module), not hardware virtualization:"
-                            + " guest kernel code is emulated, so a Linux guest boots very slowly, if at all,"
-                            + " on the kvm backend; small test guests still run",
-                    "boot Linux with --backend qemu (TCG, ~3 s to init), or use a host with VT-x/AMD-V");
-        }
-        return Check.warn("virtualization", "no vmx/svm CPU flag and no kvm_pvm module: KVM is backed by"
-                        + " something unknown, Linux boot speed on the kvm backend is unknown",
-                "if boots are slow, use --backend qemu");
+        return virtualizationKind(safelyClassify());
+    }
+
+    /**
+     * The "virtualization" line: the kind of KVM ({@link HostVirtualization}) and what speed to expect. ok where
+     * guests run on VT-x/AMD-V at (near) native speed; warn where they do not.
+     */
+    static Check virtualizationKind(HostVirtualization v) {
+        String detail = v.describe() + ": " + v.expectedSpeed();
+        return switch (v.kind()) {
+            case HARDWARE, NESTED_UNDER_HYPERVISOR -> Check.ok("virtualization", detail);
+            case NESTED_UNDER_EMULATOR -> Check.warn("virtualization", detail,
+                    "use this host to check correctness, with generous timeouts; for speed, run on a host with"
+                            + " VT-x/AMD-V on bare metal or under a hardware hypervisor");
+            case PVM -> Check.warn("virtualization", detail,
+                    "boot Linux with the qemu backend (a plain run picks it), or use a host with VT-x/AMD-V");
+            case NONE -> Check.warn("virtualization", v.describe() + ": the kvm backend is unavailable; "
+                    + v.expectedSpeed(), v.device().access() == VirtualizationProbe.Access.MISSING
+                    ? "enable virtualization (VT-x/AMD-V) in firmware or nested virtualization in your cloud,"
+                            + " then load kvm_intel or kvm_amd (modprobe kvm_intel)"
+                    : v.device().problem().matches("EACCES|EPERM") ? ACCESS_FIX
+                    : "check that " + v.device().path() + " is the KVM character device (ls -l " + v.device().path() + ")");
+            case UNKNOWN -> Check.warn("virtualization", detail, "if boots are slow, use --backend qemu");
+        };
     }
 
     private Check capabilities(FileDescriptor kvm) {
@@ -218,14 +241,20 @@ final class Doctor {
         }
     }
 
-    /** A check that throws is itself a failed check: doctor never ends in a stack trace. */
     /** Which backend a plain {@code jktstr run} or {@code boot} would take here, and why the others were passed over. */
     static Check backendChoice() {
+        return backendChoice(MachineBackends.all());
+    }
+
+    /** {@link #backendChoice()} among the given backends (tests give backends over a faked host). */
+    static Check backendChoice(List<MachineBackend> backends) {
         MachineSpec spec = MachineSpec.builder(Path.of("bzImage")).build();
         try {
-            MachineBackend chosen = MachineBackends.fastestFor(spec);
+            MachineBackend chosen = MachineBackends.fastestFor(spec, backends);
             StringBuilder others = new StringBuilder();
-            for (MachineBackend b : MachineBackends.all()) {
+            List<MachineBackend> ranked = new ArrayList<>(backends);
+            ranked.sort(java.util.Comparator.comparingInt(MachineBackend::speedRank));
+            for (MachineBackend b : ranked) {
                 if (!b.name().equals(chosen.name())) {
                     others.append(others.isEmpty() ? "; then " : ", ").append(b.name()).append(" (")
                             .append(b.canBoot(spec).reason()).append(")");
@@ -237,20 +266,13 @@ final class Doctor {
         }
     }
 
+    /** A check that throws is itself a failed check: doctor never ends in a stack trace. */
     static Check safely(String title, java.util.function.Supplier<Check> check) {
         try {
             return check.get();
         } catch (RuntimeException e) {
             return Check.fail(title, e.getClass().getSimpleName() + ": " + e.getMessage(),
                     "run with JKTSTR_DEBUG=1 and report the output");
-        }
-    }
-
-    private static String readOrEmpty(Path path) {
-        try {
-            return Files.readString(path, StandardCharsets.ISO_8859_1);
-        } catch (IOException e) {
-            return "";
         }
     }
 

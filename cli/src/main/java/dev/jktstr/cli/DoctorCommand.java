@@ -14,7 +14,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code jktstr doctor}: can this machine run jktstr, and with which backend. */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
-        description = {"Checks the JDK, KVM (hardware-backed or PVM), QEMU, gcc, busybox and a kernel.",
+        description = {"Checks the JDK, KVM (its kind: none, PVM, hardware, nested under a hypervisor or an emulator;"
+                + " and the speed to expect), QEMU, gcc, busybox and a kernel.",
                 "Each line is ok, warn or FAIL; warn and FAIL lines say how to fix them.",
                 "Exit status: 0 when nothing failed, 1 otherwise."})
 final class DoctorCommand implements Callable<Integer> {

@@ -166,9 +166,12 @@ public final class Kvm implements AutoCloseable {
         return new Vm(this, FileDescriptor.adopt(vmFd, "kvm-vm"));
     }
 
-    /** Whether the host's KVM is PVM (guest kernel code emulated, slow), judged from the loaded modules. */
+    /**
+     * Whether this host's /dev/kvm exists, opens read-write and is PVM (guest kernel code emulated, slow):
+     * {@link HostVirtualization#host()} of kind PVM. Module kvm_pvm without a usable /dev/kvm is not PVM.
+     */
     public static boolean isPvm() {
-        return Files.isDirectory(Path.of("/sys/module/kvm_pvm"));
+        return HostVirtualization.host().kind() == HostVirtualization.Kind.PVM;
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The Machine SPI backend over this VMM ({@code --backend kvm}). It boots a kernel with a serial
@@ -37,6 +38,18 @@ public final class KvmBackend implements MachineBackend {
     /** The command line this backend puts before the caller's. */
     public static final String BASE_CMDLINE = "console=ttyS0 earlyprintk=serial,ttyS0 reboot=k panic=-1 i8042.noaux";
 
+    private final Supplier<HostVirtualization> virtualization;
+
+    /** On this host ({@link HostVirtualization#host()}); the ServiceLoader constructor. */
+    public KvmBackend() {
+        this.virtualization = HostVirtualization::host;
+    }
+
+    /** As if on a host classified as {@code virtualization}: ranking and {@link #canBoot} follow it (tests, doctor). */
+    public KvmBackend(HostVirtualization virtualization) {
+        this.virtualization = () -> virtualization;
+    }
+
     @Override
     public String name() {
         return "kvm";
@@ -44,21 +57,24 @@ public final class KvmBackend implements MachineBackend {
 
     @Override
     public int speedRank() {
-        return Kvm.isPvm() ? RANK_PVM : RANK_HARDWARE;
+        return virtualization.get().kind() == HostVirtualization.Kind.PVM ? RANK_PVM : RANK_HARDWARE;
     }
 
     @Override
     public Support canBoot(MachineSpec spec) {
-        Path device = Kvm.DEFAULT_DEVICE;
-        if (!Files.isReadable(device) || !Files.isWritable(device)) {
-            return Support.no(device + " is missing or not accessible (load kvm, join the kvm group)");
-        }
-        if (Kvm.isPvm()) {
+        HostVirtualization v = virtualization.get();
+        Path device = v.device().path();
+        return switch (v.kind()) {
+            case NONE -> Support.no(v.device().access() == VirtualizationProbe.Access.MISSING
+                    ? device + " does not exist (load kvm_intel or kvm_amd, or enable virtualization)"
+                    : device + " is not accessible: " + v.device().problem() + " (join the kvm group, or run as root)");
             // Possible but slow: the speed rank keeps QEMU first; an explicit --backend kvm still boots.
-            return Support.yes(device + " is PVM (kvm_pvm): guest kernel code is emulated, so Linux boots far slower "
-                    + "than under QEMU's TCG");
-        }
-        return Support.yes("hardware KVM (vmx/svm) with our own VMM");
+            case PVM -> Support.yes(device + " is PVM (kvm_pvm): guest kernel code is emulated, so Linux boots far"
+                    + " slower than under QEMU's TCG");
+            case HARDWARE -> Support.yes("hardware KVM (" + v.extension() + ") with our own VMM");
+            case NESTED_UNDER_HYPERVISOR, NESTED_UNDER_EMULATOR, UNKNOWN -> Support.yes(v.describe()
+                    + ", with our own VMM: " + v.expectedSpeed());
+        };
     }
 
     /** The whole kernel command line: ours, then the caller's (the DSDT declares the virtio devices). */

@@ -40,7 +40,13 @@ public final class MachineBackends {
 
     /** The fastest backend that can boot the spec here; the exception lists why each one cannot. */
     public static MachineBackend fastestFor(MachineSpec spec) {
-        List<MachineBackend> all = all();
+        return fastestFor(spec, all());
+    }
+
+    /** The fastest of {@code backends} that can boot the spec here (a given set, e.g. backends over a faked host). */
+    public static MachineBackend fastestFor(MachineSpec spec, List<MachineBackend> backends) {
+        List<MachineBackend> all = new ArrayList<>(backends);
+        all.sort(Comparator.comparingInt(MachineBackend::speedRank));
         StringBuilder why = new StringBuilder();
         for (MachineBackend b : all) {
             MachineBackend.Support s = b.canBoot(spec);

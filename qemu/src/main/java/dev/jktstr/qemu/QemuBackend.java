@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * Runs guests in {@code qemu-system-x86_64}. Acceleration: KVM where /dev/kvm is backed by hardware
@@ -25,6 +26,7 @@ public final class QemuBackend implements MachineBackend {
 
     private final Path binary;
     private final Accel accel;
+    private final BooleanSupplier hardwareKvm;
 
     /** The QEMU on PATH, accelerator chosen automatically (the ServiceLoader constructor). */
     public QemuBackend() {
@@ -35,8 +37,17 @@ public final class QemuBackend implements MachineBackend {
      * @param binary the qemu-system-x86_64 to run, or null for the one on PATH
      */
     public QemuBackend(Path binary, Accel accel) {
+        this(binary, accel, QemuBackend::hardwareKvm);
+    }
+
+    /**
+     * @param hardwareKvm whether /dev/kvm is usable and hardware-backed, which AUTO asks (a host faked in
+     *     tests and by {@code jktstr doctor}'s matrix; otherwise {@link #hardwareKvm()})
+     */
+    public QemuBackend(Path binary, Accel accel, BooleanSupplier hardwareKvm) {
         this.binary = binary;
         this.accel = accel;
+        this.hardwareKvm = hardwareKvm;
     }
 
     @Override
@@ -52,7 +63,7 @@ public final class QemuBackend implements MachineBackend {
     @Override
     public MachineBackend variant(String variant) {
         try {
-            return new QemuBackend(binary, Accel.valueOf(variant.toUpperCase(Locale.ROOT)));
+            return new QemuBackend(binary, Accel.valueOf(variant.toUpperCase(Locale.ROOT)), hardwareKvm);
         } catch (IllegalArgumentException e) {
             throw new InvalidSpecException("backend", "qemu has variants auto, kvm, tcg; not '" + variant + "'");
         }
@@ -60,7 +71,7 @@ public final class QemuBackend implements MachineBackend {
 
     /** The accelerator a boot will use. */
     public Accel effectiveAccel() {
-        return accel == Accel.AUTO ? (hardwareKvm() ? Accel.KVM : Accel.TCG) : accel;
+        return accel == Accel.AUTO ? (hardwareKvm.getAsBoolean() ? Accel.KVM : Accel.TCG) : accel;
     }
 
     /** Whether /dev/kvm is usable and backed by VT-x/AMD-V rather than emulated. */
