@@ -2,6 +2,7 @@ package dev.jktstr.kvm;
 
 import dev.jktstr.bindings.kvm.KvmCpuid2;
 import dev.jktstr.bindings.kvm.KvmCpuidEntry2;
+import dev.jktstr.bindings.kvm.KvmDtable;
 import dev.jktstr.bindings.kvm.KvmFpu;
 import dev.jktstr.bindings.kvm.KvmH;
 import dev.jktstr.bindings.kvm.KvmLapicState;
@@ -10,26 +11,29 @@ import dev.jktstr.bindings.kvm.KvmMsrEntry;
 import dev.jktstr.bindings.kvm.KvmMsrs;
 import dev.jktstr.bindings.kvm.KvmRegs;
 import dev.jktstr.bindings.kvm.KvmRun;
+import dev.jktstr.bindings.kvm.KvmSegment;
 import dev.jktstr.bindings.kvm.KvmSregs;
 import dev.jktstr.bindings.libc.LibcH;
 import dev.jktstr.kvm.x86.CpuidEntry;
+import dev.jktstr.machine.VcpuRegisters;
 import dev.jktstr.nativeio.FileDescriptor;
 import dev.jktstr.nativeio.Mmap;
 import dev.jktstr.nativeio.NativeException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * A vCPU file descriptor and its shared {@code kvm_run} area. {@link #run()} is KVM_RUN; the state
- * accessors copy registers in and out through the generated structs. Register access from another
- * thread is safe while the vCPU is out of KVM_RUN (KVM serializes on the vCPU mutex).
+ * A vCPU file descriptor and its shared {@code kvm_run} area. {@link #run()} is KVM_RUN, answering a
+ * {@link VcpuExit}; the state accessors copy registers in and out through the generated structs.
+ * Register access from another thread is safe while the vCPU is out of KVM_RUN (KVM serializes on the
+ * vCPU mutex).
  */
 public final class Vcpu implements AutoCloseable {
-
-    /** {@link #run()}'s answer when a signal (a kick) interrupted KVM_RUN. */
-    public static final int EXIT_INTERRUPTED = KvmH.KVM_EXIT_INTR;
 
     private final int id;
     private final FileDescriptor fd;
@@ -56,25 +60,25 @@ public final class Vcpu implements AutoCloseable {
         return id;
     }
 
-    /** The shared {@code struct kvm_run}: read exits through {@link KvmRun}. */
+    /** The shared {@code struct kvm_run}, where PIO and MMIO exits keep their data. */
     public MemorySegment runArea() {
         return runArea.segment();
     }
 
     /**
-     * KVM_RUN: returns {@code kvm_run.exit_reason}, or {@link #EXIT_INTERRUPTED} when a signal or
+     * KVM_RUN: the exit decoded from {@code kvm_run}, or {@link VcpuExit.Interrupted} when a signal or
      * {@code immediate_exit} stopped it first (EINTR).
      */
-    public int run() {
+    public VcpuExit run() {
         try {
             fd.ioctl(KvmH.KVM_RUN);
         } catch (NativeException e) {
             if (e.errno() == LibcH.EINTR || e.errno() == LibcH.EAGAIN) {
-                return EXIT_INTERRUPTED;
+                return new VcpuExit.Interrupted();
             }
             throw new KvmCallException("KVM_RUN(vCPU " + id + ")", e);
         }
-        return KvmRun.exit_reason(runArea.segment());
+        return VcpuExit.decode(runArea.segment());
     }
 
     /** Sets {@code kvm_run.immediate_exit}: while 1, KVM_RUN returns EINTR at once. */
@@ -113,6 +117,39 @@ public final class Vcpu implements AutoCloseable {
             MemorySegment s = sregs(arena);
             edit.accept(s);
             setSregs(s);
+        }
+    }
+
+    /**
+     * General, control and segment-base registers, EFER and the syscall MSRs, as the Machine SPI reports
+     * them for CPU {@code cpu} (the dense id, not the APIC id). Only while the vCPU is out of KVM_RUN.
+     */
+    public VcpuRegisters registers(int cpu) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment r = regs(arena);
+            MemorySegment s = sregs(arena);
+            Map<String, Long> all = new LinkedHashMap<>();
+            String[] names = {"RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RSP", "RBP", "R8", "R9", "R10", "R11", "R12", "R13",
+                "R14", "R15", "RIP", "RFLAGS"};
+            for (int i = 0; i < names.length; i++) {
+                all.put(names[i], r.get(ValueLayout.JAVA_LONG, 8L * i));
+            }
+            all.put("CR0", KvmSregs.cr0(s));
+            all.put("CR2", KvmSregs.cr2(s));
+            all.put("CR3", KvmSregs.cr3(s));
+            all.put("CR4", KvmSregs.cr4(s));
+            all.put("CR8", KvmSregs.cr8(s));
+            all.put("EFER", KvmSregs.efer(s));
+            all.put("APIC_BASE", KvmSregs.apic_base(s));
+            all.put("CS", (long) KvmSegment.selector(KvmSregs.cs(s)) & 0xFFFF);
+            all.put("FS_BASE", KvmSegment.base(KvmSregs.fs(s)));
+            all.put("GS_BASE", KvmSegment.base(KvmSregs.gs(s)));
+            all.put("GDT_BASE", KvmDtable.base(KvmSregs.gdt(s)));
+            all.put("IDT_BASE", KvmDtable.base(KvmSregs.idt(s)));
+            msr(0xC0000082).ifPresent(x -> all.put("LSTAR", x));
+            msr(0xC0000102).ifPresent(x -> all.put("KERNEL_GS_BASE", x));
+            return new VcpuRegisters(cpu, KvmRegs.rip(r), KvmRegs.rsp(r), KvmRegs.rflags(r), KvmSregs.cr0(s),
+                    KvmSregs.cr2(s), KvmSregs.cr3(s), KvmSregs.cr4(s), all);
         }
     }
 

@@ -42,10 +42,10 @@ class KvmTest {
 
     @Test
     void moreVcpusThanKvmAllowsIsATypedError() {
-        assertThatThrownBy(() -> VirtualMachine.checkVcpuLimits(new CpuTopology(1, 2, 4, 1), 4, 1024))
+        assertThatThrownBy(() -> VmBuilder.checkVcpuLimits(new CpuTopology(1, 2, 4, 1), 4, 1024))
                 .isInstanceOf(KvmUnavailableException.class)
                 .hasMessageContaining("has 8 vCPUs but KVM here allows at most 4");
-        assertThatThrownBy(() -> VirtualMachine.checkVcpuLimits(new CpuTopology(2, 1, 3, 1), 1024, 6))
+        assertThatThrownBy(() -> VmBuilder.checkVcpuLimits(new CpuTopology(2, 1, 3, 1), 1024, 6))
                 .isInstanceOf(KvmUnavailableException.class)
                 .hasMessageContaining("needs APIC id 6");
         // Beyond KVM_MAX_VCPUS (1024) the topology itself is refused, before /dev/kvm is touched.
