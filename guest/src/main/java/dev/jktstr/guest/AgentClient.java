@@ -36,6 +36,14 @@ import org.slf4j.LoggerFactory;
  * with the errno name, and anything malformed from the guest as {@link AgentProtocolException}, after which the
  * client is broken (the channel can no longer be trusted) and every call fails fast.
  *
+ * <p>The guest is hostile, and the host does not pay for it: a READ_FILE accepts at most its call's cap (a small
+ * default; {@link #readFile(String, long, Duration)} for larger transfers), a frame that has begun must end within
+ * the frame deadline ({@link #setFrameDeadline}), anything the reader thread cannot survive (an
+ * {@link OutOfMemoryError} included) breaks the channel and fails every pending call instead of leaving a client that
+ * looks open, a timed-out write stops streaming, and {@link #close()} returns within {@link #CLOSE_BOUND} even when
+ * the guest stopped reading. Guest text in results and logs goes through {@link GuestText}; unsolicited frames are
+ * logged through a {@link LogLimit}.
+ *
  * <p>The agent serves requests one at a time in arrival order; concurrent callers are fine but queue in the guest.
  */
 public final class AgentClient implements AutoCloseable {
@@ -45,8 +53,17 @@ public final class AgentClient implements AutoCloseable {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     /** Extra time the host waits beyond an EXEC's own timeout, for the agent to kill the command and answer. */
     public static final Duration EXEC_GRACE = Duration.ofSeconds(5);
-    /** Default cap on what {@link #readFile} accepts from the guest. */
-    public static final long DEFAULT_MAX_FILE_SIZE = 256L << 20;
+    /**
+     * Default cap on what {@link #readFile(String)} accepts from the guest; larger transfers name their cap
+     * ({@link #readFile(String, long, Duration)}).
+     */
+    public static final long DEFAULT_MAX_FILE_SIZE = 16L << 20;
+    /** Largest cap a READ_FILE may name: what one Java array holds. */
+    public static final long MAX_FILE_CAP = Integer.MAX_VALUE - 16;
+    /** Default time a frame from the guest may take from its first byte to its last ({@link #setFrameDeadline}). */
+    public static final Duration DEFAULT_FRAME_DEADLINE = Duration.ofSeconds(30);
+    /** Longest {@link #close()} takes, whatever the guest and the streams do. */
+    public static final Duration CLOSE_BOUND = Duration.ofSeconds(2);
 
     // Caps on guest strings the client keeps or shows (they are cleaned with GuestText as well).
     private static final int MAX_RELEASE = 256;
@@ -65,6 +82,7 @@ public final class AgentClient implements AutoCloseable {
     private final CompletableFuture<Ready> ready = new CompletableFuture<>();
     private final ExecutorService writer;
     private final Thread reader;
+    private final FrameDeadline frameDeadline;
     private final ReentrantLock writeFileLock = new ReentrantLock();
     private volatile AgentException broken;
     private volatile Duration defaultTimeout = DEFAULT_TIMEOUT;
@@ -80,12 +98,14 @@ public final class AgentClient implements AutoCloseable {
         final String what;
         final CompletableFuture<Frame> done = new CompletableFuture<>();
         final ByteArrayOutputStream data; // DATA chunks of a READ_FILE, else null
+        final long maxBytes; // the most DATA the call accepts
         final boolean endOfStreamIsSuccess;
 
-        Call(int id, String what, boolean collectsData, boolean endOfStreamIsSuccess) {
+        Call(int id, String what, long maxBytes, boolean collectsData, boolean endOfStreamIsSuccess) {
             this.id = id;
             this.what = what;
             this.data = collectsData ? new ByteArrayOutputStream() : null;
+            this.maxBytes = collectsData ? maxBytes : 0;
             this.endOfStreamIsSuccess = endOfStreamIsSuccess;
         }
     }
@@ -100,6 +120,7 @@ public final class AgentClient implements AutoCloseable {
         });
         this.reader = new Thread(this::readLoop, "jktstr-agent-reader");
         this.reader.setDaemon(true);
+        this.frameDeadline = new FrameDeadline(DEFAULT_FRAME_DEADLINE, this::frameOverdue);
     }
 
     /**
@@ -113,6 +134,7 @@ public final class AgentClient implements AutoCloseable {
         requirePositive(readyTimeout);
         AgentClient client = new AgentClient(in, out);
         client.reader.start();
+        client.frameDeadline.start();
         try {
             // The agent sends READY when it sees the host connect; HELLO covers a reconnect it did not notice.
             // Before the agent runs, QEMU holds HELLO back until the guest opens the port.
@@ -225,12 +247,20 @@ public final class AgentClient implements AutoCloseable {
         this.defaultTimeout = timeout;
     }
 
-    /** Largest file {@link #readFile} accepts; beyond it the call fails with {@link AgentProtocolException}. */
+    /**
+     * Largest file {@link #readFile(String)} and {@link #readFile(String, Duration)} accept; beyond it the call fails
+     * with {@link AgentProtocolException}.
+     */
     public void setMaxFileSize(long bytes) {
-        if (bytes < 0) {
-            throw new IllegalArgumentException("max file size must not be negative: " + bytes);
-        }
-        this.maxFileSize = bytes;
+        this.maxFileSize = requireCap(bytes);
+    }
+
+    /**
+     * How long a frame from the guest may take from its first byte to its last; beyond it the channel is broken
+     * (every pending and later call fails). Default {@link #DEFAULT_FRAME_DEADLINE}.
+     */
+    public void setFrameDeadline(Duration deadline) {
+        frameDeadline.deadline(deadline);
     }
 
     public boolean isOpen() {
@@ -419,15 +449,27 @@ public final class AgentClient implements AutoCloseable {
         return out;
     }
 
+    /** Reads a whole guest file of at most the client's cap ({@link #setMaxFileSize}, default 16 MiB). */
     public byte[] readFile(String path) {
         return readFile(path, defaultTimeout);
     }
 
-    /** Reads a whole guest file; it streams in 1 MiB chunks, and the total is checked against the agent's count. */
+    /** Reads a whole guest file of at most the client's cap ({@link #setMaxFileSize}, default 16 MiB). */
     public byte[] readFile(String path, Duration timeout) {
+        return readFile(path, maxFileSize, timeout);
+    }
+
+    /**
+     * Reads a whole guest file of at most {@code maxBytes}; it streams in 1 MiB chunks, and the total is checked against
+     * the agent's count. The agent refuses a larger file (EFBIG); a guest that sends more than {@code maxBytes} anyway
+     * fails the call with {@link AgentProtocolException} once the excess arrives, having cost the host at most
+     * {@code maxBytes} and one frame. Small caps for state files and logs, an explicit larger one for user transfers.
+     */
+    public byte[] readFile(String path, long maxBytes, Duration timeout) {
         requirePositive(timeout);
-        byte[] payload = new PayloadWriter().str(path).u64(maxFileSize).toBytes();
-        Call call = newCall("READ_FILE " + path, true, false);
+        requireCap(maxBytes);
+        byte[] payload = new PayloadWriter().str(path).u64(maxBytes).toBytes();
+        Call call = newCall("READ_FILE " + path, maxBytes, true, false);
         Frame f = await(call, send(call, Protocol.READ_FILE, payload), timeout);
         PayloadReader r = new PayloadReader(f.payload(), "READ_FILE response");
         long total = r.u64();
@@ -463,7 +505,7 @@ public final class AgentClient implements AutoCloseable {
             throw new AgentException("interrupted waiting to write " + path);
         }
         try {
-            Call call = newCall("WRITE_FILE " + path, false, false);
+            Call call = newCall("WRITE_FILE " + path, 0, false, false);
             byte[] header = new PayloadWriter().str(path).u32(mode).u64(data.length).toBytes();
             CompletableFuture<Void> sent = enqueue(call, () -> {
                 FrameCodec.write(out, call.id, Protocol.WRITE_FILE, header, 0, header.length);
@@ -513,25 +555,40 @@ public final class AgentClient implements AutoCloseable {
         call(Protocol.POWER_OFF, new byte[0], "POWER_OFF", timeout, false, true);
     }
 
-    /** Stops the reader and writer threads and closes both streams; pending calls fail with {@link AgentException}. */
+    /**
+     * Fails pending calls with {@link AgentException}, stops the reader and writer threads and closes both streams;
+     * returns within {@link #CLOSE_BOUND} whatever the guest does. A writer blocked because the guest stopped reading
+     * is interrupted and its stream closed under it; a stream whose close waits for that writer (a
+     * {@code BufferedOutputStream} over a pipe holds its lock while it writes) is closed on a thread of its own that
+     * close does not wait for past the bound, so the owner of the channel (the machine) ends it by closing the file
+     * descriptor or the process.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        closeQuietly(in);
-        closeQuietly(out);
+        long deadline = System.nanoTime() + CLOSE_BOUND.toNanos();
+        AgentException closedException = new AgentException("the agent client was closed");
+        failAll(closedException);
+        ready.completeExceptionally(closedException);
+        frameDeadline.close();
         writer.shutdownNow();
         reader.interrupt();
-        failAll(new AgentException("the agent client was closed"));
-        ready.completeExceptionally(new AgentException("the agent client was closed"));
+        Thread closeIn = Thread.ofPlatform().daemon().name("jktstr-agent-close-in").start(() -> closeQuietly(in));
+        Thread closeOut = Thread.ofPlatform().daemon().name("jktstr-agent-close-out").start(() -> closeQuietly(out));
         try {
-            reader.join(2000);
-            writer.awaitTermination(2, TimeUnit.SECONDS);
+            for (Thread t : List.of(closeIn, closeOut, reader)) {
+                t.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            }
+            writer.awaitTermination(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (reader.isAlive()) {
+        if (closeOut.isAlive() || closeIn.isAlive()) {
+            log.warn("closing the control channel's streams did not finish within {} (a writer blocked on a guest that"
+                    + " stopped reading holds the stream); left to the channel's owner", CLOSE_BOUND);
+        } else if (reader.isAlive()) {
             log.warn("agent reader thread still blocked after close (its input stream ignores close)");
         }
         unsolicited.summarize();
@@ -546,14 +603,14 @@ public final class AgentClient implements AutoCloseable {
 
     private Frame call(int type, byte[] payload, String what, Duration timeout, boolean collectsData, boolean eofIsSuccess) {
         requirePositive(timeout);
-        Call call = newCall(what, collectsData, eofIsSuccess);
+        Call call = newCall(what, 0, collectsData, eofIsSuccess);
         return await(call, send(call, type, payload), timeout);
     }
 
-    private Call newCall(String what, boolean collectsData, boolean eofIsSuccess) {
+    private Call newCall(String what, long maxBytes, boolean collectsData, boolean eofIsSuccess) {
         checkUsable(what);
         int id = nextCallId();
-        Call call = new Call(id, what, collectsData, eofIsSuccess);
+        Call call = new Call(id, what, maxBytes, collectsData, eofIsSuccess);
         pending.put(id, call);
         return call;
     }
@@ -578,10 +635,14 @@ public final class AgentClient implements AutoCloseable {
         CompletableFuture<Void> sent = new CompletableFuture<>();
         try {
             writer.execute(() -> {
+                if (call.done.isDone()) {
+                    sent.complete(null); // timed out (or failed) while queued: nothing to send any more
+                    return;
+                }
                 try {
                     io.run();
                     sent.complete(null);
-                } catch (IOException | RuntimeException e) {
+                } catch (Throwable e) { // an Error too: the caller hears of it now, not at its timeout
                     sent.completeExceptionally(e);
                     AgentException failure = new AgentException(call.what + ": writing to the control channel failed: " + e, e);
                     if (!call.endOfStreamIsSuccess) {
@@ -608,7 +669,11 @@ public final class AgentClient implements AutoCloseable {
             }
             return f;
         } catch (TimeoutException e) {
-            throw new AgentTimeoutException(call.what + ": no answer from the guest agent within " + timeout);
+            AgentTimeoutException timedOut = new AgentTimeoutException(call.what + ": no answer from the guest agent within "
+                    + timeout);
+            // Done now: the writer skips it if still queued and a WRITE_FILE stops streaming after the chunk in flight.
+            call.done.completeExceptionally(timedOut);
+            throw timedOut;
         } catch (ExecutionException e) {
             throw rethrown(call.what, e.getCause());
         } catch (InterruptedException e) {
@@ -655,8 +720,13 @@ public final class AgentClient implements AutoCloseable {
 
     private void readLoop() {
         try {
-            while (!closed.get()) {
-                Frame f = FrameCodec.read(in, Protocol.MAX_PAYLOAD);
+            while (!closed.get() && broken == null) {
+                Frame f;
+                try {
+                    f = FrameCodec.read(in, Protocol.MAX_PAYLOAD, frameDeadline::started);
+                } finally {
+                    frameDeadline.finished();
+                }
                 if (f == null) {
                     channelEnded(new AgentException("the guest closed the control channel"));
                     return;
@@ -665,25 +735,54 @@ public final class AgentClient implements AutoCloseable {
             }
         } catch (AgentProtocolException e) {
             log.warn("corrupt frame from the guest agent, giving up on the channel: {}", e.getMessage());
-            broken = e;
-            failAll(e);
-            ready.completeExceptionally(e);
+            breakChannel(e);
         } catch (EOFException e) {
             channelEnded(new AgentException("the guest closed the control channel: " + e.getMessage()));
         } catch (IOException e) {
             if (!closed.get()) {
                 channelEnded(new AgentException("reading the control channel failed: " + e, e));
             }
-        } catch (RuntimeException e) {
-            log.error("unexpected failure in the agent reader", e);
-            broken = new AgentException("agent reader failed: " + e, e);
-            failAll(broken);
-            ready.completeExceptionally(broken);
+        } catch (Throwable t) {
+            // Anything, an OutOfMemoryError included: a reader that dies quietly leaves a client that looks open while
+            // every call times out. The channel is broken instead, and every caller hears why at once.
+            breakChannel(new AgentException("agent reader failed: " + t, t));
+            try {
+                log.error("agent reader failed, giving up on the channel", t);
+            } catch (Throwable ignored) {
+                // logging needs memory too
+            }
         }
     }
 
+    /** The watchdog's verdict on a stalled frame: the channel is broken, and the reader is unblocked. */
+    private void frameOverdue(String why) {
+        if (closed.get()) {
+            return;
+        }
+        log.warn("guest agent: {}; giving up on the channel", why);
+        breakChannel(new AgentProtocolException(why));
+        reader.interrupt();
+        Thread.ofPlatform().daemon().name("jktstr-agent-close-in").start(() -> closeQuietly(in));
+    }
+
+    /** Marks the channel unusable (the first reason stays), fails every pending call and a pending READY. */
+    private void breakChannel(AgentException e) {
+        AgentException reason = setBroken(e);
+        failAll(reason);
+        ready.completeExceptionally(reason);
+    }
+
+    private synchronized AgentException setBroken(AgentException e) {
+        if (broken == null) {
+            broken = e;
+        }
+        return broken;
+    }
+
     private void channelEnded(AgentException e) {
-        broken = e;
+        if (setBroken(e) != e) {
+            return; // broken already (a stalled frame, say): its calls have failed with that reason
+        }
         for (Call call : pending.values()) {
             if (call.endOfStreamIsSuccess) {
                 call.done.complete(new Frame(call.id, Protocol.OK, new byte[0]));
@@ -711,9 +810,9 @@ public final class AgentClient implements AutoCloseable {
                     if (call.done.isDone()) {
                         return;
                     }
-                    if (call.data.size() + (long) f.payload().length > maxFileSize) {
-                        call.done.completeExceptionally(new AgentProtocolException(call.what + ": file exceeds the limit of "
-                                + maxFileSize + " bytes (AgentClient.setMaxFileSize)"));
+                    if (call.data.size() + (long) f.payload().length > call.maxBytes) {
+                        call.done.completeExceptionally(new AgentProtocolException(call.what + ": the guest sent more than"
+                                + " the call's limit of " + call.maxBytes + " bytes"));
                         return;
                     }
                     call.data.writeBytes(f.payload());
@@ -769,6 +868,13 @@ public final class AgentClient implements AutoCloseable {
         } catch (AgentProtocolException e) {
             return "guest agent sent an unreadable unsolicited error: " + e.getMessage();
         }
+    }
+
+    private static long requireCap(long bytes) {
+        if (bytes < 0 || bytes > MAX_FILE_CAP) {
+            throw new IllegalArgumentException("file size cap must be within 0.." + MAX_FILE_CAP + ": " + bytes);
+        }
+        return bytes;
     }
 
     private static void requirePositive(Duration timeout) {

@@ -44,11 +44,18 @@ final class FrameCodec {
      * stream ends inside a frame and {@link AgentProtocolException} for a frame that fails validation.
      */
     static Frame read(InputStream in, int maxPayload) throws IOException {
+        return read(in, maxPayload, () -> { });
+    }
+
+    /** As {@link #read(InputStream, int)}, calling {@code onFirstByte} once the frame's first byte has arrived. */
+    static Frame read(InputStream in, int maxPayload, Runnable onFirstByte) throws IOException {
         byte[] h = new byte[Protocol.HEADER_SIZE];
-        int got = readFully(in, h, 0, h.length);
-        if (got == 0) {
+        int first = readFully(in, h, 0, 1);
+        if (first == 0) {
             return null;
         }
+        onFirstByte.run();
+        int got = 1 + readFully(in, h, 1, h.length - 1);
         if (got < h.length) {
             throw new EOFException("control channel ended inside a frame header (" + got + " of " + h.length + " bytes)");
         }

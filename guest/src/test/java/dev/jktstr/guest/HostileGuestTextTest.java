@@ -44,7 +44,7 @@ class HostileGuestTextTest {
                 } catch (Exception e) {
                     throw new RuntimeException(e);
                 }
-            });
+            }, task -> Thread.ofPlatform().daemon().start(task));
             assertThatThrownBy(() -> c.ping(Duration.ofSeconds(10))).isInstanceOfSatisfying(AgentException.class, e -> {
                 assertClean(e.getMessage());
                 assertThat(e.getMessage()).contains("\\x1b]0;owned").contains("\\u202eevil").contains("more bytes)")

@@ -61,6 +61,27 @@ final class HostilePeer implements AutoCloseable {
         };
     }
 
+    /** The host side's input as a plain stream, for clients connected to other output streams. */
+    InputStream hostIn() {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return len == 0 ? 0 : host.read(ByteBuffer.wrap(b, off, len));
+            }
+
+            @Override
+            public void close() throws IOException {
+                host.close();
+            }
+        };
+    }
+
     /** Sends READY with this kernel release and mount-failure list, then connects a client to the host side. */
     AgentClient connect(byte[] release, byte[] mountFailures) throws IOException {
         sendReady(release, mountFailures);

@@ -48,7 +48,7 @@ class UnsolicitedFloodTest {
                 } catch (Exception e) {
                     throw new RuntimeException(e);
                 }
-            });
+            }, task -> Thread.ofPlatform().daemon().start(task));
             c.ping(Duration.ofSeconds(60));
             flood.get();
             assertThat(c.isOpen()).isTrue();

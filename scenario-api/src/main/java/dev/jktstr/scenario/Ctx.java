@@ -39,6 +39,10 @@ public final class Ctx implements AutoCloseable {
     static final String SCHED_EXT_STATE = "/sys/kernel/sched_ext/state";
     static final String SCHED_EXT_OPS = "/sys/kernel/sched_ext/root/ops";
     private static final String SCHED_LOG = "/tmp/jktstr-scheduler.log";
+    /** Cap on a sysfs file read through the agent (a sysfs file is at most a page; the guest may say otherwise). */
+    static final long SYSFS_READ_CAP = 64 << 10;
+    /** How much of the end of the scheduler's output is read back. */
+    static final int SCHED_LOG_TAIL = 64 << 10;
 
     private final Vm vm;
     private final GuestImage image;
@@ -172,7 +176,7 @@ public final class Ctx implements AutoCloseable {
         if (lines.size() < 2 || !lines.get(1).equals("enabled")) {
             throw new ScenarioException("scheduler " + b.name() + " did not enable sched_ext (state: "
                     + (lines.size() < 2 ? "?" : GuestText.line(lines.get(1), 64)) + "); its output: "
-                    + GuestText.lines(tail(readGuestText(SCHED_LOG))));
+                    + GuestText.lines(tail(schedulerOutput())));
         }
         log.info("scheduler {} running (guest pid {})", b.name(), GuestText.line(lines.get(0), 32));
     }
@@ -447,16 +451,28 @@ public final class Ctx implements AutoCloseable {
     }
 
     /**
-     * The latest sched_ext scheduler's own output (stdout and stderr), "" when none ran; raw, as the scheduler wrote
-     * it: clean it with {@link GuestText} before printing or logging it.
+     * The end (the last {@value #SCHED_LOG_TAIL} bytes) of the latest sched_ext scheduler's own output (stdout and
+     * stderr), "" when none ran; raw, as the scheduler wrote it: clean it with {@link GuestText} before printing or
+     * logging it.
      */
     public String schedulerLog() {
-        return active != null ? readGuestText(SCHED_LOG) : "";
+        return active != null ? schedulerOutput() : "";
     }
 
+    private String schedulerOutput() {
+        try {
+            // tail in the guest: a scheduler may log without end, the host takes what it shows
+            return agent.exec(List.of("/bin/busybox", "tail", "-c", String.valueOf(SCHED_LOG_TAIL), SCHED_LOG), Map.of(),
+                    Duration.ofSeconds(30)).stdoutText();
+        } catch (GuestException e) {
+            return "";
+        }
+    }
+
+    /** A sysfs file's text, "" when it cannot be read; at most {@link #SYSFS_READ_CAP} bytes whatever the guest sends. */
     String readGuestText(String path) {
         try {
-            return new String(agent.readFile(path), java.nio.charset.StandardCharsets.UTF_8);
+            return new String(agent.readFile(path, SYSFS_READ_CAP, agent.defaultTimeout()), java.nio.charset.StandardCharsets.UTF_8);
         } catch (GuestException e) {
             return "";
         }
