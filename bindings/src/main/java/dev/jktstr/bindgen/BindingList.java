@@ -25,6 +25,9 @@ import java.util.regex.Pattern;
  * function NAME...           downcall handles (errno captured)
  * variadic NAME TYPE...      one more handle of a variadic function, called with these extra
  *                            arguments: int, long, pointer or double
+ * library SONAME...          where the functions resolve: the first of these shared libraries that
+ *                            loads (-Djktstr.library.GROUP=PATH overrides); without it, the default
+ *                            lookup (libc)
  * </pre>
  *
  * A plain name that matches nothing is an error; a pattern with {@code *} that matches nothing is too.
@@ -35,6 +38,7 @@ record BindingList(List<Group> groups) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z_*][A-Za-z0-9_*]*");
     private static final Pattern HEADER = Pattern.compile("[A-Za-z0-9_./+-]+\\.h");
     private static final Pattern DEFINE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(=[A-Za-z0-9_]*)?");
+    private static final Pattern LIBRARY = Pattern.compile("lib[A-Za-z0-9_+-]+\\.so(\\.[0-9]+)*");
     static final Set<String> VARIADIC_TYPES = Set.of("int", "long", "pointer", "double");
 
     /** The kind of record a name in the list designates. */
@@ -51,7 +55,7 @@ record BindingList(List<Group> groups) {
 
     record Group(String name, List<String> headers, List<String> defines, List<String> constants,
                  List<String> excludedConstants, List<RecordName> records, List<String> functions,
-                 List<Variant> variants) {}
+                 List<Variant> variants, List<String> libraries) {}
 
     static BindingList read(Path file) {
         List<String> lines;
@@ -120,6 +124,7 @@ record BindingList(List<Group> groups) {
                 case "typedef" -> checked(where, args, NAME, "name")
                         .forEach(n -> group.records.add(new RecordName(RecordKind.TYPEDEF, n)));
                 case "function" -> group.functions.addAll(checked(where, args, NAME, "name"));
+                case "library" -> group.libraries.addAll(checked(where, args, LIBRARY, "library (a soname such as libzstd.so.1)"));
                 case "variadic" -> {
                     if (args.size() < 2) {
                         throw new BindgenException(where + ": 'variadic NAME TYPE...' needs a function and its extra argument types");
@@ -133,7 +138,7 @@ record BindingList(List<Group> groups) {
                     group.variants.add(new Variant(args.get(0), List.copyOf(args.subList(1, args.size()))));
                 }
                 default -> throw new BindgenException(where + ": unknown directive '" + directive
-                        + "' (expected group, header, define, const, struct, union, typedef, function or variadic)");
+                        + "' (expected group, header, define, const, struct, union, typedef, function, variadic or library)");
             }
         }
         if (current != null) {
@@ -175,6 +180,7 @@ record BindingList(List<Group> groups) {
         final List<RecordName> records = new ArrayList<>();
         final List<String> functions = new ArrayList<>();
         final List<Variant> variants = new ArrayList<>();
+        final List<String> libraries = new ArrayList<>();
 
         Builder(String name) {
             this.name = name;
@@ -184,8 +190,12 @@ record BindingList(List<Group> groups) {
             if (headers.isEmpty()) {
                 throw new BindgenException(source + ": group " + name + " lists no header");
             }
+            if (!libraries.isEmpty() && functions.isEmpty()) {
+                throw new BindgenException(source + ": group " + name + " names a library but binds no function");
+            }
             return new Group(name, List.copyOf(headers), List.copyOf(defines), List.copyOf(constants),
-                    List.copyOf(excluded), List.copyOf(records), List.copyOf(functions), List.copyOf(variants));
+                    List.copyOf(excluded), List.copyOf(records), List.copyOf(functions), List.copyOf(variants),
+                    List.copyOf(libraries));
         }
     }
 }

@@ -176,6 +176,13 @@ final class JavaEmitter {
             s.line(" * <p>Function handles are named {@code <function>$mh}; a variadic function has one more handle per");
             s.line(" * extra argument list, {@code <function>$<types>$mh}. Every handle takes first a segment of");
             s.line(" * {@link Linker.Option#captureStateLayout()} that receives the call's {@code errno}.");
+            if (!group.libraries().isEmpty()) {
+                s.line(" *");
+                s.line(" * <p>The functions come from " + javadoc(String.join(" or ", group.libraries()))
+                        + " (the first that loads; {@code -D" + libraryProperty() + "=PATH} names another),");
+                s.line(" * loaded when this class initializes. Without it the class still initializes: {@link #LIBRARY$ERROR}");
+                s.line(" * says why, and every handle throws {@link UnsatisfiedLinkError} when invoked.");
+            }
         }
         s.line(" */");
         if (!group.functions().isEmpty()) {
@@ -194,8 +201,13 @@ final class JavaEmitter {
         if (!group.functions().isEmpty()) {
             s.line();
             s.line("    private static final Linker $LINKER = Linker.nativeLinker();");
-            s.line("    private static final SymbolLookup $LIBC = $LINKER.defaultLookup();");
+            if (group.libraries().isEmpty()) {
+                s.line("    private static final SymbolLookup $LIBC = $LINKER.defaultLookup();");
+            }
             s.line("    private static final Linker.Option $CAPTURE_ERRNO = Linker.Option.captureCallState(\"errno\");");
+            if (!group.libraries().isEmpty()) {
+                libraryLoader(s);
+            }
             for (Function function : group.functions()) {
                 functionHandle(s, function, null);
                 for (List<Scalar> variant : function.variants()) {
@@ -244,10 +256,70 @@ final class JavaEmitter {
                 : variant == null ? ", called with no variadic argument"
                 : ", called with variadic " + variantText(variant);
         s.line("    /** " + code(function.prototype()) + called + ". */");
-        s.line("    public static final MethodHandle " + name + "$mh = $LINKER.downcallHandle($LIBC.findOrThrow(\""
-                + function.name() + "\"),");
+        if (group.libraries().isEmpty()) {
+            s.line("    public static final MethodHandle " + name + "$mh = $LINKER.downcallHandle($LIBC.findOrThrow(\""
+                    + function.name() + "\"),");
+        } else {
+            s.line("    public static final MethodHandle " + name + "$mh = $downcall(\"" + function.name() + "\",");
+        }
         s.line("            " + descriptor + ",");
         s.line("            " + options + ");");
+    }
+
+    private String libraryProperty() {
+        return "jktstr.library." + group.name();
+    }
+
+    /**
+     * The library a {@code library} group's functions resolve in, loaded without failing the class
+     * initialization, and {@code $downcall}: the bound handle, or one of the same type that throws.
+     */
+    private void libraryLoader(Source s) {
+        StringBuilder candidates = new StringBuilder();
+        for (String library : group.libraries()) {
+            candidates.append(candidates.isEmpty() ? "" : ", ").append('"').append(library).append('"');
+        }
+        s.line();
+        s.line("    /** The library the functions resolve in, as it was named when it loaded; null when none loaded. */");
+        s.line("    public static final String LIBRARY$NAME;");
+        s.line();
+        s.line("    /** Why no library loaded (each name tried and the loader's message), or null when one did. */");
+        s.line("    public static final String LIBRARY$ERROR;");
+        s.line();
+        s.line("    private static final SymbolLookup $LIBRARY;");
+        s.line();
+        s.line("    static {");
+        s.line("        String override = System.getProperty(\"" + libraryProperty() + "\", \"\");");
+        s.line("        String[] candidates = override.isEmpty() ? new String[] {" + candidates + "} : new String[] {override};");
+        s.line("        SymbolLookup lookup = null;");
+        s.line("        String name = null;");
+        s.line("        StringBuilder errors = new StringBuilder();");
+        s.line("        for (String candidate : candidates) {");
+        s.line("            try {");
+        s.line("                lookup = SymbolLookup.libraryLookup(candidate, java.lang.foreign.Arena.global());");
+        s.line("                name = candidate;");
+        s.line("                break;");
+        s.line("            } catch (IllegalArgumentException e) {");
+        s.line("                errors.append(errors.isEmpty() ? \"\" : \"; \").append(candidate).append(\": \").append(e.getMessage());");
+        s.line("            }");
+        s.line("        }");
+        s.line("        $LIBRARY = lookup;");
+        s.line("        LIBRARY$NAME = name;");
+        s.line("        LIBRARY$ERROR = lookup == null ? errors.toString() : null;");
+        s.line("    }");
+        s.line();
+        s.line("    private static MethodHandle $downcall(String name, FunctionDescriptor descriptor, Linker.Option... options) {");
+        s.line("        java.util.Optional<MemorySegment> symbol = $LIBRARY == null ? java.util.Optional.empty() : $LIBRARY.find(name);");
+        s.line("        if (symbol.isPresent()) {");
+        s.line("            return $LINKER.downcallHandle(symbol.get(), descriptor, options);");
+        s.line("        }");
+        s.line("        UnsatisfiedLinkError error = new UnsatisfiedLinkError($LIBRARY == null");
+        s.line("                ? name + \": no library loaded (\" + LIBRARY$ERROR + \")\" : name + \" is not in \" + LIBRARY$NAME);");
+        s.line("        java.lang.invoke.MethodType type = $LINKER.downcallHandle(descriptor, options).type().dropParameterTypes(0, 1);");
+        s.line("        MethodHandle thrower = java.lang.invoke.MethodHandles.throwException(type.returnType(), UnsatisfiedLinkError.class)");
+        s.line("                .bindTo(error);");
+        s.line("        return java.lang.invoke.MethodHandles.dropArguments(thrower, 0, type.parameterList());");
+        s.line("    }");
     }
 
     private static String variantText(List<Scalar> variant) {

@@ -12,9 +12,9 @@ final class Model {
 
     private Model() {}
 
-    /** A group of the binding list, resolved. */
+    /** A group of the binding list, resolved; {@code libraries} empty means the functions resolve in libc. */
     record Group(String name, List<String> headers, List<String> defines, List<Constant> constants,
-                 List<Record> records, List<Function> functions) {}
+                 List<Record> records, List<Function> functions, List<String> libraries) {}
 
     /**
      * An integer constant (macro or enum value).

@@ -22,9 +22,13 @@ class BindingListTest {
                 "typedef cpu_set_t",
                 "union sigval",
                 "function ioctl",
-                "variadic ioctl long pointer"));
+                "variadic ioctl long pointer",
+                "group zstd",
+                "header zstd.h",
+                "library libzstd.so.1 libzstd.so",
+                "function ZSTD_isError"));
 
-        assertThat(list.groups()).hasSize(2);
+        assertThat(list.groups()).hasSize(3);
         BindingList.Group kvm = list.groups().get(0);
         assertThat(kvm.name()).isEqualTo("kvm");
         assertThat(kvm.headers()).containsExactly("linux/kvm.h", "asm/kvm.h");
@@ -35,6 +39,8 @@ class BindingListTest {
         assertThat(libc.defines()).containsExactly("_GNU_SOURCE");
         assertThat(libc.records()).extracting(BindingList.RecordName::toString).containsExactly("typedef cpu_set_t", "union sigval");
         assertThat(libc.variants()).containsExactly(new BindingList.Variant("ioctl", List.of("long", "pointer")));
+        assertThat(libc.libraries()).isEmpty();
+        assertThat(list.groups().get(2).libraries()).containsExactly("libzstd.so.1", "libzstd.so");
     }
 
     @Test
@@ -64,5 +70,9 @@ class BindingListTest {
                 .isInstanceOf(BindgenException.class).hasMessageContaining("lowercase");
         assertThatThrownBy(() -> BindingList.parse("x.list", List.of("group kvm", "header ../../etc/passwd")))
                 .isInstanceOf(BindgenException.class).hasMessageContaining("not a valid header");
+        assertThatThrownBy(() -> BindingList.parse("x.list", List.of("group z", "header a.h", "library /tmp/evil.so", "function f")))
+                .isInstanceOf(BindgenException.class).hasMessageContaining("not a valid library");
+        assertThatThrownBy(() -> BindingList.parse("x.list", List.of("group z", "header a.h", "library libz.so.1")))
+                .isInstanceOf(BindgenException.class).hasMessageContaining("names a library but binds no function");
     }
 }
