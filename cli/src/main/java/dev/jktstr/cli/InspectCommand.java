@@ -1,6 +1,7 @@
 package dev.jktstr.cli;
 
 import dev.jktstr.btf.Btf;
+import dev.jktstr.btf.elf.StaticExecutable;
 import dev.jktstr.btf.ksym.KernelSymbols;
 import dev.jktstr.guest.ExecResult;
 import dev.jktstr.introspect.Introspector;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,6 +63,14 @@ public final class InspectCommand implements Callable<Integer> {
         Duration interval = watch == null ? null : parseInterval(watch);
         if (scheduler != null && !Files.isRegularFile(scheduler)) {
             throw new IllegalArgumentException("--scheduler " + scheduler + ": no such file");
+        }
+        if (scheduler != null) {
+            // the guest has no dynamic loader: refuse anything else before booting
+            Optional<String> problem = StaticExecutable.problem(scheduler);
+            if (problem.isPresent()) {
+                throw new IllegalArgumentException("--scheduler " + scheduler + " " + StaticExecutable.REQUIREMENT
+                        + "; it is " + problem.get());
+            }
         }
         KernelImage kernel = machine.kernelImage();
         Path vmlinux = kernel.vmlinux().orElseThrow(() -> new IllegalArgumentException("kernel " + kernel.image()

@@ -33,4 +33,18 @@ class InspectCommandTest {
         assertThat(status).isNotZero();
         assertThat(err.toString()).contains("/nonexistent/scx_nothing");
     }
+
+    @Test
+    void aSchedulerThatIsNotAStaticElfFailsBeforeBooting(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path dyn = java.nio.file.Files.write(dir.resolve("scx_dyn"), TinyElf.dynamic("/lib64/ld-linux-x86-64.so.2"));
+        CommandLine cl = Jktstr.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(new StringWriter()));
+        cl.setErr(new PrintWriter(err));
+        int status = cl.execute("inspect", "--kernel", "/nonexistent", "--scheduler", dyn.toString());
+        assertThat(status).isEqualTo(2);
+        assertThat(err.toString()).contains("--scheduler " + dyn + " must be a statically linked x86-64 ELF; it is a"
+                + " dynamically linked x86-64 ELF (interpreter /lib64/ld-linux-x86-64.so.2)");
+    }
 }

@@ -41,6 +41,25 @@ class RunCommandTest {
         assertThat(sched.err()).contains("scheduler: no scheduler binary at /nonexistent/scx");
     }
 
+    /** A scheduler the guest could not run costs no boot: refused with what it is (the kernel here does not exist). */
+    @Test
+    void schedulersThatAreNotStaticX86ElfsAreRefusedBeforeBoot(@TempDir Path dir) throws Exception {
+        Path garbage = Files.write(dir.resolve("notelf"), new byte[] {(byte) 0x91, 0x2a, 0x3f, 0x1b, '[', '2', 'J', 0});
+        Run notElf = jktstr("run", "steady", "--scheduler", garbage.toString(), "--kernel", "/nonexistent");
+        assertThat(notElf.exit()).isEqualTo(2);
+        assertThat(notElf.err()).contains("scheduler: " + garbage + " must be a statically linked x86-64 ELF")
+                .contains("it is not an ELF file (it starts with 91 2a 3f 1b 5b 32 4a 00)").doesNotContain("\u001b");
+        Path dyn = Files.write(dir.resolve("scx_dyn"), TinyElf.dynamic("/lib64/ld-linux-x86-64.so.2"));
+        Run dynamic = jktstr("run", "steady", "--scheduler", dyn.toString(), "--kernel", "/nonexistent");
+        assertThat(dynamic.exit()).isEqualTo(2);
+        assertThat(dynamic.err()).contains("scheduler: " + dyn + " must be a statically linked x86-64 ELF")
+                .contains("it is a dynamically linked x86-64 ELF (interpreter /lib64/ld-linux-x86-64.so.2)");
+        Path script = Files.writeString(dir.resolve("scx_sh"), "#!/bin/sh\nexec /bin/scx_simple\n");
+        assertThat(jktstr("run", "steady", "--scheduler", script.toString(), "--kernel", "/nonexistent").err())
+                .contains("it is a script (#!/bin/sh)");
+        assertThat(notElf.err() + dynamic.err()).doesNotContain("booting").doesNotContain("kernel");
+    }
+
     @Test
     void durations() {
         assertThat(RunCommand.parseDuration("10s")).isEqualTo(Duration.ofSeconds(10));

@@ -82,7 +82,8 @@ public record CgroupDef(String name, int workers, WorkType work, Optional<Cpuset
 
     /**
      * Checks everything that can be checked before boot from the definition alone; {@code where} prefixes the field
-     * names. Whether a worker-less cgroup really has children is checked over the whole scenario.
+     * names. Whether a worker-less cgroup really has children is checked over the whole scenario. With a null
+     * {@code topology} only what needs none (cpusets, affinity and memory-policy nodes are left for later).
      */
     void validate(Topology topology, String where) {
         String f = where + "cgroup";
@@ -104,6 +105,9 @@ public record CgroupDef(String name, int workers, WorkType work, Optional<Cpuset
         }
         if (nice < -20 || nice > 19) {
             throw new InvalidScenarioException(at + ".nice", "must be within -20..19, got " + nice);
+        }
+        if (topology == null) {
+            return; // validated without a topology yet (Scenarios.validate(steps)): cpusets and nodes come later
         }
         cpuset.ifPresent(c -> c.resolve(topology, at + ".cpuset"));
         affinity.ifPresent(a -> a.resolve(topology, at + ".affinity"));

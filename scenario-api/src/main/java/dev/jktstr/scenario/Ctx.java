@@ -8,7 +8,6 @@ import dev.jktstr.guest.GuestException;
 import dev.jktstr.guest.GuestImage;
 import dev.jktstr.introspect.Introspector;
 import dev.jktstr.kconfig.KernelImage;
-import dev.jktstr.kconfig.KernelLookup;
 import dev.jktstr.machine.BootProgress;
 import dev.jktstr.machine.GuestText;
 import dev.jktstr.machine.Machine;
@@ -106,16 +105,7 @@ public final class Ctx implements AutoCloseable {
     static final Duration SLOW_BOOT = Duration.ofSeconds(10);
 
     static Ctx boot(Vm vm) {
-        KernelImage kernel;
-        try {
-            // The system property lets test harnesses (and the README's snippet test) point at a kernel without
-            // an environment variable; otherwise the standard lookup (JKTSTR_KERNEL, cache, ./linux, /boot) decides.
-            String property = System.getProperty(KERNEL_PROPERTY, "");
-            kernel = vm.kernel().map(p -> KernelLookup.resolve(p.toString()))
-                    .orElseGet(() -> property.isEmpty() ? KernelLookup.standard().find() : KernelLookup.resolve(property));
-        } catch (RuntimeException e) {
-            throw new ScenarioException("kernel: " + e.getMessage(), e);
-        }
+        KernelImage kernel = vm.kernelImage(); // the property, else the standard lookup (JKTSTR_KERNEL, cache, ./linux, /boot)
         GuestImage.Builder ib = GuestImage.builder().withBusybox(true);
         if (vm.scheduler() instanceof Scheduler.Binary b) {
             ib.addBinary(b.path(), b.guestPath());

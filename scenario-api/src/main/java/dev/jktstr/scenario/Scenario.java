@@ -17,6 +17,18 @@ public record Scenario(String name, Function<Topology, List<Step>> steps) {
         return new Scenario(name, t -> List.of(Scenarios.addAllAndHold(defs.apply(t))));
     }
 
+    /**
+     * A scenario of fixed steps, validated now, as it is built ({@link Scenarios#validate(List)}: every op against
+     * the cgroups that exist at that point, names, counts, holds, scheduler binaries), so a scenario that removes a
+     * cgroup it never added fails here rather than after a boot; cpusets and NUMA nodes are checked against the
+     * topology by {@link #stepsFor} ({@link Vm#run(Scenario)} and {@code jktstr run} call it before booting).
+     */
+    public static Scenario of(String name, List<Step> steps) {
+        List<Step> fixed = List.copyOf(steps);
+        Scenarios.validate(fixed);
+        return new Scenario(name, t -> fixed);
+    }
+
     /** The steps for {@code topology}, validated (nothing boots). */
     public List<Step> stepsFor(Topology topology) {
         List<Step> s = steps.apply(topology);

@@ -193,6 +193,20 @@ public final class Scenarios {
      * counts, negative holds, duplicate names. Nothing is booted or sent.
      */
     public static void validate(Topology topology, List<Step> steps) {
+        validateSteps(java.util.Objects.requireNonNull(topology, "topology"), steps);
+    }
+
+    /**
+     * Everything {@link #validate(Topology, List)} checks that needs no topology: each op against the cgroups that
+     * exist at that point of the scenario (a cgroup removed, frozen or moved from before it was added or after it was
+     * removed), parents and children, names, counts, holds, scheduler binaries. {@link Scenario#of(String, List)}
+     * runs it when a scenario is built; cpusets and NUMA nodes are checked against the topology before the boot.
+     */
+    public static void validate(List<Step> steps) {
+        validateSteps(null, steps);
+    }
+
+    private static void validateSteps(Topology topology, List<Step> steps) {
         if (steps.isEmpty()) {
             throw new InvalidScenarioException("steps", "a scenario needs at least one step");
         }
@@ -268,7 +282,9 @@ public final class Scenarios {
                         if (sc.cpus() == null) {
                             throw new InvalidScenarioException(f + "cpus", "missing");
                         }
-                        sc.cpus().resolve(topology, f + "cpus");
+                        if (topology != null) {
+                            sc.cpus().resolve(topology, f + "cpus");
+                        }
                     }
                     case Op.ClearCpuset cc -> known(live, cc.name(), f + "name");
                     case Op.SwapCpusets sw -> {
@@ -292,7 +308,9 @@ public final class Scenarios {
                         if (sa.cpus() == null) {
                             throw new InvalidScenarioException(f + "cpus", "missing");
                         }
-                        sa.cpus().resolve(topology, f + "cpus");
+                        if (topology != null) {
+                            sa.cpus().resolve(topology, f + "cpus");
+                        }
                     }
                     case Op.Spawn sp -> {
                         known(live, sp.cgroup(), f + "cgroup");

@@ -1,5 +1,7 @@
 package dev.jktstr.scenario;
 
+import dev.jktstr.kconfig.KernelImage;
+import dev.jktstr.kconfig.KernelLookup;
 import dev.jktstr.machine.Topology;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,6 +45,45 @@ public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Sched
     /** Boots the guest, starts the scheduler and returns the context scenarios run in. */
     public Ctx boot() {
         return Ctx.boot(this);
+    }
+
+    /**
+     * Checks {@code scenario} against this VM's topology ({@link Scenario#stepsFor}) without booting: what
+     * {@link #run(Scenario)} does first. Returns this VM.
+     */
+    public Vm validate(Scenario scenario) {
+        scenario.stepsFor(topology);
+        return this;
+    }
+
+    /**
+     * Validates {@code scenario} against this VM ({@link #validate(Scenario)}: an invalid one is refused before
+     * anything boots), then boots, runs it and powers off.
+     */
+    public RunResult run(Scenario scenario) {
+        validate(scenario);
+        try (Ctx ctx = boot()) {
+            return Scenarios.run(ctx, scenario);
+        }
+    }
+
+    /**
+     * The kernel this VM boots, looked up without booting: {@link #kernel()}, else the {@value Ctx#KERNEL_PROPERTY}
+     * system property, else {@code KernelLookup.standard()} ({@code JKTSTR_KERNEL}, the kernel cache, {@code ./linux},
+     * {@code ../linux}, {@code /boot}).
+     *
+     * @throws ScenarioException "kernel: …" with every place tried when there is none
+     */
+    public KernelImage kernelImage() {
+        try {
+            // The system property lets test harnesses (and the README's snippet test) point at a kernel without
+            // an environment variable; otherwise the standard lookup decides.
+            String property = System.getProperty(Ctx.KERNEL_PROPERTY, "");
+            return kernel.map(p -> KernelLookup.resolve(p.toString()))
+                    .orElseGet(() -> property.isEmpty() ? KernelLookup.standard().find() : KernelLookup.resolve(property));
+        } catch (RuntimeException e) {
+            throw new ScenarioException("kernel: " + e.getMessage(), e);
+        }
     }
 
     public static final class Builder {

@@ -185,6 +185,52 @@ class ValidationTest {
     }
 
     @Test
+    void aScenarioOfStepsIsValidatedWhenBuilt() {
+        // removing a cgroup never added: refused as the scenario is built, no VM, no topology
+        var e = invalid(() -> Scenario.of("bad", List.of(
+                Step.of(HoldSpec.fraction(0.5), Op.addCgroup(CgroupDef.named("a"))),
+                Step.of(HoldSpec.fraction(0.5), Op.removeCgroup("never")))));
+        assertThat(e.field()).isEqualTo("steps[1].ops[0].name");
+        assertThat(e.getMessage()).contains("unknown cgroup 'never' (cgroups at this point: [a])");
+        assertThat(invalid(() -> Scenario.of("twice", List.of(Step.of(HoldSpec.fraction(1),
+                Op.addCgroup(CgroupDef.named("a")), Op.removeCgroup("a"), Op.setCpuset("a", CpusetSpec.cpus(0)))))).field())
+                .isEqualTo("steps[0].ops[2].name");
+        // cpusets need the topology: checked when the scenario meets the VM, still before the boot
+        Scenario wide = Scenario.of("wide", List.of(Scenarios.addAllAndHold(List.of(
+                CgroupDef.named("cg_0").cpuset(CpusetSpec.cpus(0, 7))))));
+        Vm vm = Vm.builder().topology(T).kernel(Path.of("/nonexistent/kernel")).build();
+        assertThat(invalid(() -> vm.validate(wide)).getMessage()).contains("CPU 7 is outside");
+        // Vm.run validates before it looks for a kernel or boots: the invalid scenario is what it reports
+        assertThat(invalid(() -> vm.run(wide)).field()).isEqualTo("steps[0].ops[0].cgroup cg_0.cpuset");
+        Scenario lazy = new Scenario("lazy", t -> List.of(Step.of(HoldSpec.fraction(1), Op.freeze("ghost"))));
+        assertThat(invalid(() -> vm.run(lazy)).field()).isEqualTo("steps[0].ops[0].name");
+        assertThatThrownBy(() -> vm.run(Scenarios.steady())).isInstanceOf(ScenarioException.class)
+                .isNotInstanceOf(InvalidScenarioException.class).hasMessageStartingWith("kernel: no kernel at /nonexistent/kernel");
+    }
+
+    @Test
+    void aSchedulerMustBeAStaticX86Elf(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path text = java.nio.file.Files.writeString(dir.resolve("scx_text"), "\u0091garbage, not a program\n");
+        var e = invalid(() -> Vm.builder().scheduler(Scheduler.binary(text)).build());
+        assertThat(e.field()).isEqualTo("scheduler");
+        assertThat(e.getMessage()).contains(text + " must be a statically linked x86-64 ELF")
+                .contains("it is not an ELF file (it starts with c2 91 67 61");
+        Path script = java.nio.file.Files.writeString(dir.resolve("scx_script"), "#!/bin/sh\nexec scx_simple\n");
+        assertThat(invalid(() -> Scenario.of("swap", List.of(Step.of(HoldSpec.fraction(1),
+                Op.addCgroup(CgroupDef.named("a")), Op.replaceScheduler(script))))).getMessage())
+                .contains("must be a statically linked x86-64 ELF").contains("it is a script (#!/bin/sh)");
+        Path dynamic = Path.of("/usr/bin/env"); // dynamically linked on Debian and Ubuntu
+        if (java.nio.file.Files.isRegularFile(dynamic) && dev.jktstr.btf.elf.StaticExecutable.problem(dynamic).isPresent()) {
+            assertThat(invalid(() -> Vm.builder().scheduler(Scheduler.binary(dynamic)).build()).getMessage())
+                    .contains("must be a statically linked x86-64 ELF").contains("it is a dynamically linked x86-64 ELF (interpreter");
+        }
+        Path simple = TestAssets.shared().resolve("schedulers/scx_simple");
+        if (java.nio.file.Files.isRegularFile(simple)) {
+            assertThat(Vm.builder().scheduler(Scheduler.binary(simple)).build().scheduler().name()).isEqualTo("scx_simple");
+        }
+    }
+
+    @Test
     void cannedScenariosAreValidOnSeveralTopologies() {
         for (Topology t : List.of(new Topology(1, 1, 1, 1), new Topology(1, 1, 2, 1), new Topology(1, 2, 2, 1),
                 new Topology(2, 2, 2, 2))) {

@@ -1,8 +1,10 @@
 package dev.jktstr.scenario.junit;
 
 import dev.jktstr.scenario.Ctx;
+import dev.jktstr.scenario.InvalidScenarioException;
 import dev.jktstr.scenario.Outcome;
 import dev.jktstr.scenario.RunResult;
+import dev.jktstr.scenario.ScenarioException;
 import dev.jktstr.scenario.Scheduler;
 import dev.jktstr.scenario.Vm;
 import java.lang.reflect.Method;
@@ -12,6 +14,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.Consumer;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.InvocationInterceptor;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -21,8 +25,12 @@ import org.junit.jupiter.api.extension.ReflectiveInvocationContext;
 import org.opentest4j.AssertionFailedError;
 import org.opentest4j.TestAbortedException;
 
-/** Boots (or reuses) the guest a {@link JktstrTest} asks for and maps its runs' outcomes onto JUnit. */
-public final class JktstrExtension implements ParameterResolver, InvocationInterceptor {
+/**
+ * Boots (or reuses) the guest a {@link JktstrTest} asks for and maps its runs' outcomes onto JUnit. A test whose
+ * kernel cannot be found is skipped (disabled) with the kernel lookup's message, every place it tried, before
+ * anything boots.
+ */
+public final class JktstrExtension implements ExecutionCondition, ParameterResolver, InvocationInterceptor {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(JktstrExtension.class);
 
     /** Closes the shared guest when the test run ends (JUnit closes AutoCloseable store values). */
@@ -30,6 +38,26 @@ public final class JktstrExtension implements ParameterResolver, InvocationInter
         @Override
         public void close() {
             ctx.close();
+        }
+    }
+
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext e) {
+        JktstrTest t = e.getTestMethod().map(m -> m.getAnnotation(JktstrTest.class)).orElse(null);
+        if (t == null) {
+            return ConditionEvaluationResult.enabled("not a @JktstrTest method");
+        }
+        Vm vm;
+        try {
+            vm = vm(t);
+        } catch (InvalidScenarioException ex) {
+            return ConditionEvaluationResult.enabled("an invalid VM fails the test when its Ctx is resolved");
+        }
+        try {
+            vm.kernelImage();
+            return ConditionEvaluationResult.enabled("kernel found");
+        } catch (ScenarioException ex) {
+            return ConditionEvaluationResult.disabled("no kernel to boot: " + ex.getMessage());
         }
     }
 
@@ -51,12 +79,16 @@ public final class JktstrExtension implements ParameterResolver, InvocationInter
     }
 
     private static Ctx boot(JktstrTest t) {
+        return vm(t).boot();
+    }
+
+    private static Vm vm(JktstrTest t) {
         Vm.Builder b = Vm.builder().topology(t.numaNodes(), t.llcs(), t.cores(), t.threads()).memoryMib(t.memoryMib())
                 .scheduler(Scheduler.parse(t.scheduler())).duration(Duration.ofMillis(t.durationMs()));
         if (!t.kernel().isEmpty()) {
             b.kernel(Path.of(t.kernel()));
         }
-        return b.boot();
+        return b.build();
     }
 
     @Override

@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.opentest4j.AssertionFailedError;
 import org.opentest4j.TestAbortedException;
 
@@ -38,6 +40,47 @@ class JktstrExtensionTest {
         RunResult r = Scenarios.run(ctx, Scenarios.steady());
         assertThat(ctx.topology().cpuCount()).isEqualTo(2);
         assertThat(r.outcome()).isEqualTo(Outcome.PASS);
+    }
+
+    /** Methods the condition is asked about (never run: nested classes are not test classes here). */
+    static final class Fixtures {
+        @JktstrTest(kernel = "/nonexistent/kernel-dir")
+        void noKernel(Ctx ctx) {
+        }
+
+        @JktstrTest(scheduler = "/nonexistent/scx_none", kernel = "/nonexistent/kernel-dir")
+        void invalidScheduler(Ctx ctx) {
+        }
+
+        void plain() {
+        }
+    }
+
+    private static ConditionEvaluationResult condition(String method) throws NoSuchMethodException {
+        java.lang.reflect.Method m = java.util.Arrays.stream(Fixtures.class.getDeclaredMethods())
+                .filter(x -> x.getName().equals(method)).findFirst().orElseThrow();
+        ExtensionContext e = (ExtensionContext) java.lang.reflect.Proxy.newProxyInstance(getClass0().getClassLoader(),
+                new Class<?>[] {ExtensionContext.class}, (proxy, called, args) -> switch (called.getName()) {
+                    case "getTestMethod" -> Optional.of(m);
+                    default -> throw new UnsupportedOperationException(called.getName());
+                });
+        return new JktstrExtension().evaluateExecutionCondition(e);
+    }
+
+    private static Class<?> getClass0() {
+        return JktstrExtensionTest.class;
+    }
+
+    /** Without a kernel the test is skipped before anything boots, with the lookup's message (what it tried). */
+    @Test
+    void noKernelSkipsWithTheLookupMessage() throws Exception {
+        ConditionEvaluationResult r = condition("noKernel");
+        assertThat(r.isDisabled()).isTrue();
+        assertThat(r.getReason()).hasValueSatisfying(reason -> assertThat(reason)
+                .startsWith("no kernel to boot: kernel: no kernel at /nonexistent/kernel-dir").contains("tried:"));
+        // an invalid VM is not a skip: resolving its Ctx fails the test
+        assertThat(condition("invalidScheduler").isDisabled()).isFalse();
+        assertThat(condition("plain").isDisabled()).isFalse();
     }
 
     private static RunResult result(Assert thresholds) {
