@@ -22,7 +22,7 @@ final class QemuCommandLine {
     static final String BASE_APPEND = "console=ttyS0 panic=-1 no_timer_check";
 
     /** Files and sockets one boot uses. */
-    record Paths(Path qmp, Path serial, Path control, List<Path> ports, List<Path> nodeMemory) {
+    record Paths(Path qmp, Path serial, Path control, List<Path> ports) {
     }
 
     private QemuCommandLine() {
@@ -32,8 +32,9 @@ final class QemuCommandLine {
         Topology t = spec.topology();
         List<String> a = new ArrayList<>();
         a.add(binary.toString());
-        a.addAll(List.of("-name", name, "-machine", "q35", "-nodefaults", "-no-user-config", "-display", "none",
-                "-no-reboot", "-S"));
+        // debug-threads=on names the vCPU threads ("CPU 0/KVM", "ALL CPUs/TCG"): how vcpuHostTime finds them
+        a.addAll(List.of("-name", escape(name) + ",debug-threads=on", "-machine", "q35", "-nodefaults",
+                "-no-user-config", "-display", "none", "-no-reboot", "-S"));
         if (accel == QemuBackend.Accel.KVM) {
             a.addAll(List.of("-accel", "kvm", "-cpu", "host"));
         } else {
@@ -47,8 +48,10 @@ final class QemuCommandLine {
                 + t.coresPerLlc() + ",threads=" + t.threadsPerCore()));
         a.addAll(List.of("-m", spec.totalMemoryMib() + "M"));
         for (int node = 0; node < t.numaNodes(); node++) {
-            a.addAll(List.of("-object", "memory-backend-file,id=ram-node" + node + ",size=" + spec.memoryPerNodeMib()
-                    + "M,mem-path=" + escape(paths.nodeMemory().get(node).toString()) + ",share=on"));
+            // An anonymous memfd per node, never a path QEMU opens by name; the JVM maps it through
+            // /proc/<qemu pid>/fd (QemuRamFds). share=on: the JVM's mapping and the guest see the same pages.
+            a.addAll(List.of("-object", "memory-backend-memfd,id=ram-node" + node + ",size=" + spec.memoryPerNodeMib()
+                    + "M,share=on"));
             a.addAll(List.of("-numa", "node,nodeid=" + node + ",cpus=" + Topology.cpuList(t.cpusOfNode(node))
                     + ",memdev=ram-node" + node));
         }

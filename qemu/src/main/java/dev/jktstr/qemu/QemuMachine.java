@@ -12,6 +12,7 @@ import dev.jktstr.machine.MachineException;
 import dev.jktstr.machine.MachineSpec;
 import dev.jktstr.machine.MachineStateException;
 import dev.jktstr.machine.MachineTimeoutException;
+import dev.jktstr.machine.VcpuHostTime;
 import dev.jktstr.machine.VcpuRegisters;
 import dev.jktstr.nativeio.Libc;
 import java.io.IOException;
@@ -22,12 +23,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.FileChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -44,14 +43,15 @@ import org.slf4j.LoggerFactory;
 /**
  * A guest running in a QEMU process. Java listens on UNIX sockets in a per-boot temp dir and QEMU
  * connects to them as a client at startup (QMP, serial console, one per virtio port), so no output
- * is lost. QEMU starts with {@code -S}: the vCPUs run only after everything is connected and the RAM
- * files are mapped (and unlinked, so a crash of both processes leaves nothing in /dev/shm).
+ * is lost. QEMU starts with {@code -S}: the vCPUs run only after everything is connected and guest
+ * RAM is mapped. Guest RAM is QEMU's {@code memory-backend-memfd}s, mapped through
+ * {@code /proc/<qemu pid>/fd} ({@link QemuRamFds}): no file name at any moment, so no other user can open it, plant
+ * a symlink for it or find it after a SIGKILL of both processes.
  */
 final class QemuMachine implements Machine {
 
     private static final Logger LOG = LoggerFactory.getLogger(QemuMachine.class);
     private static final AtomicLong BOOTS = new AtomicLong();
-    private static final Path SHM = Path.of("/dev/shm");
     /** q35 keeps RAM below 4 GiB up to here when the guest has less than 2.75 GiB, else up to 2 GiB. */
     private static final long Q35_LOWMEM_SMALL = 0xB000_0000L;
     private static final long Q35_LOWMEM_LARGE = 0x8000_0000L;
@@ -64,7 +64,6 @@ final class QemuMachine implements Machine {
     private final String backendName;
     private final long startNanos;
     private final Path tempDir;
-    private final List<Path> shmFiles;
     private final List<ServerSocketChannel> servers = new ArrayList<>();
     private final List<SocketChannel> channels = new ArrayList<>();
     private final ConsoleLog console = new ConsoleLog();
@@ -83,18 +82,24 @@ final class QemuMachine implements Machine {
     private Arena arena;
     private GuestMemory memory;
     private volatile boolean paused = true;
+    /** QEMU's vCPU threads by name, for {@link #vcpuHostTime}; made on first use. */
+    private volatile QemuVcpuThreads vcpuThreads;
     private volatile String shutdownReason;
     private volatile boolean guestPanicked;
     private volatile boolean closed;
     private volatile boolean killedByHost;
     private ExitReason exitReason;
 
-    private QemuMachine(MachineSpec spec, String backendName, Path tempDir, List<Path> shmFiles) {
+    /** Boots started by this JVM so far (each names its QEMU {@code jktstr-<pid>-<boot>}). */
+    static long bootsSoFar() {
+        return BOOTS.get();
+    }
+
+    private QemuMachine(MachineSpec spec, String backendName, Path tempDir) {
         this.spec = spec;
         this.backendName = backendName;
         this.startNanos = System.nanoTime();
         this.tempDir = tempDir;
-        this.shmFiles = shmFiles;
     }
 
     static QemuMachine start(Path binary, QemuBackend.Accel accel, MachineSpec spec, String backendName) {
@@ -106,12 +111,7 @@ final class QemuMachine implements Machine {
         } catch (IOException e) {
             throw new MachineException("cannot create a temp dir for QEMU sockets: " + e.getMessage(), e);
         }
-        Path memoryDir = memoryDir(spec.totalMemoryMib() << 20);
-        List<Path> shm = new ArrayList<>();
-        for (int node = 0; node < spec.topology().numaNodes(); node++) {
-            shm.add(memoryDir.resolve(name + "-node" + node));
-        }
-        QemuMachine m = new QemuMachine(spec, backendName, tempDir, List.copyOf(shm));
+        QemuMachine m = new QemuMachine(spec, backendName, tempDir);
         try {
             m.launch(binary, accel, name);
             return m;
@@ -121,23 +121,6 @@ final class QemuMachine implements Machine {
         }
     }
 
-    /**
-     * /dev/shm when it has room for all of guest RAM. Containers often cap it (Docker: 64 MiB), and a
-     * guest touching RAM past a full tmpfs would die of SIGBUS; then the system temp dir serves.
-     */
-    static Path memoryDir(long bytes) {
-        try {
-            if (Files.isDirectory(SHM) && Files.getFileStore(SHM).getUsableSpace() >= bytes) {
-                return SHM;
-            }
-        } catch (IOException e) {
-            LOG.debug("cannot size {}: {}", SHM, e.toString());
-        }
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-        LOG.warn("{} has less than {} MiB free; guest RAM files go to {}", SHM, bytes >> 20, tmp);
-        return tmp;
-    }
-
     private void launch(Path binary, QemuBackend.Accel accel, String name) {
         long deadline = startNanos + spec.startTimeout().toNanos();
         List<Path> portPaths = new ArrayList<>();
@@ -145,7 +128,7 @@ final class QemuMachine implements Machine {
             portPaths.add(tempDir.resolve("port" + i + ".sock"));
         }
         QemuCommandLine.Paths paths = new QemuCommandLine.Paths(tempDir.resolve("qmp.sock"),
-                tempDir.resolve("serial.sock"), tempDir.resolve("ctl.sock"), portPaths, shmFiles);
+                tempDir.resolve("serial.sock"), tempDir.resolve("ctl.sock"), portPaths);
         try {
             ServerSocketChannel qmpServer = listen(paths.qmp());
             ServerSocketChannel serialServer = listen(paths.serial());
@@ -185,7 +168,7 @@ final class QemuMachine implements Machine {
             qmp = new QmpClient(qmpChannel, name, this::onEvent, left);
             mapMemory();
             // Everything is connected and mapped: the socket names are no longer needed, so nothing is
-            // left on disk even if the JVM is SIGKILLed from here on.
+            // left on disk even if the JVM is SIGKILLed from here on (guest RAM never had a name).
             deleteFiles();
             qmp.execute("cont", Map.of(), QMP_TIMEOUT);
             paused = false;
@@ -286,26 +269,31 @@ final class QemuMachine implements Machine {
     private void mapMemory() throws IOException {
         arena = Arena.ofShared();
         long nodeBytes = spec.memoryPerNodeMib() << 20;
-        List<MemorySegment> nodes = new ArrayList<>();
-        for (Path file : shmFiles) {
-            try (FileChannel fc = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                if (fc.size() < nodeBytes) {
-                    throw new IOException(file + " is " + fc.size() + " bytes, expected " + nodeBytes);
-                }
-                nodes.add(fc.map(FileChannel.MapMode.READ_WRITE, 0, nodeBytes, arena));
-            }
-            // The mapping (and QEMU's) keep the memory; the name is no longer needed.
-            Files.deleteIfExists(file);
-        }
-        long total = nodeBytes * nodes.size();
+        int nodeCount = spec.topology().numaNodes();
+        long total = nodeBytes * nodeCount;
         long lowmem = total >= Q35_LOWMEM_SMALL ? Q35_LOWMEM_LARGE : Q35_LOWMEM_SMALL;
         long below = Math.min(total, lowmem);
         long above = total - below;
+        List<MemorySegment> nodes = QemuRamFds.map(process.pid(), nodeCount, nodeBytes, arena,
+                node -> node * nodeBytes < below ? node * nodeBytes : FOUR_GIB + node * nodeBytes - below,
+                this::readGuestU64);
         List<GuestMemory.Mapping> mappings = new ArrayList<>();
         addRam(mappings, nodes, nodeBytes, 0, 0, LEGACY_HOLE_START);
         addRam(mappings, nodes, nodeBytes, LEGACY_HOLE_END, LEGACY_HOLE_END, below - LEGACY_HOLE_END);
         addRam(mappings, nodes, nodeBytes, FOUR_GIB, below, above);
         memory = GuestMemory.of(mappings);
+    }
+
+    /** Eight bytes of guest-physical memory as QEMU reads them (HMP {@code xp}), before our mapping is trusted. */
+    private long readGuestU64(long gpa) {
+        Object out = qmp.execute("human-monitor-command", Map.of("command-line", "xp /1gx 0x" + Long.toHexString(gpa)),
+                QMP_TIMEOUT);
+        String text = String.valueOf(out).strip();
+        int at = text.lastIndexOf("0x");
+        if (at < 0) {
+            throw new MachineException("QEMU's xp at 0x" + Long.toHexString(gpa) + " said: " + text);
+        }
+        return Long.parseUnsignedLong(text.substring(at + 2).strip(), 16);
     }
 
     /** QEMU lays the node backends end to end as one RAM block; split a guest range at node edges. */
@@ -443,6 +431,24 @@ final class QemuMachine implements Machine {
         } catch (IOException | UncheckedIOException e) {
             return false; // a thread that went away while listing: look again
         }
+    }
+
+    /**
+     * From QEMU's own vCPU threads ({@code /proc/<pid>/task/<tid>/schedstat}, named with {@code debug-threads=on}):
+     * under single-threaded TCG one thread runs every vCPU, so each reading says {@code sharedBy} = the vCPU count.
+     */
+    @Override
+    public Optional<VcpuHostTime> vcpuHostTime(int cpu) {
+        Process p = process;
+        if (p == null || closed || !p.isAlive()) {
+            return Optional.empty();
+        }
+        QemuVcpuThreads t = vcpuThreads;
+        if (t == null) {
+            t = new QemuVcpuThreads(p.pid(), spec.topology().cpuCount());
+            vcpuThreads = t;
+        }
+        return t.hostTime(cpu);
     }
 
     @Override
@@ -641,13 +647,6 @@ final class QemuMachine implements Machine {
     }
 
     private void deleteFiles() {
-        for (Path f : shmFiles) {
-            try {
-                Files.deleteIfExists(f);
-            } catch (IOException e) {
-                LOG.warn("cannot remove {}: {}", f, e.toString());
-            }
-        }
         try (Stream<Path> walk = Files.walk(tempDir)) {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> {
                 try {
