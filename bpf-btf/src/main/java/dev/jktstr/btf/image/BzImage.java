@@ -2,7 +2,6 @@ package dev.jktstr.btf.image;
 
 import dev.jktstr.btf.BtfLookupException;
 import io.airlift.compress.bzip2.BZip2HadoopStreams;
-import io.airlift.compress.zstd.ZstdInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -27,13 +26,17 @@ import org.tukaani.xz.XZInputStream;
  * {@code .BTF} kept, possibly followed by relocation data).
  *
  * <p>The kernel build appends the decompressed size as a little-endian u32 after every payload; the
- * output buffer is sized from it (capped at {@value #MAX_VMLINUX} bytes) and decompression that
- * overruns it or falls short ends in {@link KernelImageException}, so a hostile image cannot make this
- * allocate without bound.
+ * output buffer is sized from it, capped at the setup header's {@code init_size} (boot protocol 2.10+:
+ * the memory the kernel needs to decompress itself, which the boot protocol makes at least that size)
+ * and at {@value #MAX_VMLINUX} bytes, and decompression that overruns it or falls short ends in
+ * {@link KernelImageException}, so a hostile image cannot make this allocate without bound.
+ *
+ * <p>zstd is decoded by the system's libzstd ({@link ZstdDecoder}; {@link MissingDecoderException} when it
+ * cannot be loaded), the other formats by pure-Java decoders (see the module README).
  */
 public final class BzImage {
-    /** Largest decompressed kernel accepted. */
-    public static final long MAX_VMLINUX = 1L << 30;
+    /** Largest decompressed kernel accepted (Debian's 6.12 kernels decompress to about 55 MiB). */
+    public static final long MAX_VMLINUX = 512L << 20;
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -84,11 +87,27 @@ public final class BzImage {
         return c;
     }
 
+    /**
+     * The setup header's {@code init_size} (boot protocol 2.10+), the memory the kernel needs from its load
+     * address to decompress and run; 0 for older protocols. The boot protocol requires it to hold the
+     * decompressed kernel, so it bounds the size the payload may record.
+     */
+    public static long initSize(MemorySegment image) {
+        payload(image); // validates the header
+        int version = Short.toUnsignedInt(image.get(U16, 0x206));
+        return version >= 0x20a ? Integer.toUnsignedLong(image.get(U32, 0x260)) : 0;
+    }
+
     /** Decompresses the kernel of a mapped bzImage into memory from {@code arena}; returns the inner ELF. */
     public static MemorySegment extractVmlinux(MemorySegment image, Arena arena) {
         Compression c = compression(image);
         MemorySegment p = payload(image);
         long size = Integer.toUnsignedLong(p.get(U32, p.byteSize() - 4));
+        long initSize = initSize(image);
+        if (initSize > 0 && size > initSize) {
+            throw new KernelImageException("bzImage payload records a decompressed size of " + size
+                    + " bytes, more than the setup header's init_size of " + initSize + " bytes");
+        }
         long t0 = System.nanoTime();
         MemorySegment out = decompress(p, c, size, arena);
         LOG.debug("decompressed {} bzImage payload: {} -> {} bytes in {} ms", c, p.byteSize(), size,
@@ -125,6 +144,8 @@ public final class BzImage {
             n = Lz4Legacy.decompress(stream, out);
         } else if (c == Compression.LZO) {
             n = Lzop.decompress(stream, out);
+        } else if (c == Compression.ZSTD) {
+            n = ZstdDecoder.decompress(stream, out);
         } else {
             try (InputStream in = open(c, new SegmentInputStream(stream))) {
                 n = drain(in, out, c);
@@ -149,9 +170,8 @@ public final class BzImage {
             case GZIP -> new GZIPInputStream(in, 1 << 16);
             case XZ -> new XZInputStream(in, 256 * 1024); // memory limit in KiB: the kernel uses a 32 MiB dictionary
             case LZMA -> new LZMAInputStream(in, 256 * 1024);
-            case ZSTD -> new ZstdInputStream(in);
             case BZIP2 -> new BZip2HadoopStreams().createInputStream(in);
-            case LZ4, LZO -> throw new AssertionError(c + " is decoded in place");
+            case LZ4, LZO, ZSTD -> throw new AssertionError(c + " is decoded in place");
         };
     }
 

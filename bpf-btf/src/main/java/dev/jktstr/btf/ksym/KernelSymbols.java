@@ -113,7 +113,20 @@ public final class KernelSymbols {
         }
     }
 
+    /** What Debian ships as {@code /boot/System.map-*}: one line pointing at the -dbg package. */
+    private static final String PLACEHOLDER = "The real System.map is in the ";
+
     private static KernelSymbols parse(byte[] b, String what) {
+        if (b.length < 512) {
+            String text = new String(b, StandardCharsets.UTF_8);
+            int at = text.indexOf(PLACEHOLDER);
+            if (at >= 0) {
+                String pkg = text.substring(at + PLACEHOLDER.length()).strip().replaceFirst(" package$", "");
+                throw new SymbolFormatException(what + " is a placeholder with no symbols (\"" + text.strip()
+                        + "\"): Debian ships the real System.map in " + pkg
+                        + ", as /usr/lib/debug/boot/System.map-<release>");
+            }
+        }
         List<KernelSymbol> out = new ArrayList<>(b.length / 40 + 16);
         int n = b.length;
         int p = 0;

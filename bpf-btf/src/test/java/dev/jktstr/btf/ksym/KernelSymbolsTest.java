@@ -59,4 +59,15 @@ class KernelSymbolsTest {
         KernelSymbols s = KernelSymbols.fromSystemMap(p);
         assertThat(s.all()).isSortedAccordingTo((a, b) -> Long.compareUnsigned(a.address(), b.address()));
     }
+
+    @Test
+    void debiansPlaceholderSystemMapSaysWhereTheRealOneIs() {
+        // /boot/System.map-* in Debian's linux-image packages, byte for byte
+        String placeholder = "ffffffffffffffff B The real System.map is in the linux-image-<version>-dbg package\n";
+        assertThatThrownBy(() -> KernelSymbols.fromText(placeholder))
+                .isInstanceOf(SymbolFormatException.class)
+                .hasMessageContaining("placeholder with no symbols")
+                .hasMessageContaining("Debian ships the real System.map in linux-image-<version>-dbg, as "
+                        + "/usr/lib/debug/boot/System.map-<release>");
+    }
 }
