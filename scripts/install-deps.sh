@@ -66,6 +66,7 @@ packages=(
   qemu-system-x86          # the qemu backend (TCG here)
   bpftool                  # oracle for the BTF tests
   lzop lz4 zstd xz-utils bzip2 gzip binutils  # kernel payload compressors and objcopy: decompression tests
+  libzstd1                 # decodes zstd kernel payloads at run time (bindings group zstd; zstd.h is in libzstd-dev)
   acpica-tools             # iasl, oracle for the ACPI tables
   cpio                     # oracle for the initramfs writer
   util-linux               # setpriv --pdeathsig: QEMU dies with the JVM
