@@ -1,11 +1,14 @@
 package dev.jktstr.cli;
 
 import dev.jktstr.scenario.Ctx;
+import dev.jktstr.machine.GuestText;
 import dev.jktstr.scenario.InvalidScenarioException;
+import dev.jktstr.scenario.Outcome;
 import dev.jktstr.scenario.RunResult;
 import dev.jktstr.scenario.Scenario;
 import dev.jktstr.scenario.Scenarios;
 import dev.jktstr.scenario.Scheduler;
+import dev.jktstr.scenario.SchedulerFailedException;
 import dev.jktstr.scenario.Vm;
 import dev.jktstr.machine.Topology;
 import java.io.PrintWriter;
@@ -26,8 +29,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code jktstr run SCENARIO}: boots a guest, runs a canned scenario under a scheduler, prints the verdict. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Run a scenario in a guest and print its verdict. Exit code: 0 pass, 1 fail, 3 inconclusive, "
-                + "4 skip, 2 user error.")
+        description = "Run a scenario in a guest and print its verdict. Exit code: 0 pass, 1 fail (a scheduler that"
+                + " fails to attach or exits with an error too), 3 inconclusive, 4 skip, 2 invalid input.")
 public final class RunCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "SCENARIO", description = "A canned scenario: ${COMPLETION-CANDIDATES}.",
@@ -41,6 +44,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "eevdf (default), a static sched_ext scheduler binary to run in the guest, or the name of"
                     + " one built with the kernel by `jktstr kernel build` (scx_simple, scx_qmap).")
     String scheduler;
+
+    @Option(names = "--scheduler-arg", paramLabel = "ARG",
+            description = "An argument for the sched_ext scheduler (repeat for more; --scheduler-arg=-e for one that"
+                    + " starts with '-').")
+    java.util.List<String> schedulerArgs = new java.util.ArrayList<>();
 
     @Option(names = "--duration", paramLabel = "TIME", defaultValue = "10s",
             description = "Run time, e.g. 10s, 500ms, 2m (default: ${DEFAULT-VALUE}).")
@@ -62,10 +70,17 @@ public final class RunCommand implements Callable<Integer> {
 
     /** eevdf, a binary's path, or the name of a scheduler built with the kernel ({@code jktstr kernel build}). */
     private Scheduler scheduler() {
-        if (scheduler.equalsIgnoreCase("eevdf") || scheduler.contains("/") || Files.exists(Path.of(scheduler))) {
-            return Scheduler.parse(scheduler);
+        String[] args = schedulerArgs.toArray(String[]::new);
+        if (scheduler.equalsIgnoreCase("eevdf")) {
+            if (args.length > 0) {
+                throw new InvalidScenarioException("--scheduler-arg", "EEVDF takes no arguments");
+            }
+            return Scheduler.eevdf();
         }
-        return Scheduler.binary(machine.kernelImage().scheduler(scheduler));
+        if (scheduler.contains("/") || Files.exists(Path.of(scheduler))) {
+            return Scheduler.binary(Path.of(scheduler), args);
+        }
+        return Scheduler.binary(machine.kernelImage().scheduler(scheduler), args);
     }
 
     @Override
@@ -102,6 +117,17 @@ public final class RunCommand implements Callable<Integer> {
             } finally {
                 line.finish();
             }
+        } catch (SchedulerFailedException e) {
+            // the scheduler under test failed (did not attach, exited): a test result, not invalid input
+            out.println("verdict: " + Outcome.FAIL + " — scheduler " + e.scheduler() + " " + GuestText.line(e.reason(), 4000));
+            if (!e.output().isEmpty()) {
+                out.println("its output (the end):");
+                // indented: no line of the scheduler's can pass for one of ours
+                GuestText.lines(e.output()).lines().forEach(l -> out.println("  " + l));
+            }
+            out.println("result: none (the scenario did not run)");
+            out.flush();
+            return Outcome.FAIL.exitCode();
         }
         Path file = output != null ? output : Path.of("jktstr-results", s.name() + "-" + r.scheduler() + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");

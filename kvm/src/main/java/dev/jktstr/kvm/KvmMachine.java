@@ -149,6 +149,43 @@ final class KvmMachine implements Machine {
         return vm.awaitExit(timeout);
     }
 
+    /** vCPU index → its thread's /proc/self/task directory, found by name on first use. */
+    private final java.util.Map<Integer, java.nio.file.Path> vcpuTasks = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The vCPU's own platform thread ({@code kvm-vcpu<n>}) from {@code /proc/self/task/<tid>/schedstat}. Empty when
+     * no thread, or more than one (two VMs in this JVM), has that name.
+     */
+    @Override
+    public Optional<dev.jktstr.machine.VcpuHostTime> vcpuHostTime(int cpu) {
+        if (cpu < 0 || cpu >= vm.vcpuCount()) {
+            return Optional.empty();
+        }
+        java.nio.file.Path task = vcpuTasks.get(cpu);
+        Optional<dev.jktstr.machine.VcpuHostTime> t = task == null ? Optional.empty()
+                : dev.jktstr.machine.VcpuHostTime.ofThread(task, 1);
+        if (t.isPresent()) {
+            return t;
+        }
+        String name = "kvm-vcpu" + cpu;
+        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+            java.util.List<java.nio.file.Path> named = tasks.filter(p -> {
+                try {
+                    return java.nio.file.Files.readString(p.resolve("comm")).strip().equals(name);
+                } catch (java.io.IOException | RuntimeException e) {
+                    return false;
+                }
+            }).toList();
+            if (named.size() != 1) {
+                return Optional.empty();
+            }
+            vcpuTasks.put(cpu, named.getFirst());
+            return dev.jktstr.machine.VcpuHostTime.ofThread(named.getFirst(), 1);
+        } catch (java.io.IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
     @Override
     public void close() {
         try {

@@ -45,6 +45,16 @@ public interface Machine extends AutoCloseable {
         resume();
     }
 
+    /**
+     * What the host gave the thread that runs vCPU {@code cpu} so far: CPU time, time waiting for a host CPU, whether
+     * it is stopped now, and how many vCPUs share that thread. It tells a guest that stalled from a host that did not
+     * run the vCPU. Empty when the backend cannot tell (the default), or the thread cannot be found or read. Cheap
+     * (a few small /proc reads); never throws.
+     */
+    default Optional<VcpuHostTime> vcpuHostTime(int cpu) {
+        return Optional.empty();
+    }
+
     /** One vCPU's registers; the machine must be paused ({@link MachineStateException} otherwise). */
     VcpuRegisters registers(int cpu);
 

@@ -10,13 +10,36 @@ import java.util.Optional;
  *
  * @param cpuset    the CPUs the cgroup's workers were allowed (its cpuset, or its workers' affinity), empty if unrestricted
  * @param blocking  whether the work type sleeps or waits by design
+ * @param gapHost   per worker (same order), what the host did during its longest gap
  */
-public record CgroupStats(String name, String workType, boolean blocking, Optional<BitSet> cpuset, List<WorkerTelemetry> workers)
+public record CgroupStats(String name, String workType, boolean blocking, Optional<BitSet> cpuset, List<WorkerTelemetry> workers,
+        List<GapHost> gapHost)
         implements Labeled {
+
+    /**
+     * What the host did while a worker waited through its longest gap, from what it gave the worker's vCPU then
+     * ({@link dev.jktstr.machine.Machine#vcpuHostTime}).
+     *
+     * @param blameNanos the part of the gap the host was to blame for: the stretches in which the vCPU got almost no
+     *                   host CPU time while the host held it back (it waited for a host CPU or was stopped), judged in
+     *                   100 ms windows; a vCPU that ran, however slowly, or slept is not the host's doing. -1 when not
+     *                   known
+     * @param host       what the host gave the vCPU over the gap, in words ("" when not known)
+     */
+    public record GapHost(long blameNanos, String host) {
+        public static final GapHost UNKNOWN = new GapHost(-1, "");
+    }
 
     public CgroupStats {
         workers = List.copyOf(workers);
         cpuset = cpuset.map(b -> (BitSet) b.clone());
+        gapHost = gapHost == null || gapHost.size() != workers.size()
+                ? java.util.Collections.nCopies(workers.size(), GapHost.UNKNOWN) : List.copyOf(gapHost);
+    }
+
+    /** Without host times: every gap is the guest's. */
+    public CgroupStats(String name, String workType, boolean blocking, Optional<BitSet> cpuset, List<WorkerTelemetry> workers) {
+        this(name, workType, blocking, cpuset, workers, null);
     }
 
     @Override
@@ -36,6 +59,42 @@ public record CgroupStats(String name, String workType, boolean blocking, Option
     /** The longest any worker was kept from running, in ms. */
     public double maxGapMs() {
         return workers.stream().mapToLong(WorkerTelemetry::maxGapNanos).max().orElse(0) / 1e6;
+    }
+
+    /**
+     * The longest gap the guest is to blame for, in ms: each worker's longest gap less the part the host held its vCPU
+     * back (the whole gap where that is not known). Equal to {@link #maxGapMs()} without host times.
+     */
+    public double maxGuestGapMs() {
+        long worst = 0;
+        for (int i = 0; i < workers.size(); i++) {
+            long held = gapHost.get(i).blameNanos();
+            worst = Math.max(worst, workers.get(i).maxGapNanos() - Math.max(0, Math.min(held, workers.get(i).maxGapNanos())));
+        }
+        return worst / 1e6;
+    }
+
+    /**
+     * The worst gap and how much of it the host was to blame for, in words; empty when no worker had a gap or the host
+     * times are not known.
+     */
+    public Optional<String> gapHostDetail() {
+        int worst = -1;
+        for (int i = 0; i < workers.size(); i++) {
+            if (workers.get(i).maxGapNanos() > 0 && (worst < 0 || workers.get(i).maxGapNanos() > workers.get(worst).maxGapNanos())) {
+                worst = i;
+            }
+        }
+        if (worst < 0 || gapHost.get(worst).blameNanos() < 0) {
+            return Optional.empty();
+        }
+        WorkerTelemetry w = workers.get(worst);
+        GapHost h = gapHost.get(worst);
+        long held = Math.min(h.blameNanos(), w.maxGapNanos());
+        return Optional.of("worst gap " + Math.round(w.maxGapNanos() / 1e6) + " ms (pid " + w.pid() + ", cpu " + w.maxGapCpu()
+                + "): the host was to blame for " + Math.round(held / 1e6) + " ms of it, starving its vCPU (which " + h.host()
+                + "); the guest's part " + Math.round((w.maxGapNanos() - held) / 1e6) + " ms; the guest's worst part over all workers "
+                + Verdict.fmt(Math.round(maxGuestGapMs())) + " ms");
     }
 
     /** (max − min) / mean of the workers' CPU time; 0 = perfectly fair. NaN without CPU time. */

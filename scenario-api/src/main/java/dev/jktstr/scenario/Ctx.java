@@ -152,6 +152,7 @@ public final class Ctx implements AutoCloseable {
         List<String> argv = new ArrayList<>(List.of(b.guestPath()));
         argv.addAll(b.args());
         String quoted = String.join(" ", argv.stream().map(Ctx::shellQuote).toList());
+        int kmsgBefore = schedExtKmsg().size(); // what the kernel says about this attempt comes after these
         // It loads at nice -20 (verifying a BPF scheduler takes seconds under TCG; workers spinning at nice 0 would
         // stretch that, and with it the time a replacement leaves the workers on the fallback), and runs at nice 0
         // once enabled with root/ops there (the kernel creates it once the new scheduler is in charge).
@@ -160,13 +161,32 @@ public final class Ctx implements AutoCloseable {
                 + "for i in $(seq 600); do [ \"$(cat " + SCHED_EXT_STATE + ")\" = enabled ] && [ -s " + SCHED_EXT_OPS + " ] && break; "
                 + "kill -0 $pid 2>/dev/null || break; sleep 0.05; done; "
                 // back to 0: every thread of every process in its group (threads started while loading inherited -20)
-                + "renice 0 -g \"$(cut -d' ' -f5 /proc/$pid/stat)\" >/dev/null 2>&1; echo $pid; cat "
-                + SCHED_EXT_STATE), Map.of(), Duration.ofSeconds(60));
+                + "renice 0 -g \"$(cut -d' ' -f5 /proc/$pid/stat)\" >/dev/null 2>&1; echo $pid; echo \"$(cat "
+                + SCHED_EXT_STATE + " 2>/dev/null)\"; "
+                // the scheduler's fate: still running, or its exit status
+                + "{ kill -0 $pid 2>/dev/null && echo running; } || { wait $pid; echo \"exit $?\"; }"),
+                Map.of(), Duration.ofSeconds(60));
         List<String> lines = r.stdoutText().lines().toList();
-        if (lines.size() < 2 || !lines.get(1).equals("enabled")) {
-            throw new ScenarioException("scheduler " + b.name() + " did not enable sched_ext (state: "
-                    + (lines.size() < 2 ? "?" : GuestText.line(lines.get(1), 64)) + "); its output: "
-                    + GuestText.lines(tail(schedulerOutput())));
+        String state = lines.size() < 2 ? "" : lines.get(1).strip();
+        if (!state.equals("enabled")) {
+            String process = lines.size() < 3 ? "" : lines.get(2).strip();
+            String output = GuestText.lines(tail(schedulerOutput()));
+            if (state.isEmpty()) {
+                throw new ScenarioException("scheduler " + b.name() + ": this kernel has no sched_ext (no " + SCHED_EXT_STATE
+                        + "); boot one built with CONFIG_SCHED_CLASS_EXT=y (`jktstr kernel build`)"
+                        + (output.isEmpty() ? "" : "; its output: " + output));
+            }
+            String how = process.startsWith("exit ") ? "it exited with status " + GuestText.line(process.substring(5), 16)
+                    : "it is running but sched_ext was not enabled within 30 s";
+            List<String> kmsg = schedExtKmsg();
+            List<String> news = kmsg.subList(Math.min(kmsgBefore, kmsg.size()), kmsg.size());
+            String kernelSaid = news.isEmpty() ? "" : "; the kernel: " + GuestText.line(String.join(" / ",
+                    news.subList(Math.max(0, news.size() - 6), news.size())), 1000);
+            // sched_ext schedulers report their exit as "EXIT: <reason> (<message>)" (UEI_REPORT): their own words
+            String said = output.lines().filter(l -> l.startsWith("EXIT:")).reduce((x, y) -> y)
+                    .map(l -> "; it reported: " + GuestText.line(l, 500)).orElse("");
+            throw new SchedulerFailedException(b.name(), "failed to attach: " + how + " (sched_ext state: "
+                    + GuestText.line(state, 64) + ")" + said + kernelSaid, output);
         }
         log.info("scheduler {} running (guest pid {})", b.name(), GuestText.line(lines.get(0), 32));
     }
@@ -438,6 +458,23 @@ public final class Ctx implements AutoCloseable {
         }
         // kmsg holds the whole boot: the latest disable is this run's
         return hits.isEmpty() ? Optional.empty() : Optional.of(GuestText.line(hits.get(hits.size() - 1), 1000));
+    }
+
+    /** Every kmsg line about sched_ext (its enable, disable and error messages), oldest first; raw guest text. */
+    private List<String> schedExtKmsg() {
+        List<String> out = new ArrayList<>();
+        try {
+            for (String rec : agent.readKmsg()) {
+                int semi = rec.indexOf(';');
+                String text = semi >= 0 ? rec.substring(semi + 1) : rec;
+                if (text.startsWith("sched_ext")) { // not the stack frames of an error dump
+                    out.add(text.strip());
+                }
+            }
+        } catch (GuestException e) {
+            log.debug("reading kmsg: {}", e.toString());
+        }
+        return out;
     }
 
     /**

@@ -22,13 +22,26 @@ enum MonitorChecks implements MonitorCheck {
             }
         }
     },
-    /** No runnable CPU whose rq clock stands still (idle CPUs exempt). */
+    /**
+     * No runnable CPU whose rq clock stands still (idle CPUs exempt). Each stall is judged against what the host gave
+     * the vCPU meanwhile ({@link MonitorSummary.JudgedStall}): when every stall came while the host held the vCPU back,
+     * the claim is INCONCLUSIVE with that reason, never FAIL; one stall of the guest's own fails it.
+     */
     RQ_CLOCK_STALL {
         @Override
         public void check(MonitorSummary s, Verdict v) {
             Boolean on = v.thresholds().noRqClockStall();
             if (on != null && on) {
-                v.claim(MonitorSummary::rqClockStalls, s).eq(0);
+                Verdict.Claim c = v.claim(MonitorSummary::rqClockStalls, s);
+                if (!s.judgedStalls().isEmpty()) {
+                    c.detail(String.join("; ", s.judgedStalls().stream().limit(8).map(MonitorSummary.JudgedStall::describe).toList())
+                            + (s.judgedStalls().size() > 8 ? "; … " + (s.judgedStalls().size() - 8) + " more" : ""));
+                }
+                if (s.guestStalls() == 0 && s.hostCausedStalls() > 0) {
+                    c.inconclusiveIfFails("the host did not run the vCPU" + (s.hostCausedStalls() > 1 ? "s" : "")
+                            + " (almost no host CPU time while held back): a stall the host caused says nothing about the guest");
+                }
+                c.eq(0);
             }
         }
     },

@@ -20,6 +20,7 @@ import java.util.Optional;
  *     or {@code unavailable: <reason>} (attaching or sampling failed)
  * @param samples snapshots taken while holding
  * @param stalls runnable CPUs whose rq clock stood still across {@link #STALL_WINDOW} samples
+ * @param judgedStalls the same stalls, each with what the host did meanwhile ({@link JudgedStall})
  * @param schedExtExpected whether a sched_ext scheduler was meant to be attached
  * @param schedExtState {@code enable_state} in the last sample ("" when unknown)
  * @param exitKind {@code scx_exit_kind} in the last sample ("" when unknown)
@@ -32,8 +33,33 @@ import java.util.Optional;
 public record MonitorSummary(String status, int samples, double meanImbalance, double p90Imbalance, double maxImbalance,
         double maxDsqDepth, List<StallDetector.Stall> stalls, boolean schedExtExpected, boolean hasSchedExt,
         String schedExtState, String exitKind, int errorExitSamples, int fieldErrors, List<Snapshot> snapshots,
-        boolean dsqsSampled, List<DsqDepth> dsqDepths)
+        boolean dsqsSampled, List<DsqDepth> dsqDepths, List<JudgedStall> judgedStalls)
         implements Labeled {
+
+    /**
+     * A stall and whose it was, from what the host gave the vCPU over it ({@link dev.jktstr.machine.Machine#vcpuHostTime}):
+     * {@code host} — the vCPU got almost no host CPU time (under 10% of the stall) while the host held it back (it
+     * waited for a host CPU or was stopped for half of it or more): the guest could not have moved its clock, so the
+     * stall says nothing about the guest; {@code guest} — the vCPU ran on the host and the clock still stood;
+     * {@code guest-halted} — the vCPU barely ran but was not held back either: it slept, the guest halted it with
+     * tasks runnable; {@code unknown} — the backend gives no host times (judged as a guest stall, as before).
+     *
+     * @param wallNanos the stall's length, first to last sample
+     * @param curr      the task current on the CPU in the stall's first sample ({@code comm/pid})
+     * @param host      what the host gave the vCPU meanwhile, in words ("" when unknown)
+     */
+    public record JudgedStall(StallDetector.Stall stall, String cause, long wallNanos, String curr, String host) {
+        public boolean hostCaused() {
+            return cause.equals("host");
+        }
+
+        /** One line: {@code cpu 1, samples 3–7 (1004 ms, 2 runnable, current spin/123): host — ran 1 ms ...}. */
+        public String describe() {
+            return "cpu " + stall.cpu() + ", samples " + stall.firstSample() + "–" + stall.lastSample() + " ("
+                    + Math.round(wallNanos / 1e6) + " ms, " + stall.nrRunning() + " runnable"
+                    + (curr.isEmpty() ? "" : ", current " + curr) + "): " + cause + (host.isEmpty() ? "" : " — " + host);
+        }
+    }
 
     /**
      * One dispatch queue over a run's samples.
@@ -58,21 +84,34 @@ public record MonitorSummary(String status, int samples, double meanImbalance, d
 
     /** Consecutive samples with a frozen clock on a runnable CPU that make a stall (1 s at the 250 ms interval). */
     public static final int STALL_WINDOW = 4;
+    /**
+     * The least time from a stall's first sample to its last: {@link #STALL_WINDOW} samples at the 250 ms interval.
+     * The sampler runs at a fixed rate, so after it was held up (a busy host) it takes its missed samples back to
+     * back; four of those can span 80 ms, which says nothing about a 1000 Hz kernel's clock.
+     */
+    public static final long MIN_STALL_NANOS = (STALL_WINDOW - 1) * 250_000_000L;
 
     public MonitorSummary {
         stalls = List.copyOf(stalls);
         snapshots = List.copyOf(snapshots);
         dsqDepths = List.copyOf(dsqDepths);
+        judgedStalls = List.copyOf(judgedStalls);
     }
 
     /** No monitoring: {@code status} says why; every value NaN. */
     public static MonitorSummary notSampled(String status, List<Snapshot> snapshots) {
         return new MonitorSummary(status, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, List.of(), false, false,
-                "", "", 0, 0, snapshots, false, List.of());
+                "", "", 0, 0, snapshots, false, List.of(), List.of());
     }
 
-    /** The summary of a hold's sample series. */
+    /** The summary of a hold's sample series, without host times (every stall is judged a guest stall). */
     public static MonitorSummary of(List<Snapshot> series, boolean schedExtExpected, List<Snapshot> snapshots) {
+        return of(series, schedExtExpected, snapshots, HostTimeline.Source.NONE);
+    }
+
+    /** The summary of a hold's sample series; each stall judged against what {@code host} says the vCPU got. */
+    static MonitorSummary of(List<Snapshot> series, boolean schedExtExpected, List<Snapshot> snapshots,
+            HostTimeline.Source host) {
         List<Double> imbalances = new ArrayList<>();
         double maxDsq = Double.NaN;
         boolean scx = false;
@@ -123,7 +162,10 @@ public record MonitorSummary(String status, int samples, double meanImbalance, d
             fieldErrors += s.allErrors().size();
         }
         List<StallDetector.Stall> stalls = series.size() >= STALL_WINDOW
-                ? new StallDetector(STALL_WINDOW).detect(series) : List.of();
+                ? new StallDetector(STALL_WINDOW).detect(series).stream().filter(st -> series.get(st.lastSample()).monotonicNanos()
+                        - series.get(st.firstSample()).monotonicNanos() >= MIN_STALL_NANOS).toList()
+                : List.of();
+        List<JudgedStall> judged = stalls.stream().map(st -> judge(st, series, host)).toList();
         double mean = imbalances.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
         double max = imbalances.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
         List<DsqDepth> depths = new ArrayList<>();
@@ -133,7 +175,24 @@ public record MonitorSummary(String status, int samples, double meanImbalance, d
         });
         return new MonitorSummary(series.isEmpty() ? "unavailable: no samples" : "sampled", series.size(), mean,
                 percentile(imbalances, 0.90), max, maxDsq, stalls, schedExtExpected, scx, state, exitKind, errorExits,
-                fieldErrors, snapshots, dsqsSampled, depths);
+                fieldErrors, snapshots, dsqsSampled, depths, judged);
+    }
+
+    /** Whose stall it was: see {@link JudgedStall}. */
+    static JudgedStall judge(StallDetector.Stall st, List<Snapshot> series, HostTimeline.Source host) {
+        long from = series.get(st.firstSample()).monotonicNanos();
+        long to = series.get(st.lastSample()).monotonicNanos();
+        String curr = series.get(st.firstSample()).runqueue(st.cpu())
+                .map(r -> r.currComm() == null ? "" : dev.jktstr.machine.GuestText.line(r.currComm(), 32)
+                        + (r.currPid() == null ? "" : "/" + r.currPid()))
+                .orElse("");
+        Optional<HostTimeline.Share> share = host.share(st.cpu(), from, to);
+        if (share.isEmpty()) {
+            return new JudgedStall(st, "unknown", to - from, curr, "");
+        }
+        HostTimeline.Share h = share.get();
+        String cause = !h.barelyRan() ? "guest" : h.heldBack() ? "host" : "guest-halted";
+        return new JudgedStall(st, cause, to - from, curr, h.describe());
     }
 
     /** Whether {@code scx_exit_kind} names an error (SCX_EXIT_ERROR, SCX_EXIT_ERROR_BPF, SCX_EXIT_ERROR_STALL). */
@@ -195,9 +254,19 @@ public record MonitorSummary(String status, int samples, double meanImbalance, d
         return dsqDepths.stream().filter(d -> d.kind().equals(kind)).mapToDouble(DsqDepth::maxDepth).max().orElse(Double.NaN);
     }
 
-    /** How many rq clock stalls the samples show; NaN without samples. */
+    /** How many rq clock stalls the samples show (the host's included); NaN without samples. */
     public double rqClockStalls() {
         return samples == 0 ? Double.NaN : stalls.size();
+    }
+
+    /** Stalls the host caused: the vCPU got almost no host CPU time while the host held it back. */
+    public int hostCausedStalls() {
+        return (int) judgedStalls.stream().filter(JudgedStall::hostCaused).count();
+    }
+
+    /** Stalls not put down to the host (guest, guest-halted, or unknown). */
+    public int guestStalls() {
+        return stalls.size() - hostCausedStalls();
     }
 
     /** Samples that showed an error exit kind; NaN without samples. */
@@ -213,6 +282,7 @@ public record MonitorSummary(String status, int samples, double meanImbalance, d
         return "monitor: " + samples + " samples, imbalance mean " + Verdict.fmt(meanImbalance) + " p90 "
                 + Verdict.fmt(p90Imbalance) + " max " + Verdict.fmt(maxImbalance) + ", max local DSQ depth "
                 + Verdict.fmt(maxDsqDepth) + ", " + stalls.size() + " rq clock stall(s)"
+                + (hostCausedStalls() > 0 ? " (" + hostCausedStalls() + " while the host held the vCPU back)" : "")
                 + (hasSchedExt ? ", sched_ext " + schedExtState + " (" + exitKind + ")" : "")
                 + (dsqsSampled ? ", global DSQ max " + Verdict.fmt(maxGlobalDsqDepth()) + ", user DSQs "
                         + (userDsqIds().isEmpty() ? "none" : String.join(" ", dsqDepths.stream().filter(d -> d.kind().equals("user"))

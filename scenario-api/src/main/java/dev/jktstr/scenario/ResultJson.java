@@ -128,13 +128,18 @@ public final class ResultJson {
         number(g, "maxImbalance", m.maxImbalance());
         number(g, "maxLocalDsqDepth", m.maxDsqDepth());
         g.writeArrayFieldStart("stalls");
-        for (var st : m.stalls()) {
+        for (var j : m.judgedStalls()) {
+            var st = j.stall();
             g.writeStartObject();
             g.writeNumberField("cpu", st.cpu());
             g.writeNumberField("firstSample", st.firstSample());
             g.writeNumberField("lastSample", st.lastSample());
             g.writeNumberField("clock", st.clock());
             g.writeNumberField("nrRunning", st.nrRunning());
+            g.writeNumberField("wallMs", j.wallNanos() / 1e6);
+            g.writeStringField("current", j.curr());
+            g.writeStringField("cause", j.cause());
+            g.writeStringField("host", j.host());
             g.writeEndObject();
         }
         g.writeEndArray();
@@ -230,7 +235,9 @@ public final class ResultJson {
         }
         g.writeEndObject();
         g.writeArrayFieldStart("workers");
-        for (WorkerTelemetry w : c.workers()) {
+        for (int i = 0; i < c.workers().size(); i++) {
+            WorkerTelemetry w = c.workers().get(i);
+            CgroupStats.GapHost gh = c.gapHost().get(i);
             g.writeStartObject();
             g.writeNumberField("pid", w.pid());
             g.writeBooleanField("finished", w.finished());
@@ -250,6 +257,10 @@ public final class ResultJson {
             g.writeNumberField("maxGapNs", w.maxGapNanos());
             g.writeNumberField("maxGapCpu", w.maxGapCpu());
             g.writeNumberField("maxGapAtNs", w.maxGapAtNanos());
+            if (gh.blameNanos() >= 0) {
+                g.writeNumberField("maxGapHostBlameNs", gh.blameNanos());
+                g.writeStringField("maxGapHost", gh.host());
+            }
             g.writeNumberField("wakeSamples", w.wakeCount());
             g.writeNumberField("wakeP50Ns", w.wakeP50Nanos());
             g.writeNumberField("wakeP99Ns", w.wakeP99Nanos());
@@ -268,6 +279,7 @@ public final class ResultJson {
         m.put("workers", c.workerCount());
         m.put("stuckWorkers", c.stuckWorkers());
         m.put("maxGapMs", c.maxGapMs());
+        m.put("maxGuestGapMs", c.maxGuestGapMs());
         m.put("fairnessSpread", c.fairnessSpread());
         m.put("throughputCv", c.throughputCv());
         m.put("minWorkRate", c.minWorkRate());

@@ -419,6 +419,8 @@ public final class Scenarios {
         private final List<String> heldUnder = new ArrayList<>(); // per step: the scheduler its hold ran under
         private volatile boolean holding;
         private volatile Snapshot latestSample;
+        private HostTimeline hostTimeline; // what the host gave each vCPU over the run
+        private final Map<Integer, Long> groupStarted = new HashMap<>(); // worker group id -> host nanoTime of its release
         private long t0;
         private int step; // 1-based, the step being applied or held
         private String opsName = "";
@@ -468,6 +470,7 @@ public final class Scenarios {
             }
             Instant started = Instant.now();
             t0 = System.nanoTime();
+            hostTimeline = HostTimeline.start(ctx.machine(), ctx.topology().cpuCount());
             String startScheduler = ctx.currentScheduler().name();
             opsName = ctx.currentScheduler() instanceof Scheduler.Binary ? ctx.opsName() : "";
             schedulersRan.add(startScheduler);
@@ -513,6 +516,7 @@ public final class Scenarios {
                         // keep the first failure; cleanup is best effort
                     }
                 }
+                hostTimeline.close();
             }
             List<CgroupStats> stats = List.copyOf(finished.values());
             ThresholdLayers layers = ctx.thresholdLayers(schedulersRan);
@@ -525,6 +529,7 @@ public final class Scenarios {
                 verdict.note("schedulers by step: " + String.join(", ", heldUnder));
             }
             verdict.note(monitor.describe());
+            verdict.note(hostNote());
             String state = ctx.schedExtState();
             Optional<String> exit = Optional.empty();
             if (ctx.currentScheduler() instanceof Scheduler.Binary b) {
@@ -578,7 +583,22 @@ public final class Scenarios {
             synchronized (samples) {
                 series = List.copyOf(samples);
             }
-            return MonitorSummary.of(series, ctx.currentScheduler() instanceof Scheduler.Binary, snapshots);
+            return MonitorSummary.of(series, ctx.currentScheduler() instanceof Scheduler.Binary, snapshots, hostTimeline::share);
+        }
+
+        /** What the host gave each vCPU over the whole run, one line. */
+        private String hostNote() {
+            if (!hostTimeline.available()) {
+                return "host: no vCPU host times from backend " + ctx.machine().backendName()
+                        + " (rq clock stalls and gaps are all judged as the guest's)";
+            }
+            long end = System.nanoTime();
+            List<String> parts = new ArrayList<>();
+            for (int cpu = 0; cpu < ctx.topology().cpuCount(); cpu++) {
+                int c = cpu;
+                hostTimeline.share(cpu, t0, end).ifPresent(h -> parts.add("vCPU " + c + " " + h.describe()));
+            }
+            return "host: " + (parts.isEmpty() ? "no readings" : String.join("; ", parts));
         }
 
         private void takeSnapshot() {
@@ -861,7 +881,10 @@ public final class Scenarios {
             c.groups.add(g);
             c.workTypes.add(w.kind().name());
             c.blocking |= w.blocksByDesign();
+            long before = System.nanoTime();
             ctx.agent().startWorkers(g);
+            // the workers' clocks start at the release, somewhere in the round trip
+            groupStarted.put(g.id(), before + (System.nanoTime() - before) / 2);
         }
 
         private void setCpuset(LiveCgroup c, Optional<BitSet> cpus) {
@@ -912,16 +935,42 @@ public final class Scenarios {
                 return;
             }
             List<WorkerTelemetry> t = new ArrayList<>();
+            List<CgroupStats.GapHost> gaps = new ArrayList<>();
             for (WorkerGroup g : c.groups) {
-                t.addAll(ctx.agent().stopWorkers(g, STOP_GRACE));
+                for (WorkerTelemetry w : ctx.agent().stopWorkers(g, STOP_GRACE)) {
+                    t.add(w);
+                    gaps.add(gapHost(g, w));
+                }
             }
             c.groups.clear();
-            CgroupStats stats = new CgroupStats(name, String.join("+", c.workTypes), c.blocking, allowedEver(c), t);
+            CgroupStats stats = new CgroupStats(name, String.join("+", c.workTypes), c.blocking, allowedEver(c), t, gaps);
             finished.merge(name, stats, (old, neu) -> {
                 List<WorkerTelemetry> all = new ArrayList<>(old.workers());
                 all.addAll(neu.workers());
-                return new CgroupStats(name, neu.workType(), neu.blocking(), neu.cpuset(), all);
+                List<CgroupStats.GapHost> allGaps = new ArrayList<>(old.gapHost());
+                allGaps.addAll(neu.gapHost());
+                return new CgroupStats(name, neu.workType(), neu.blocking(), neu.cpuset(), all, allGaps);
             });
+        }
+
+        /**
+         * What the host did during a worker's longest gap: the gap ends {@code maxGapAt} after the worker's release
+         * (guest and host monotonic clocks run at the same rate; the release is placed mid round trip), on the vCPU
+         * the worker was on when it began.
+         */
+        private CgroupStats.GapHost gapHost(WorkerGroup g, WorkerTelemetry w) {
+            Long start = groupStarted.get(g.id());
+            if (start == null || w.maxGapNanos() <= 0) {
+                return CgroupStats.GapHost.UNKNOWN;
+            }
+            long end = start + w.maxGapAtNanos();
+            long begin = end - w.maxGapNanos();
+            Optional<HostTimeline.Share> share = hostTimeline.share(w.maxGapCpu(), begin, end);
+            Optional<Long> starved = hostTimeline.starvedNanos(w.maxGapCpu(), begin, end);
+            if (share.isEmpty() || starved.isEmpty()) {
+                return CgroupStats.GapHost.UNKNOWN;
+            }
+            return new CgroupStats.GapHost(starved.get(), share.get().describe());
         }
 
         private void removeCgroup(String name) {

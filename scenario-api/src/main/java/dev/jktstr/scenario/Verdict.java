@@ -175,6 +175,7 @@ public final class Verdict {
         private final String label;
         private final double value;
         private String detail = "";
+        private String excuse;
 
         private Claim(String label, double value) {
             this.label = label;
@@ -196,7 +197,22 @@ public final class Verdict {
             return Verdict.this;
         }
 
+        /**
+         * Says why a failing comparison would not be the subject's fault (the host did not run the vCPU): if the
+         * comparison fails, the claim is {@link Outcome#INCONCLUSIVE} with this reason after the detail, its value
+         * kept; if it holds, PASS as usual.
+         */
+        public Claim inconclusiveIfFails(String reason) {
+            this.excuse = reason == null ? null : clean(reason);
+            return this;
+        }
+
         private void record(String cmp, String threshold, boolean holds, double... limits) {
+            if (!holds && excuse != null && !Double.isNaN(value)) {
+                claims.add(new ClaimResult(label, value, cmp, threshold, java.util.Arrays.stream(limits).boxed().toList(),
+                        Outcome.INCONCLUSIVE, clean(detail.isEmpty() ? excuse : detail + "; " + excuse)));
+                return;
+            }
             Verdict.this.record(label, value, cmp, threshold, detail, holds, limits);
         }
 

@@ -1,0 +1,71 @@
+package dev.jktstr.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.jktstr.cli.RunCommandTest.Run;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A scheduler that fails to attach is a FAIL (exit 1) naming the scheduler's own error, not invalid input (exit 2):
+ * a real one ({@code scx_qmap -e 1}: its BPF side calls {@code scx_bpf_error} on the first enqueue, while it attaches)
+ * and the smallest fake (a static ELF that prints an error and exits 1). Each boots a QEMU guest (about 10 s).
+ */
+class SchedulerFailureTest {
+    static final Path SHARED = Path.of(System.getProperty("jktstr.repo.root", ".")).toAbsolutePath().normalize()
+            .resolveSibling("shared");
+
+    static Path kernel() {
+        Path kernel = SHARED.resolve("kernels/linux-6.12-sched_ext");
+        assumeTrue(Files.isRegularFile(kernel.resolve("bzImage")), "no test kernel at " + kernel);
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")), "QEMU missing (apt-get install qemu-system-x86)");
+        return kernel;
+    }
+
+    @Test
+    void aSchedulerThatExitsWithAnErrorBeforeAttachingIsAFail(@TempDir Path dir) throws Exception {
+        Path kernel = kernel();
+        Path fake = Files.write(dir.resolve("scx_fail"), TinyElf.exiting(1, "scx_fail: ops.init() failed: scx_bpf_error(\"no usable CPU\")\n"));
+        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Run r = RunCommandTest.jktstr("run", "steady", "--kernel", kernel.toString(), "--memory", "256", "--duration", "2s",
+                "--scheduler", fake.toString(), "--output", dir.resolve("r.json").toString());
+        System.out.println(r.err() + r.out());
+        assertThat(r.exit()).as(r.err() + r.out()).isEqualTo(1);
+        assertThat(r.out()).contains("verdict: FAIL — scheduler scx_fail failed to attach: it exited with status 1"
+                + " (sched_ext state: disabled)")
+                .contains("\n  scx_fail: ops.init() failed: scx_bpf_error(\"no usable CPU\")\n")
+                .contains("result: none (the scenario did not run)");
+        assertThat(dir.resolve("r.json")).doesNotExist();
+    }
+
+    @Test
+    void aRealSchedulerWhoseBpfSideErrorsWhileAttachingIsAFail(@TempDir Path dir) {
+        Path kernel = kernel();
+        Path qmap = SHARED.resolve("schedulers/scx_qmap");
+        assumeTrue(Files.isRegularFile(qmap), "no scx_qmap at " + qmap);
+        Run r = RunCommandTest.jktstr("run", "steady", "--kernel", kernel.toString(), "--memory", "256", "--duration", "2s",
+                "--scheduler", qmap.toString(), "--scheduler-arg=-e", "--scheduler-arg=1",
+                "--output", dir.resolve("r.json").toString());
+        System.out.println(r.err() + r.out());
+        assertThat(r.exit()).as(r.err() + r.out()).isEqualTo(1);
+        String verdict = r.out().lines().filter(l -> l.startsWith("verdict: ")).findFirst().orElseThrow();
+        // Usually the error comes before the boot sees sched_ext enabled ("failed to attach"); should the boot catch
+        // the moment between, the run ends with the scheduler no longer attached: a FAIL with the same words.
+        assertThat(verdict).startsWith("verdict: FAIL — scheduler scx_qmap ").contains("test triggering error");
+        if (verdict.contains("failed to attach")) {
+            assertThat(verdict).contains("it reported: EXIT: scx_bpf_error (test triggering error)")
+                    .contains("the kernel: ").contains("disabled (scx_bpf_error)");
+        }
+    }
+
+    @Test
+    void schedulerArgumentsNeedASchedulerBinary() {
+        Run r = RunCommandTest.jktstr("run", "steady", "--kernel", "/nonexistent", "--scheduler-arg=-e");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--scheduler-arg: EEVDF takes no arguments");
+    }
+}
