@@ -69,8 +69,9 @@ public final class NestedKvm {
     }
 
     /**
-     * Multi-threaded TCG: faster, but it once ran stale translations of code the JVM in L1 had just
-     * rewritten (SIGILL in C1 code), as it did with the guest kernel's live patching. Off by default.
+     * Multi-threaded TCG: with several L1 CPUs it ran stale translations of code the JVM in L1 had just
+     * rewritten on another CPU (SIGILL in C1 code), as it did with a guest kernel's live patching. Off by
+     * default; with one L1 CPU (the default) there is no other CPU to go stale on, and it makes no difference.
      */
     public NestedKvm multiThreadedTcg(boolean on) {
         this.multiThreadedTcg = on;
