@@ -124,8 +124,8 @@ public final class GuestMemory {
     }
 
     public byte[] readBytes(long gpa, int length) {
+        checkSpan(gpa, length); // before allocating: a bad length costs nothing
         byte[] out = new byte[length];
-        checkSpan(gpa, length);
         int done = 0;
         while (done < length) {
             long at = gpa + done;

@@ -33,6 +33,17 @@ class GuestMemoryTest {
         assertThat(mem.ramSize()).isEqualTo(0x4000);
     }
 
+    /** A guest-sized length outside RAM fails before anything is allocated (2 GiB would not fit the test heap). */
+    @Test
+    void readBytesChecksBoundsBeforeAllocating() {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = mx.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 100; i++) {
+            assertThatThrownBy(() -> mem.readBytes(0x10, Integer.MAX_VALUE - 8)).isInstanceOf(GuestMemoryException.class);
+        }
+        assertThat(mx.getCurrentThreadAllocatedBytes() - before).isLessThan(16L << 20);
+    }
+
     @Test
     void readsAndWritesLittleEndianAcrossContiguousSegments() {
         mem.writeLong(0xFFC, 0x1122334455667788L);

@@ -66,11 +66,33 @@ final class QmpClient implements AutoCloseable {
     }
 
     private String readLine() throws IOException {
-        String line = reader.readLine();
-        if (line != null && line.length() > MAX_LINE) {
-            throw new IOException("QMP line too long");
+        return readLine(reader, MAX_LINE);
+    }
+
+    /**
+     * One line ({@code \n}-terminated, a trailing {@code \r} dropped), or null at the end of the stream.
+     * The length is checked while reading: a peer that never ends its line costs at most {@code max} chars.
+     */
+    static String readLine(java.io.Reader in, int max) throws IOException {
+        StringBuilder line = new StringBuilder();
+        int c;
+        while ((c = in.read()) != -1) {
+            if (c == '\n') {
+                break;
+            }
+            if (line.length() >= max) {
+                throw new IOException("QMP line too long (more than " + max + " characters)");
+            }
+            line.append((char) c);
         }
-        return line;
+        if (c == -1 && line.isEmpty()) {
+            return null;
+        }
+        int n = line.length();
+        if (n > 0 && line.charAt(n - 1) == '\r') {
+            line.setLength(n - 1);
+        }
+        return line.toString();
     }
 
     @SuppressWarnings("unchecked")
