@@ -73,17 +73,32 @@ public final class InspectCommand implements Callable<Integer> {
             }
         }
         KernelImage kernel = machine.kernelImage();
-        Path vmlinux = kernel.vmlinux().orElseThrow(() -> new IllegalArgumentException("kernel " + kernel.image()
-                + " has no vmlinux beside it; introspection needs its BTF (CONFIG_DEBUG_INFO_BTF=y)"));
+        // A distro kernel ships no vmlinux: its BTF is read from the image itself (decompressed).
+        Path vmlinux = kernel.vmlinux().orElse(kernel.image());
         Path systemMap = kernel.systemMap().orElseThrow(() -> new IllegalArgumentException("kernel " + kernel.image()
                 + " has no System.map beside it; introspection needs the kernel's symbols"));
         SnapshotOptions options = new SnapshotOptions(true, true, true, tasks, false);
-        try (Btf btf = Btf.load(vmlinux);
-             GuestBoot guest = GuestBoot.start(machine, "", b -> {
+        try (Btf btf = Btf.load(vmlinux)) {
+            boolean schedExt = btf.find("sched_ext_ops", dev.jktstr.btf.BtfKind.STRUCT).isPresent();
+            if (!schedExt && scheduler != null) {
+                throw new IllegalArgumentException("--scheduler " + scheduler + ": kernel " + kernel.image()
+                        + " has no sched_ext (CONFIG_SCHED_CLASS_EXT is not set); use a sched_ext kernel (jktstr kernel build)");
+            }
+            inspect(out, btf, systemMap, options, interval, schedExt);
+        }
+        return 0;
+    }
+
+    private void inspect(PrintWriter out, Btf btf, Path systemMap, SnapshotOptions options, Duration interval, boolean schedExt)
+            throws InterruptedException {
+        try (GuestBoot guest = GuestBoot.start(machine, "", b -> {
                  if (scheduler != null) {
                      b.addBinary(scheduler, GUEST_SCHEDULER);
                  }
              })) {
+            if (!schedExt) {
+                out.println("note: this kernel has no sched_ext (CONFIG_SCHED_CLASS_EXT is not set): its fields below read as errors");
+            }
             if (scheduler != null) {
                 startScheduler(guest);
             }
@@ -103,7 +118,6 @@ public final class InspectCommand implements Callable<Integer> {
             }
             guest.powerOff();
         }
-        return 0;
     }
 
     private void print(PrintWriter out, Snapshot s) {

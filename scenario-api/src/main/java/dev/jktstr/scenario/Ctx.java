@@ -376,21 +376,21 @@ public final class Ctx implements AutoCloseable {
     }
 
     /**
-     * The guest kernel read from guest memory, attached on first call when the kernel has a vmlinux (BTF) and a
-     * System.map beside it; empty when it has not or attaching failed ({@link #introspectionStatus()} says why).
+     * The guest kernel read from guest memory, attached on first call when the kernel has a System.map beside
+     * it; its BTF comes from the vmlinux beside it or, for a distro kernel without one, from the image itself
+     * (decompressed). Empty when it has no System.map or attaching failed ({@link #introspectionStatus()} says why).
      */
     public synchronized Optional<Introspector> introspector() {
         if (!introspectionTried) {
             introspectionTried = true;
-            Optional<java.nio.file.Path> vmlinux = kernel.vmlinux();
+            java.nio.file.Path btfSource = kernel.vmlinux().orElse(kernel.image());
             Optional<java.nio.file.Path> systemMap = kernel.systemMap();
-            if (vmlinux.isEmpty() || systemMap.isEmpty()) {
-                introspectionStatus = "off: kernel " + kernel.image() + " has no "
-                        + (vmlinux.isEmpty() ? "vmlinux" : "System.map") + " beside it";
+            if (systemMap.isEmpty()) {
+                introspectionStatus = "off: kernel " + kernel.image() + " has no System.map beside it";
             } else {
                 long t0 = System.nanoTime();
                 try {
-                    btf = Btf.load(vmlinux.get());
+                    btf = Btf.load(btfSource);
                     introspector = Introspector.attach(machine, btf, KernelSymbols.fromSystemMap(systemMap.get()));
                     introspectionStatus = "sampled";
                     log.info("introspection attached in {} ms", (System.nanoTime() - t0) / 1_000_000);
