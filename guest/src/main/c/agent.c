@@ -48,7 +48,7 @@
 enum {
     T_PING = 0x01, T_EXEC = 0x02, T_READ_FILE = 0x03, T_WRITE_FILE = 0x04,
     T_WRITE_DATA = 0x05, T_READ_KMSG = 0x06, T_POWER_OFF = 0x07, T_HELLO = 0x08,
-    T_WORKERS_SPAWN = 0x10, T_WORKERS_START = 0x11, T_WORKERS_STOP = 0x12, T_WORKERS_PEEK = 0x13,
+    T_WORKERS_SPAWN = 0x10, T_WORKERS_START = 0x11, T_WORKERS_STOP = 0x12, T_WORKERS_PEEK = 0x13, T_WORKERS_CPUS = 0x14,
     T_READY = 0x80, T_OK = 0x81, T_ERROR = 0x82, T_DATA = 0x83,
 };
 
@@ -904,6 +904,36 @@ static void do_workers_peek(uint32_t id, struct in *c) {
     send_frame(id, T_OK, &o);
 }
 
+/*
+ * WORKERS_CPUS: per worker of running groups, the CPUs it was seen on since the previous WORKERS_CPUS (or its start),
+ * and those are forgotten: a host that takes them when a cpuset starts to apply and again when it stops gets the CPUs
+ * each worker used while it applied. Each mask word is exchanged with 0 atomically, so no CPU is lost between takes.
+ */
+static void do_workers_cpus(uint32_t id, struct in *c) {
+    uint32_t n = get_u32(c);
+    if (c->bad || n == 0 || n > MAX_GROUPS || (size_t) n * 4 != c->len - c->off) {
+        send_error(id, EINVAL, "malformed WORKERS_CPUS request (1..%u group ids)", MAX_GROUPS); return;
+    }
+    struct group *gs[MAX_GROUPS];
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t gid = get_u32(c);
+        if (!(gs[k] = find_group(gid))) { send_error(id, ENOENT, "no worker group %u", gid); return; }
+    }
+    struct out o = payload();
+    put_u32(&o, n);
+    for (uint32_t k = 0; k < n; k++) {
+        struct group *g = gs[k];
+        put_u32(&o, g->id);
+        put_u32(&o, g->count);
+        for (uint32_t i = 0; i < g->count; i++) {
+            struct slot *s = &g->shm->w[i];
+            put_u32(&o, (uint32_t) s->pid);
+            for (uint32_t w = 0; w < CPU_MASK_WORDS; w++) put_u64(&o, __atomic_exchange_n(&s->cpus_since[w], 0, __ATOMIC_RELAXED));
+        }
+    }
+    send_frame(id, T_OK, &o);
+}
+
 static void send_ready(uint32_t id);
 
 static void handle(uint32_t id, uint16_t type, const uint8_t *p, uint32_t len) {
@@ -920,6 +950,7 @@ static void handle(uint32_t id, uint16_t type, const uint8_t *p, uint32_t len) {
     case T_WORKERS_START: do_workers_start(id, &c); break;
     case T_WORKERS_STOP: do_workers_stop(id, &c); break;
     case T_WORKERS_PEEK: do_workers_peek(id, &c); break;
+    case T_WORKERS_CPUS: do_workers_cpus(id, &c); break;
     case T_POWER_OFF:
         logmsg("power off requested");
         send_ok_empty(id);

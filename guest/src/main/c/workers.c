@@ -69,7 +69,11 @@ static void note_cpu(void) {
     if (cpu < 0 || cpu >= (int) (CPU_MASK_WORDS * 64)) return;
     if (last_cpu >= 0 && cpu != last_cpu) me->migrations++;
     last_cpu = cpu;
-    me->cpus[cpu / 64] |= 1ull << (cpu % 64);
+    uint64_t bit = 1ull << (cpu % 64);
+    me->cpus[cpu / 64] |= bit;
+    /* the agent takes (exchanges with 0) these between the holds of a scenario: set atomically, only when missing */
+    if (!(__atomic_load_n(&me->cpus_since[cpu / 64], __ATOMIC_RELAXED) & bit))
+        __atomic_fetch_or(&me->cpus_since[cpu / 64], bit, __ATOMIC_RELAXED);
 }
 
 /* End of one iteration: counts it, tracks the CPU and the largest gap since the previous checkpoint. */

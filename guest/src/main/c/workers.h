@@ -39,6 +39,7 @@ struct slot {
     volatile uint64_t last_ns;       /* CLOCK_MONOTONIC of the last checkpoint (WORKERS_PEEK: the gap now) */
     volatile int32_t mpol_state;     /* 0 not yet applied, 1 applied, 2 failed (mpol_errno says why) */
     int32_t mpol_errno;
+    uint64_t cpus_since[CPU_MASK_WORDS]; /* CPUs seen since the agent last took them (WORKERS_CPUS); atomic */
 };
 
 struct group_shm {

@@ -29,6 +29,7 @@ final class Protocol {
     static final int WORKERS_START = 0x11;
     static final int WORKERS_STOP = 0x12;
     static final int WORKERS_PEEK = 0x13;
+    static final int WORKERS_CPUS = 0x14;
     // guest -> host
     static final int READY = 0x80;
     static final int OK = 0x81;
@@ -49,6 +50,7 @@ final class Protocol {
             case WORKERS_START -> "WORKERS_START";
             case WORKERS_STOP -> "WORKERS_STOP";
             case WORKERS_PEEK -> "WORKERS_PEEK";
+            case WORKERS_CPUS -> "WORKERS_CPUS";
             case READY -> "READY";
             case OK -> "OK";
             case ERROR -> "ERROR";

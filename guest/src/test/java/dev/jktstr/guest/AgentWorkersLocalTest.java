@@ -172,6 +172,35 @@ class AgentWorkersLocalTest {
                 .satisfies(e -> assertThat(((AgentException) e).errnoName()).contains("ENOENT"));
     }
 
+    @Test
+    void takeWorkerCpusGivesTheCpusUsedSinceTheLastTake() throws Exception {
+        assumeTrue(Runtime.getRuntime().availableProcessors() >= 2, "needs two host CPUs");
+        BitSet cpu0 = new BitSet();
+        cpu0.set(0);
+        WorkerGroup g = agent.client.spawnWorkers(new WorkerRequest("", 2, WorkloadType.SPIN_WAIT, 0, 0, 0, -1, cpu0));
+        agent.client.startWorkers(g);
+        awaitUnitsAbove(g, 0);
+        awaitActivity(g.pids());
+        assertThat(agent.client.takeWorkerCpus(List.of(g)).get(g.id())).extracting(WorkerCpus::pid)
+                .containsExactlyElementsOf(g.pids());
+        // the second worker moves to CPU 1; what was taken before is forgotten
+        int moved = g.pids().get(1);
+        new ProcessBuilder("taskset", "-pc", "1", String.valueOf(moved)).redirectErrorStream(true).start().waitFor();
+        agent.client.takeWorkerCpus(List.of(g));
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        List<WorkerCpus> taken;
+        do {
+            Thread.sleep(100);
+            taken = agent.client.takeWorkerCpus(List.of(g)).get(g.id());
+        } while ((taken.get(0).cpus().isEmpty() || taken.get(1).cpus().isEmpty()) && System.nanoTime() < deadline);
+        assertThat(taken.get(0).cpus()).containsExactly(0);
+        assertThat(taken.get(1).cpus()).containsExactly(1);
+        List<WorkerTelemetry> t = agent.client.stopWorkers(g, Duration.ofSeconds(5));
+        assertThat(t.get(1).cpusUsed()).as("the whole life still has both").containsExactly(0, 1);
+        assertThatThrownBy(() -> agent.client.takeWorkerCpus(List.of(g))).isInstanceOf(AgentException.class)
+                .satisfies(e -> assertThat(((AgentException) e).errnoName()).contains("ENOENT"));
+    }
+
     private static long awaitUnitsAbove(WorkerGroup g, long floor) throws InterruptedException {
         long deadline = System.nanoTime() + 60_000_000_000L;
         long total;

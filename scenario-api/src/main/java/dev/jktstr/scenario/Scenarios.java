@@ -421,6 +421,11 @@ public final class Scenarios {
         private volatile Snapshot latestSample;
         private HostTimeline hostTimeline; // what the host gave each vCPU over the run
         private final Map<Integer, Long> groupStarted = new HashMap<>(); // worker group id -> host nanoTime of its release
+        // isolation per step: what each cgroup's workers used during each step's holds, against what was allowed then
+        private final Map<Integer, Optional<BitSet>> groupAffinity = new HashMap<>(); // group id -> its workers' affinity now
+        private final Map<String, StepCpus> stepCpus = new LinkedHashMap<>(); // "step/cgroup"
+        private String cpusUnavailable; // why WORKERS_CPUS stopped working, once it did
+        private boolean cpusCleared; // the take at the start of the current hold went through
         private long t0;
         private int step; // 1-based, the step being applied or held
         private String opsName = "";
@@ -430,6 +435,36 @@ public final class Scenarios {
         private long lastPeekUnits = -1; // -1: no peek yet
         private double worstGapMs = Double.NaN;
         private boolean peekFailed;
+
+        /** What one cgroup's workers used during one step's holds (see {@link StepIsolation}). */
+        private static final class StepCpus {
+            final int step;
+            final String cgroup;
+            final java.util.LinkedHashSet<String> allowed = new java.util.LinkedHashSet<>(); // ALL when unrestricted
+            final Map<Integer, BitSet> used = new LinkedHashMap<>();
+            final Map<Integer, BitSet> outside = new LinkedHashMap<>();
+            String missing; // why some hold's CPUs are not known
+
+            StepCpus(int step, String cgroup) {
+                this.step = step;
+                this.cgroup = cgroup;
+            }
+
+            boolean everRestricted() {
+                return allowed.stream().anyMatch(a -> !a.equals(ALL));
+            }
+
+            StepIsolation subject() {
+                Map<Integer, List<Integer>> u = new LinkedHashMap<>();
+                used.forEach((pid, b) -> u.put(pid, b.stream().boxed().toList()));
+                Map<Integer, List<Integer>> o = new LinkedHashMap<>();
+                outside.forEach((pid, b) -> o.put(pid, b.stream().boxed().toList()));
+                return new StepIsolation(step, cgroup, allowed.stream().filter(a -> !a.equals(ALL)).toList(), u, o);
+            }
+        }
+
+        /** How {@link StepCpus#allowed} says "every CPU". */
+        private static final String ALL = "all";
 
         private static final class LiveCgroup {
             final CgroupDef def;
@@ -522,6 +557,7 @@ public final class Scenarios {
             ThresholdLayers layers = ctx.thresholdLayers(schedulersRan);
             Assert thresholds = layers.effective();
             verdict = thresholds.check(stats);
+            judgeIsolationPerStep(verdict, thresholds, stats);
             MonitorSummary monitor = summarize(sampler);
             thresholds.check(verdict, monitor);
             notes.forEach(verdict::note);
@@ -637,6 +673,7 @@ public final class Scenarios {
         }
 
         private void hold(int stepIndex, Duration d, Duration total) {
+            takeCpus(false); // forget what the workers used before the cpusets now in force applied
             long end = System.nanoTime() + d.toNanos();
             holding = true;
             for (;;) {
@@ -648,6 +685,7 @@ public final class Scenarios {
                 long left = end - System.nanoTime();
                 if (left <= 0) {
                     holding = false;
+                    takeCpus(true);
                     return;
                 }
                 try {
@@ -774,6 +812,7 @@ public final class Scenarios {
                             ctx.sh("taskset -p \"$1\" \"$2\" >/dev/null", "0x" + new java.math.BigInteger(1, reverse(cpus.toByteArray())).toString(16),
                                     String.valueOf(pid));
                         }
+                        c.groups.forEach(g -> groupAffinity.put(g.id(), Optional.of((BitSet) cpus.clone())));
                         if (c.affinityEver.isPresent()) {
                             c.affinityEver.get().or(cpus);
                         }
@@ -879,6 +918,7 @@ public final class Scenarios {
                     c.def.memoryPolicy().map(MemoryPolicy::toRequest));
             WorkerGroup g = ctx.agent().spawnWorkers(req);
             c.groups.add(g);
+            groupAffinity.put(g.id(), affinity.isEmpty() ? Optional.empty() : Optional.of((BitSet) affinity.clone()));
             c.workTypes.add(w.kind().name());
             c.blocking |= w.blocksByDesign();
             long before = System.nanoTime();
@@ -971,6 +1011,148 @@ public final class Scenarios {
                 return CgroupStats.GapHost.UNKNOWN;
             }
             return new CgroupStats.GapHost(starved.get(), share.get().describe());
+        }
+
+        /**
+         * Takes the CPUs every running worker used since the last take ({@code WORKERS_CPUS}); with {@code record}, at
+         * the end of a hold, adds them to the step's {@link StepCpus}, against the CPUs each worker is allowed now.
+         * A failure is noted once, and the holds from then on are recorded as not known.
+         */
+        private void takeCpus(boolean record) {
+            List<WorkerGroup> groups = new ArrayList<>();
+            Map<Integer, LiveCgroup> owner = new HashMap<>();
+            for (LiveCgroup c : live.values()) {
+                for (WorkerGroup g : c.groups) {
+                    groups.add(g);
+                    owner.put(g.id(), c);
+                }
+            }
+            if (record) {
+                for (WorkerGroup g : groups) {
+                    LiveCgroup c = owner.get(g.id());
+                    stepCpus.computeIfAbsent(step + "/" + c.def.name(), k -> new StepCpus(step, c.def.name())).allowed
+                            .add(allowedNow(c, g.id()).map(CpusetSpec::format).orElse(ALL));
+                }
+            }
+            String missing = cpusUnavailable != null ? cpusUnavailable
+                    : record && !cpusCleared ? "the CPUs used before step " + step + "'s hold could not be told apart" : null;
+            if (cpusUnavailable == null && !groups.isEmpty()) {
+                try {
+                    for (int from = 0; from < groups.size(); from += 64) {
+                        var taken = ctx.agent().takeWorkerCpus(groups.subList(from, Math.min(groups.size(), from + 64)));
+                        if (record && missing == null) {
+                            taken.forEach((id, workers) -> recordCpus(owner.get(id), id, workers));
+                        }
+                    }
+                } catch (GuestException e) {
+                    cpusUnavailable = "the agent did not say which CPUs the workers used (" + e.getMessage() + ")";
+                    notes.add("isolation per step: " + cpusUnavailable);
+                    missing = cpusUnavailable;
+                }
+            }
+            if (record && missing != null) {
+                for (WorkerGroup g : groups) {
+                    StepCpus acc = stepCpus.get(step + "/" + owner.get(g.id()).def.name());
+                    if (acc.missing == null) {
+                        acc.missing = missing;
+                    }
+                }
+            }
+            cpusCleared = !record && cpusUnavailable == null;
+        }
+
+        private void recordCpus(LiveCgroup c, int groupId, List<dev.jktstr.guest.WorkerCpus> workers) {
+            StepCpus acc = stepCpus.get(step + "/" + c.def.name());
+            Optional<BitSet> allowed = allowedNow(c, groupId);
+            for (dev.jktstr.guest.WorkerCpus w : workers) {
+                BitSet used = acc.used.computeIfAbsent(w.pid(), p -> new BitSet());
+                for (int cpu : w.cpus()) {
+                    used.set(cpu);
+                    if (allowed.isPresent() && !allowed.get().get(cpu)) {
+                        acc.outside.computeIfAbsent(w.pid(), p -> new BitSet()).set(cpu);
+                    }
+                }
+            }
+        }
+
+        /**
+         * The CPUs a group's workers may use now: the cgroup's cpuset, within each ancestor's, and the workers'
+         * affinity; empty when nothing restricts them.
+         */
+        private Optional<BitSet> allowedNow(LiveCgroup c, int groupId) {
+            BitSet a = c.cpuset.map(b -> (BitSet) b.clone()).orElse(null);
+            Optional<BitSet> affinity = groupAffinity.getOrDefault(groupId, Optional.empty());
+            if (affinity.isPresent()) {
+                a = intersect(a, affinity.get());
+            }
+            for (Optional<String> p = c.def.parentName(); p.isPresent(); p = live(p.get()).def.parentName()) {
+                LiveCgroup parent = live(p.get());
+                if (parent.cpuset.isPresent()) {
+                    a = intersect(a, parent.cpuset.get());
+                }
+            }
+            return Optional.ofNullable(a);
+        }
+
+        private static BitSet intersect(BitSet a, BitSet b) {
+            BitSet r = (BitSet) b.clone();
+            if (a != null) {
+                r.and(a);
+            }
+            return r;
+        }
+
+        /**
+         * Isolation per step, for each cgroup whose allowed CPUs changed during the run (one whose CPUs stayed the same
+         * is judged by the run-wide claim): a claim per step it was restricted in, a SKIP row where that step cannot be
+         * judged (CPUs not known, no worker ran), and a SKIP row for the run-wide claim of a cgroup that was
+         * unrestricted for part of the run, which has no one cpuset to be judged against.
+         */
+        private void judgeIsolationPerStep(Verdict v, Assert thresholds, List<CgroupStats> stats) {
+            if (thresholds.cpusetIsolation() == null || !thresholds.cpusetIsolation()) {
+                return;
+            }
+            Map<String, List<StepCpus>> byCgroup = new LinkedHashMap<>();
+            stepCpus.values().forEach(s -> byCgroup.computeIfAbsent(s.cgroup, k -> new ArrayList<>()).add(s));
+            for (var e : byCgroup.entrySet()) {
+                Set<String> seen = new java.util.LinkedHashSet<>();
+                e.getValue().forEach(s -> seen.addAll(s.allowed));
+                if (seen.size() <= 1) {
+                    continue;
+                }
+                List<String> judged = new ArrayList<>();
+                List<Integer> unrestricted = new ArrayList<>();
+                List<Integer> restricted = new ArrayList<>();
+                for (StepCpus s : e.getValue()) {
+                    if (!s.everRestricted()) {
+                        unrestricted.add(s.step);
+                        continue;
+                    }
+                    restricted.add(s.step);
+                    StepIsolation subject = s.subject();
+                    Verdict.Claim c = v.claim(StepIsolation::workersOutsideCpuset, subject);
+                    judged.add(subject.label() + ".workersOutsideCpuset");
+                    if (s.missing != null) {
+                        c.skip("cannot be judged: " + s.missing);
+                    } else if (!subject.anyUsed()) {
+                        c.skip("cannot be judged: no worker of " + s.cgroup + " did an iteration during step " + s.step
+                                + "'s hold");
+                    } else {
+                        c.detail(subject.describe()).eq(0);
+                    }
+                }
+                Optional<CgroupStats> run = stats.stream().filter(cs -> cs.name().equals(e.getKey())).findFirst();
+                if (!unrestricted.isEmpty() && run.isPresent() && run.get().cpuset().isEmpty() && !run.get().workers().isEmpty()) {
+                    v.claim(CgroupStats::workersOutsideCpuset, run.get()).skip("no one cpuset to judge the run against: "
+                            + e.getKey() + " was unrestricted in " + steps(unrestricted) + " and restricted in "
+                            + steps(restricted) + "; judged per step: " + String.join(", ", judged));
+                }
+            }
+        }
+
+        private static String steps(List<Integer> steps) {
+            return (steps.size() > 1 ? "steps " : "step ")
+                    + steps.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "));
         }
 
         private void removeCgroup(String name) {
