@@ -1,6 +1,6 @@
 package dev.jktstr.btf;
 
-import static dev.jktstr.btf.Btf.*;
+import static dev.jktstr.bindings.btf.BtfH.*;
 
 import java.io.IOException;
 import java.util.HashMap;
@@ -152,23 +152,24 @@ final class BtfCDump {
     private void markReferenced(int id) {
         int vlen = btf.vlen(id);
         switch (btf.kindOf(id)) {
-            case K_VOLATILE, K_CONST, K_RESTRICT, K_PTR, K_TYPEDEF, K_FUNC, K_VAR, K_DECL_TAG, K_TYPE_TAG ->
+            case BTF_KIND_VOLATILE, BTF_KIND_CONST, BTF_KIND_RESTRICT, BTF_KIND_PTR, BTF_KIND_TYPEDEF, BTF_KIND_FUNC,
+                 BTF_KIND_VAR, BTF_KIND_DECL_TAG, BTF_KIND_TYPE_TAG ->
                     mark(btf.sizeOrType(id));
-            case K_ARRAY -> {
+            case BTF_KIND_ARRAY -> {
                 mark(btf.arrayIndexType(id));
                 mark(btf.arrayType(id));
             }
-            case K_STRUCT, K_UNION -> {
+            case BTF_KIND_STRUCT, BTF_KIND_UNION -> {
                 for (int i = 0; i < vlen; i++) {
                     mark(btf.memberType(id, i));
                 }
             }
-            case K_FUNC_PROTO -> {
+            case BTF_KIND_FUNC_PROTO -> {
                 for (int i = 0; i < vlen; i++) {
                     mark(btf.paramType(id, i));
                 }
             }
-            case K_DATASEC -> {
+            case BTF_KIND_DATASEC -> {
                 for (int i = 0; i < vlen; i++) {
                     mark(btf.raw(id, 12 + 12 * i));
                 }
@@ -193,7 +194,7 @@ final class BtfCDump {
         int kind = btf.kindOf(id);
         boolean named = btf.nameOff(id) != 0;
         if (orderState[id] == ING) {
-            if ((kind == K_STRUCT || kind == K_UNION) && throughPtr && named) {
+            if ((kind == BTF_KIND_STRUCT || kind == BTF_KIND_UNION) && throughPtr && named) {
                 return 0;
             }
             throw new BtfFormatException("unsatisfiable type cycle, id:[" + id + "]");
@@ -201,19 +202,19 @@ final class BtfCDump {
         enter();
         try {
             switch (kind) {
-                case K_INT, K_FLOAT -> {
+                case BTF_KIND_INT, BTF_KIND_FLOAT -> {
                     orderState[id] = ED;
                     return 0;
                 }
-                case K_PTR -> {
+                case BTF_KIND_PTR -> {
                     int r = orderType(btf.sizeOrType(id), true);
                     orderState[id] = ED;
                     return r;
                 }
-                case K_ARRAY -> {
+                case BTF_KIND_ARRAY -> {
                     return orderType(btf.arrayType(id), false);
                 }
-                case K_STRUCT, K_UNION -> {
+                case BTF_KIND_STRUCT, BTF_KIND_UNION -> {
                     if (throughPtr && named) {
                         return 0;
                     }
@@ -228,14 +229,14 @@ final class BtfCDump {
                     orderState[id] = ED;
                     return 1;
                 }
-                case K_ENUM, K_ENUM64, K_FWD -> {
+                case BTF_KIND_ENUM, BTF_KIND_ENUM64, BTF_KIND_FWD -> {
                     if (named || !referenced[id]) {
                         enqueue(id);
                     }
                     orderState[id] = ED;
                     return 1;
                 }
-                case K_TYPEDEF -> {
+                case BTF_KIND_TYPEDEF -> {
                     int isStrong = orderType(btf.sizeOrType(id), throughPtr);
                     if (throughPtr && isStrong == 0) {
                         return 0;
@@ -244,10 +245,10 @@ final class BtfCDump {
                     orderState[id] = ED;
                     return 1;
                 }
-                case K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG -> {
+                case BTF_KIND_VOLATILE, BTF_KIND_CONST, BTF_KIND_RESTRICT, BTF_KIND_TYPE_TAG -> {
                     return orderType(btf.sizeOrType(id), throughPtr);
                 }
-                case K_FUNC_PROTO -> {
+                case BTF_KIND_FUNC_PROTO -> {
                     boolean strong = orderType(btf.sizeOrType(id), throughPtr) > 0;
                     int vlen = btf.vlen(id);
                     for (int i = 0; i < vlen; i++) {
@@ -288,7 +289,7 @@ final class BtfCDump {
                     return;
                 }
                 switch (kind) {
-                    case K_STRUCT, K_UNION -> {
+                    case BTF_KIND_STRUCT, BTF_KIND_UNION -> {
                         if (id == contId) {
                             return;
                         }
@@ -299,7 +300,7 @@ final class BtfCDump {
                         p(";\n\n");
                         fwdEmitted[id] = true;
                     }
-                    case K_TYPEDEF -> {
+                    case BTF_KIND_TYPEDEF -> {
                         if (!isBlacklisted(id)) {
                             emitTypedefDef(id, 0);
                             p(";\n\n");
@@ -311,25 +312,26 @@ final class BtfCDump {
                 return;
             }
             switch (kind) {
-                case K_INT -> {
+                case BTF_KIND_INT -> {
                     emitMissingAliases(id);
                     emitState[id] = ED;
                 }
-                case K_ENUM, K_ENUM64 -> {
+                case BTF_KIND_ENUM, BTF_KIND_ENUM64 -> {
                     if (topLevel) {
                         emitEnumDef(id, 0);
                         p(";\n\n");
                     }
                     emitState[id] = ED;
                 }
-                case K_PTR, K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG -> emitType(btf.sizeOrType(id), contId);
-                case K_ARRAY -> emitType(btf.arrayType(id), contId);
-                case K_FWD -> {
+                case BTF_KIND_PTR, BTF_KIND_VOLATILE, BTF_KIND_CONST, BTF_KIND_RESTRICT, BTF_KIND_TYPE_TAG ->
+                        emitType(btf.sizeOrType(id), contId);
+                case BTF_KIND_ARRAY -> emitType(btf.arrayType(id), contId);
+                case BTF_KIND_FWD -> {
                     emitFwdDef(id);
                     p(";\n\n");
                     emitState[id] = ED;
                 }
-                case K_TYPEDEF -> {
+                case BTF_KIND_TYPEDEF -> {
                     emitState[id] = ING;
                     emitType(btf.sizeOrType(id), id);
                     if (!fwdEmitted[id] && !isBlacklisted(id)) {
@@ -338,7 +340,7 @@ final class BtfCDump {
                     }
                     emitState[id] = ED;
                 }
-                case K_STRUCT, K_UNION -> {
+                case BTF_KIND_STRUCT, BTF_KIND_UNION -> {
                     emitState[id] = ING;
                     boolean anon = btf.nameOff(id) == 0;
                     if (topLevel || anon) {
@@ -360,7 +362,7 @@ final class BtfCDump {
                         emitState[id] = NOT;
                     }
                 }
-                case K_FUNC_PROTO -> {
+                case BTF_KIND_FUNC_PROTO -> {
                     emitType(btf.sizeOrType(id), contId);
                     int vlen = btf.vlen(id);
                     for (int i = 0; i < vlen; i++) {
@@ -443,7 +445,7 @@ final class BtfCDump {
 
     private void emitStructFwd(int id) {
         boolean named = btf.nameOff(id) != 0;
-        p(btf.kindOf(id) == K_STRUCT ? "struct" : "union");
+        p(btf.kindOf(id) == BTF_KIND_STRUCT ? "struct" : "union");
         if (named) {
             buf.append(' ').append(typeName(id));
         } else if (!full) {
@@ -455,7 +457,7 @@ final class BtfCDump {
         if (lvl > MAX_DEPTH) {
             throw new BtfFormatException("anonymous types nest deeper than " + MAX_DEPTH + " (loop?)");
         }
-        boolean isStruct = btf.kindOf(id) == K_STRUCT;
+        boolean isStruct = btf.kindOf(id) == BTF_KIND_STRUCT;
         int vlen = btf.vlen(id);
         int align = btf.alignment(id, 0);
         boolean packed = isStruct && isStructPacked(id);
@@ -534,7 +536,7 @@ final class BtfCDump {
         p(" {");
         work(vlen + 1);
         boolean signed = btf.kflag(id);
-        boolean is64 = btf.kindOf(id) == K_ENUM64;
+        boolean is64 = btf.kindOf(id) == BTF_KIND_ENUM64;
         for (int i = 0; i < vlen; i++) {
             String name = btf.str(btf.enumNameOff(id, i));
             int dup = full ? nameDups(identNames, name) : 1;
@@ -580,7 +582,8 @@ final class BtfCDump {
     }
 
     private static boolean isMod(int kind) {
-        return kind == K_VOLATILE || kind == K_CONST || kind == K_RESTRICT || kind == K_TYPE_TAG;
+        return kind == BTF_KIND_VOLATILE || kind == BTF_KIND_CONST || kind == BTF_KIND_RESTRICT
+                || kind == BTF_KIND_TYPE_TAG;
     }
 
     /** libbpf's btf_dump_emit_type_decl(): pushes the chain down to a terminal type, then emits it. */
@@ -591,7 +594,7 @@ final class BtfCDump {
             int steps = 0;
             chain:
             for (;;) {
-                if (++steps > MAX_CHAIN * 4) {
+                if (++steps > Btf.MAX_CHAIN * 4) {
                     throw new BtfFormatException("type declaration chain too long at id " + id + " (reference loop?)");
                 }
                 btf.ref(id);
@@ -603,8 +606,9 @@ final class BtfCDump {
                     break;
                 }
                 switch (kind) {
-                    case K_PTR, K_VOLATILE, K_CONST, K_RESTRICT, K_FUNC_PROTO, K_TYPE_TAG -> id = btf.sizeOrType(id);
-                    case K_ARRAY -> id = btf.arrayType(id);
+                    case BTF_KIND_PTR, BTF_KIND_VOLATILE, BTF_KIND_CONST, BTF_KIND_RESTRICT, BTF_KIND_FUNC_PROTO,
+                         BTF_KIND_TYPE_TAG -> id = btf.sizeOrType(id);
+                    case BTF_KIND_ARRAY -> id = btf.arrayType(id);
                     default -> {
                         break chain; // INT, ENUM*, FWD, STRUCT, UNION, TYPEDEF, FLOAT end the chain
                     }
@@ -626,9 +630,9 @@ final class BtfCDump {
         while (v[1] > 0) {
             int id = top(v);
             switch (btf.kindOf(id)) {
-                case K_VOLATILE -> p("volatile ");
-                case K_CONST -> p("const ");
-                case K_RESTRICT -> p("restrict ");
+                case BTF_KIND_VOLATILE -> p("volatile ");
+                case BTF_KIND_CONST -> p("const ");
+                case BTF_KIND_RESTRICT -> p("restrict ");
                 default -> {
                     return;
                 }
@@ -664,11 +668,11 @@ final class BtfCDump {
                 }
                 int kind = btf.kindOf(id);
                 switch (kind) {
-                    case K_INT, K_FLOAT -> {
+                    case BTF_KIND_INT, BTF_KIND_FLOAT -> {
                         emitMods(v);
                         p(btf.str(btf.nameOff(id)));
                     }
-                    case K_STRUCT, K_UNION -> {
+                    case BTF_KIND_STRUCT, BTF_KIND_UNION -> {
                         emitMods(v);
                         if (btf.nameOff(id) == 0 && !skipAnonDefs) {
                             emitStructDef(id, lvl);
@@ -676,7 +680,7 @@ final class BtfCDump {
                             emitStructFwd(id);
                         }
                     }
-                    case K_ENUM, K_ENUM64 -> {
+                    case BTF_KIND_ENUM, BTF_KIND_ENUM64 -> {
                         emitMods(v);
                         if (btf.nameOff(id) == 0 && !skipAnonDefs) {
                             emitEnumDef(id, lvl);
@@ -686,19 +690,19 @@ final class BtfCDump {
                             emitEnumFwd(id);
                         }
                     }
-                    case K_FWD -> {
+                    case BTF_KIND_FWD -> {
                         emitMods(v);
                         emitFwdDef(id);
                     }
-                    case K_TYPEDEF -> {
+                    case BTF_KIND_TYPEDEF -> {
                         emitMods(v);
                         p(identName(id));
                     }
-                    case K_PTR -> p(lastWasPtr ? "*" : " *");
-                    case K_VOLATILE -> p(" volatile");
-                    case K_CONST -> p(" const");
-                    case K_RESTRICT -> p(" restrict");
-                    case K_TYPE_TAG -> {
+                    case BTF_KIND_PTR -> p(lastWasPtr ? "*" : " *");
+                    case BTF_KIND_VOLATILE -> p(" volatile");
+                    case BTF_KIND_CONST -> p(" const");
+                    case BTF_KIND_RESTRICT -> p(" restrict");
+                    case BTF_KIND_TYPE_TAG -> {
                         emitMods(v);
                         String name = btf.str(btf.nameOff(id));
                         if (btf.kflag(id)) {
@@ -707,7 +711,7 @@ final class BtfCDump {
                             buf.append(" __attribute__((btf_type_tag(\"").append(name).append("\")))");
                         }
                     }
-                    case K_ARRAY -> {
+                    case BTF_KIND_ARRAY -> {
                         dropMods(v);
                         long n = btf.arrayLength(id);
                         if (v[1] == 0) {
@@ -715,7 +719,7 @@ final class BtfCDump {
                             buf.append('[').append(n).append(']');
                             return;
                         }
-                        boolean multidim = btf.kindOf(top(v)) == K_ARRAY;
+                        boolean multidim = btf.kindOf(top(v)) == BTF_KIND_ARRAY;
                         if (!fname.isEmpty() && !lastWasPtr) {
                             p(" ");
                         }
@@ -729,7 +733,7 @@ final class BtfCDump {
                         buf.append('[').append(n).append(']');
                         return;
                     }
-                    case K_FUNC_PROTO -> {
+                    case BTF_KIND_FUNC_PROTO -> {
                         int vlen = btf.vlen(id);
                         dropMods(v);
                         if (v[1] > 0) {
@@ -763,7 +767,7 @@ final class BtfCDump {
                         return; // unexpected kind in a declaration chain: emit what we have
                     }
                 }
-                lastWasPtr = kind == K_PTR;
+                lastWasPtr = kind == BTF_KIND_PTR;
             }
             emitName(fname, lastWasPtr);
         } finally {
@@ -790,7 +794,7 @@ final class BtfCDump {
             return cachedNames[id] != null ? cachedNames[id] : orig;
         }
         int kind = btf.kindOf(id);
-        if (kind == K_FWD || (kind == K_ENUM && btf.vlen(id) == 0)) {
+        if (kind == BTF_KIND_FWD || (kind == BTF_KIND_ENUM && btf.vlen(id) == 0)) {
             nameResolved[id] = true;
             return orig;
         }

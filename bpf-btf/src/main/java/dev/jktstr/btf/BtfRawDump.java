@@ -1,6 +1,6 @@
 package dev.jktstr.btf;
 
-import static dev.jktstr.btf.Btf.*;
+import static dev.jktstr.bindings.btf.BtfH.*;
 
 import java.io.IOException;
 
@@ -57,18 +57,19 @@ final class BtfRawDump {
         sb.append('[').append(id).append("] ").append(KIND_NAMES[kind]).append(" '")
                 .append(name(btf, btf.nameOff(id))).append('\'');
         switch (kind) {
-            case K_INT -> {
+            case BTF_KIND_INT -> {
                 int v = btf.raw(id, 12);
                 sb.append(" size=").append(sizeStr).append(" bits_offset=").append((v >>> 16) & 0xff)
                         .append(" nr_bits=").append(v & 0xff).append(" encoding=")
                         .append(intEncoding((v >>> 24) & 0x0f));
             }
-            case K_PTR, K_CONST, K_VOLATILE, K_RESTRICT, K_TYPEDEF, K_TYPE_TAG ->
+            case BTF_KIND_PTR, BTF_KIND_CONST, BTF_KIND_VOLATILE, BTF_KIND_RESTRICT, BTF_KIND_TYPEDEF,
+                 BTF_KIND_TYPE_TAG ->
                     sb.append(" type_id=").append(sizeStr);
-            case K_ARRAY -> sb.append(" type_id=").append(Integer.toUnsignedString(btf.arrayType(id)))
+            case BTF_KIND_ARRAY -> sb.append(" type_id=").append(Integer.toUnsignedString(btf.arrayType(id)))
                     .append(" index_type_id=").append(Integer.toUnsignedString(btf.arrayIndexType(id)))
                     .append(" nr_elems=").append(btf.arrayLength(id));
-            case K_STRUCT, K_UNION -> {
+            case BTF_KIND_STRUCT, BTF_KIND_UNION -> {
                 sb.append(" size=").append(sizeStr).append(" vlen=").append(vlen);
                 for (int i = 0; i < vlen; i++) {
                     sb.append("\n\t'").append(name(btf, btf.memberNameOff(id, i))).append("' type_id=")
@@ -80,7 +81,7 @@ final class BtfRawDump {
                     }
                 }
             }
-            case K_ENUM -> {
+            case BTF_KIND_ENUM -> {
                 sb.append(" encoding=").append(kflag ? "SIGNED" : "UNSIGNED").append(" size=").append(sizeStr)
                         .append(" vlen=").append(vlen);
                 for (int i = 0; i < vlen; i++) {
@@ -89,7 +90,7 @@ final class BtfRawDump {
                             .append(kflag ? Integer.toString(v) : Integer.toUnsignedString(v));
                 }
             }
-            case K_ENUM64 -> {
+            case BTF_KIND_ENUM64 -> {
                 sb.append(" encoding=").append(kflag ? "SIGNED" : "UNSIGNED").append(" size=").append(sizeStr)
                         .append(" vlen=").append(vlen);
                 for (int i = 0; i < vlen; i++) {
@@ -98,18 +99,18 @@ final class BtfRawDump {
                             .append(kflag ? Long.toString(v) + "LL" : Long.toUnsignedString(v) + "ULL");
                 }
             }
-            case K_FWD -> sb.append(" fwd_kind=").append(kflag ? "union" : "struct");
-            case K_FUNC -> sb.append(" type_id=").append(sizeStr).append(" linkage=").append(varLinkage(vlen));
-            case K_FUNC_PROTO -> {
+            case BTF_KIND_FWD -> sb.append(" fwd_kind=").append(kflag ? "union" : "struct");
+            case BTF_KIND_FUNC -> sb.append(" type_id=").append(sizeStr).append(" linkage=").append(varLinkage(vlen));
+            case BTF_KIND_FUNC_PROTO -> {
                 sb.append(" ret_type_id=").append(sizeStr).append(" vlen=").append(vlen);
                 for (int i = 0; i < vlen; i++) {
                     sb.append("\n\t'").append(name(btf, btf.paramNameOff(id, i))).append("' type_id=")
                             .append(Integer.toUnsignedString(btf.paramType(id, i)));
                 }
             }
-            case K_VAR -> sb.append(" type_id=").append(sizeStr).append(", linkage=")
+            case BTF_KIND_VAR -> sb.append(" type_id=").append(sizeStr).append(", linkage=")
                     .append(varLinkage(btf.raw(id, 12)));
-            case K_DATASEC -> {
+            case BTF_KIND_DATASEC -> {
                 sb.append(" size=").append(sizeStr).append(" vlen=").append(vlen);
                 for (int i = 0; i < vlen; i++) {
                     int vt = btf.raw(id, 12 + 12 * i);
@@ -123,8 +124,8 @@ final class BtfRawDump {
                     }
                 }
             }
-            case K_FLOAT -> sb.append(" size=").append(sizeStr);
-            case K_DECL_TAG -> sb.append(" type_id=").append(sizeStr).append(" component_idx=")
+            case BTF_KIND_FLOAT -> sb.append(" size=").append(sizeStr);
+            case BTF_KIND_DECL_TAG -> sb.append(" type_id=").append(sizeStr).append(" component_idx=")
                     .append(btf.raw(id, 12));
             default -> { }
         }

@@ -1,6 +1,6 @@
 package dev.jktstr.btf;
 
-import static dev.jktstr.btf.Btf.*;
+import static dev.jktstr.bindings.btf.BtfH.*;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -136,7 +136,7 @@ public final class BtfValueRenderer {
 
         private boolean isCharArray(int arr) {
             int elem = btf.skipModifiers(btf.arrayType(arr));
-            if (btf.kindOf(elem) != K_INT || btf.sizeOrType(elem) != 1) {
+            if (btf.kindOf(elem) != BTF_KIND_INT || btf.sizeOrType(elem) != 1) {
                 return false;
             }
             int enc = (btf.raw(elem, 12) >>> 24) & 0xf;
@@ -189,7 +189,7 @@ public final class BtfValueRenderer {
         private String scalar(int t, long off, long bitOff, int bitfield) {
             int kind = btf.kindOf(t);
             switch (kind) {
-                case K_INT -> {
+                case BTF_KIND_INT -> {
                     int size = btf.sizeOrType(t);
                     int enc = (btf.raw(t, 12) >>> 24) & 0xf;
                     int intBits = btf.raw(t, 12) & 0xff;
@@ -213,7 +213,7 @@ public final class BtfValueRenderer {
                     }
                     return signExtend(v, bits, (enc & 1) != 0);
                 }
-                case K_ENUM, K_ENUM64 -> {
+                case BTF_KIND_ENUM, BTF_KIND_ENUM64 -> {
                     count();
                     int size = btf.sizeOrType(t);
                     if (size <= 0 || size > 8) {
@@ -224,12 +224,12 @@ public final class BtfValueRenderer {
                     String name = enumName(t, v);
                     return name != null ? name : signExtend(v, bits, btf.kflag(t));
                 }
-                case K_PTR -> {
+                case BTF_KIND_PTR -> {
                     count();
                     long v = readInt(off, btf.pointerSize(), t);
                     return "0x" + Long.toHexString(v);
                 }
-                case K_FLOAT -> {
+                case BTF_KIND_FLOAT -> {
                     count();
                     int size = btf.sizeOrType(t);
                     return switch (size) {
@@ -272,7 +272,7 @@ public final class BtfValueRenderer {
             }
             int kind = btf.kindOf(t);
             switch (kind) {
-                case K_STRUCT, K_UNION -> {
+                case BTF_KIND_STRUCT, BTF_KIND_UNION -> {
                     count();
                     check(off, Integer.toUnsignedLong(btf.sizeOrType(t)), t);
                     sb.append("{\n");
@@ -280,7 +280,7 @@ public final class BtfValueRenderer {
                     indent(sb, lvl);
                     sb.append('}');
                 }
-                case K_ARRAY -> {
+                case BTF_KIND_ARRAY -> {
                     long n = btf.arrayLength(t);
                     int elem = btf.arrayType(t);
                     long esz = btf.resolveSize(elem);
@@ -348,7 +348,7 @@ public final class BtfValueRenderer {
             int t = btf.resolve(type);
             int kind = btf.kindOf(t);
             switch (kind) {
-                case K_INT -> {
+                case BTF_KIND_INT -> {
                     String s = scalar(t, off, bitOff, bitfield);
                     if (s.startsWith("0x")) {
                         g.writeString(s);
@@ -358,7 +358,7 @@ public final class BtfValueRenderer {
                         g.writeNumber(new BigInteger(s));
                     }
                 }
-                case K_ENUM, K_ENUM64 -> {
+                case BTF_KIND_ENUM, BTF_KIND_ENUM64 -> {
                     count();
                     int size = btf.sizeOrType(t);
                     if (size <= 0 || size > 8) {
@@ -373,8 +373,8 @@ public final class BtfValueRenderer {
                         g.writeNumber(new BigInteger(signExtend(v, bits, btf.kflag(t))));
                     }
                 }
-                case K_PTR -> g.writeString(scalar(t, off, bitOff, bitfield));
-                case K_FLOAT -> {
+                case BTF_KIND_PTR -> g.writeString(scalar(t, off, bitOff, bitfield));
+                case BTF_KIND_FLOAT -> {
                     String s = scalar(t, off, bitOff, bitfield);
                     if (s.startsWith("<") || s.contains("N") || s.contains("I")) {
                         g.writeString(s); // NaN, Infinity and long double have no JSON number
@@ -382,14 +382,14 @@ public final class BtfValueRenderer {
                         g.writeNumber(s);
                     }
                 }
-                case K_STRUCT, K_UNION -> {
+                case BTF_KIND_STRUCT, BTF_KIND_UNION -> {
                     count();
                     check(off, Integer.toUnsignedLong(btf.sizeOrType(t)), t);
                     g.writeStartObject();
                     jsonMembers(t, off, g, lvl + 1);
                     g.writeEndObject();
                 }
-                case K_ARRAY -> {
+                case BTF_KIND_ARRAY -> {
                     long n = btf.arrayLength(t);
                     int elem = btf.arrayType(t);
                     long esz = btf.resolveSize(elem);
@@ -443,7 +443,7 @@ public final class BtfValueRenderer {
                     count();
                     int r = btf.resolve(mt);
                     int k = btf.kindOf(r);
-                    if (bsz == 0 && (k == K_STRUCT || k == K_UNION)) {
+                    if (bsz == 0 && (k == BTF_KIND_STRUCT || k == BTF_KIND_UNION)) {
                         long moff = off + (mbit >>> 3);
                         check(moff, Integer.toUnsignedLong(btf.sizeOrType(r)), r);
                         depth++;
