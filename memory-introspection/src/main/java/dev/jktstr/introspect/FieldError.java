@@ -24,6 +24,10 @@ public record FieldError(String path, String error, String message) {
             // Guest memory is untrusted: any runtime failure while decoding it is a field error, not a crash.
             errors.add(of(path, e));
             return null;
+        } catch (OutOfMemoryError e) {
+            // A guest-sized allocation the budgets did not foresee: this field is lost, the host keeps going.
+            errors.add(new FieldError(path, "OutOfMemoryError", "the host ran out of memory reading this field"));
+            return null;
         } catch (StackOverflowError e) {
             errors.add(new FieldError(path, "StackOverflowError", "recursion too deep"));
             return null;

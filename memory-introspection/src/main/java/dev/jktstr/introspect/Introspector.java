@@ -21,7 +21,16 @@ public final class Introspector {
     private Introspector(Machine machine, KernelView view) {
         this.machine = machine;
         this.view = view;
-        this.walkers = new KernelWalkers(view);
+        this.walkers = new KernelWalkers(view, IntrospectionLimits.DEFAULT.withMaxCpus(vmCpus(machine)));
+    }
+
+    /** The VM's own vCPU count from its spec: a guest kernel claiming more CPUs is capped at it. */
+    private static int vmCpus(Machine machine) {
+        try {
+            return machine.spec().topology().cpuCount();
+        } catch (RuntimeException e) {
+            return dev.jktstr.machine.Topology.MAX_CPUS;
+        }
     }
 
     /**
@@ -63,6 +72,7 @@ public final class Introspector {
         }
         try {
             view.invalidate();
+            walkers.beginSnapshot();
             return read.apply(walkers);
         } finally {
             if (!wasPaused) {
@@ -104,6 +114,7 @@ public final class Introspector {
 
     private static Snapshot read(KernelWalkers walkers, SnapshotOptions options, Instant at, long t0) {
         walkers.view().invalidate();
+        walkers.beginSnapshot();
         List<FieldError> errors = new ArrayList<>();
         List<RunqueueState> rqs = walkers.runqueues(errors);
         SchedExtState scx = FieldError.attempt(errors, "sched_ext", walkers::schedExt);

@@ -57,6 +57,7 @@ public final class KernelView {
     private final CachedPage[] cache = new CachedPage[CACHE_SLOTS];
     private final Map<Object, Object> typeCache = new ConcurrentHashMap<>();
     private final Map<String, Integer> varTypes = new ConcurrentHashMap<>();
+    private volatile int cpuLimit = dev.jktstr.machine.Topology.MAX_CPUS;
 
     private KernelView(GuestMemory memory, Btf btf, KernelSymbols symbols, long slide, String slideSource, long physBase,
             long pageOffsetBase, PageTableWalker walker) {
@@ -118,6 +119,17 @@ public final class KernelView {
         }
         throw new IntrospectionException("cannot locate the kernel in guest memory (tried " + tried
                 + "); are System.map and vmlinux from the kernel that runs, and is the guest past early boot?");
+    }
+
+    /**
+     * A view over {@code memory} laid out by hand (tests): no KASLR slide, the kernel image at physical
+     * {@code imagePa}, the direct map at {@code pageOffsetBase}, and no other mappings.
+     */
+    static KernelView ofLayout(GuestMemory memory, Btf btf, KernelSymbols symbols, long imagePa, long pageOffsetBase) {
+        long physBase = imagePa - (requireSymbol(symbols, "_text") - START_KERNEL_MAP);
+        long emptyRoot = memory.ramRanges().getFirst().start();
+        return new KernelView(memory, btf, symbols, 0, "test layout", physBase, pageOffsetBase,
+                new PageTableWalker(memory, emptyRoot, false));
     }
 
     private static boolean bannerOk(GuestMemory memory, PageTableWalker w, KernelSymbols symbols, long slide) {
@@ -364,13 +376,34 @@ public final class KernelView {
         return link >= 0 && link < (1L << 32);
     }
 
-    /** {@code nr_cpu_ids}: how many CPU ids the kernel may use. */
+    /**
+     * {@code nr_cpu_ids}: how many CPU ids the kernel may use, capped at {@link #cpuLimit()} (the VM's own
+     * vCPU count): a guest claiming more CPUs than the VM has cannot multiply per-CPU reads.
+     */
     public int nrCpuIds() {
+        return Math.min(guestNrCpuIds(), cpuLimit);
+    }
+
+    /** {@code nr_cpu_ids} as the guest kernel states it (at most 8192, else corrupt), uncapped. */
+    public int guestNrCpuIds() {
         int n = readInt(symbol("nr_cpu_ids"));
         if (n <= 0 || n > 8192) {
             throw new CorruptGuestDataException("nr_cpu_ids reads " + n);
         }
         return n;
+    }
+
+    /** The most CPU ids per-CPU walks consider: the VM's topology ({@link dev.jktstr.machine.Topology#MAX_CPUS} until told). */
+    public int cpuLimit() {
+        return cpuLimit;
+    }
+
+    /** Caps CPU ids at {@code cpus}, the VM's own vCPU count. */
+    public void limitCpus(int cpus) {
+        if (cpus <= 0) {
+            throw new IllegalArgumentException("cpus " + cpus);
+        }
+        this.cpuLimit = cpus;
     }
 
     /** CPU ids set in {@code __cpu_online_mask}. */

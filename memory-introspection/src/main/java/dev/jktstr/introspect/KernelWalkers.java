@@ -4,7 +4,6 @@ import dev.jktstr.btf.Btf;
 import dev.jktstr.btf.BtfKind;
 import dev.jktstr.btf.BtfType;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,11 +25,49 @@ public final class KernelWalkers {
     private static final int MAX_BTF_BYTES = 16 << 20;
 
     private final KernelView view;
-    /** Program BTF parsed from guest memory, keyed by (struct btf address, id). */
-    private final Map<String, Btf> mapBtfs = new HashMap<>();
+    private final IntrospectionLimits limits;
+    /** What the current snapshot may still spend; reset by {@link #beginSnapshot()}. */
+    private final SnapshotBudget budget;
+    /** Program BTF parsed from guest memory, keyed by (struct btf address, id); LRU, bounded by raw bytes. */
+    private final LinkedHashMap<String, CachedBtf> mapBtfs = new LinkedHashMap<>(16, 0.75f, true);
+    private long mapBtfBytes;
+
+    private record CachedBtf(Btf btf, long bytes) {}
 
     public KernelWalkers(KernelView view) {
+        this(view, IntrospectionLimits.DEFAULT.withMaxCpus(view.cpuLimit()));
+    }
+
+    /** Walkers spending at most {@code limits} per snapshot; CPU ids are capped at {@code limits.maxCpus()}. */
+    public KernelWalkers(KernelView view, IntrospectionLimits limits) {
         this.view = view;
+        this.limits = limits;
+        this.budget = new SnapshotBudget(limits);
+        view.limitCpus(limits.maxCpus());
+    }
+
+    public IntrospectionLimits limits() {
+        return limits;
+    }
+
+    /** Starts a new snapshot's byte and node budget. */
+    public void beginSnapshot() {
+        budget.reset();
+    }
+
+    /** Bytes read from guest memory into the host since {@link #beginSnapshot()} (charged before each read). */
+    public long snapshotBytesUsed() {
+        return budget.bytesUsed();
+    }
+
+    /** Linked nodes visited since {@link #beginSnapshot()}. */
+    public long snapshotNodesUsed() {
+        return budget.nodesUsed();
+    }
+
+    /** Raw bytes of map BTF held in the cache now. */
+    public synchronized long cachedBtfBytes() {
+        return mapBtfBytes;
     }
 
     public KernelView view() {
@@ -41,6 +78,14 @@ public final class KernelWalkers {
 
     /** Every online CPU's runqueue. */
     public List<RunqueueState> runqueues(List<FieldError> errors) {
+        FieldError.attempt(errors, "nr_cpu_ids", () -> {
+            int stated = view.guestNrCpuIds();
+            if (stated > view.cpuLimit()) {
+                throw new CorruptGuestDataException("nr_cpu_ids reads " + stated + ", more than the VM's "
+                        + view.cpuLimit() + " vCPUs; CPUs from " + view.cpuLimit() + " on are not read");
+            }
+            return null;
+        });
         List<Integer> cpus = FieldError.attempt(errors, "__cpu_online_mask", view::onlineCpus);
         List<RunqueueState> out = new ArrayList<>();
         if (cpus != null) {
@@ -81,20 +126,35 @@ public final class KernelWalkers {
         List<TaskInfo> out = new ArrayList<>();
         List<GuestObject> leaders = FieldError.attempt(errors, "init_task.tasks", () -> {
             long head = view.global("init_task", "task_struct").field("tasks").address();
-            return view.listEntries(head, "task_struct", "tasks", MAX_TASKS);
+            return view.listEntries(head, "task_struct", "tasks", (int) Math.min(MAX_TASKS, budget.nodesLeft()));
         });
         if (leaders == null) {
             return out;
         }
+        if (FieldError.attempt(errors, "init_task.tasks", () -> {
+            budget.nodes(leaders.size(), "init_task.tasks");
+            return true;
+        }) == null) {
+            return out;
+        }
         Set<Long> seen = new HashSet<>();
+        Set<Long> threadLists = new HashSet<>();
         for (GuestObject leader : leaders) {
             List<GuestObject> members = List.of(leader);
             if (threads) {
-                // One budget for all thread lists together, so a corrupted kernel cannot make this quadratic.
-                int budget = MAX_TASKS - out.size();
-                List<GuestObject> group = FieldError.attempt(errors, "task@" + hex(leader.address()) + ".signal.thread_head",
-                        () -> view.listEntries(leader.field("signal").deref().field("thread_head").address(),
-                                "task_struct", "thread_node", budget));
+                // Each thread list is walked once, and all of them together share the snapshot's node budget
+                // (and MAX_TASKS), so leaders sharing one list cannot make this quadratic.
+                String at = "task@" + hex(leader.address()) + ".signal.thread_head";
+                List<GuestObject> group = FieldError.attempt(errors, at, () -> {
+                    long head = leader.field("signal").deref().field("thread_head").address();
+                    if (!threadLists.add(head)) {
+                        return List.<GuestObject>of(); // walked already for another leader
+                    }
+                    int max = (int) Math.max(0, Math.min(MAX_TASKS - out.size(), budget.nodesLeft()));
+                    List<GuestObject> g = view.listEntries(head, "task_struct", "thread_node", max);
+                    budget.nodes(g.size(), at);
+                    return g;
+                });
                 if (group != null && !group.isEmpty()) {
                     members = group;
                 }
@@ -307,6 +367,7 @@ public final class KernelWalkers {
                 if (!seen.add(p) || seen.size() > 65_536) {
                     throw new CorruptGuestDataException("dsq_hash chain loops or is too long at 0x" + Long.toHexString(p));
                 }
+                budget.nodes(1, "dsq_hash");
                 out.add(dsq("user", -1, view.object(p - nodeOffset, "struct scx_dispatch_q")));
                 p = view.readLong(p);
             }
@@ -317,9 +378,15 @@ public final class KernelWalkers {
 
     /** Every BPF map in {@code map_idr}, with values for ARRAY, PERCPU_ARRAY and HASH maps. */
     public List<BpfMapState> bpfMaps(boolean withValues, List<FieldError> errors) {
-        List<Long> maps = FieldError.attempt(errors, "map_idr", this::mapPointers);
+        List<Long> listed = FieldError.attempt(errors, "map_idr", this::mapPointers);
+        // Each map once, however often a hostile xarray lists it.
+        Set<Long> maps = new java.util.LinkedHashSet<>(listed == null ? List.of() : listed);
+        if (listed != null && maps.size() < listed.size()) {
+            errors.add(new FieldError("map_idr", CorruptGuestDataException.class.getSimpleName(), "map_idr lists "
+                    + maps.size() + " maps " + listed.size() + " times; each is read once"));
+        }
         List<BpfMapState> out = new ArrayList<>();
-        for (long p : maps == null ? List.<Long>of() : maps) {
+        for (long p : maps) {
             BpfMapState m = FieldError.attempt(errors, "bpf_map@" + hex(p), () -> map(p, withValues));
             if (m != null) {
                 out.add(m);
@@ -333,11 +400,12 @@ public final class KernelWalkers {
         GuestObject idr = view.global("map_idr", "struct idr");
         long head = idr.field("idr_rt.xa_head").pointerValue();
         List<Long> out = new ArrayList<>();
-        xaWalk(head, 0, out, new HashSet<>());
+        Set<Long> unique = new HashSet<>();
+        xaWalk(head, 0, out, unique, new HashSet<>());
         return out;
     }
 
-    private void xaWalk(long entry, int depth, List<Long> out, Set<Long> seen) {
+    private void xaWalk(long entry, int depth, List<Long> out, Set<Long> unique, Set<Long> seen) {
         if (entry == 0) {
             return;
         }
@@ -349,10 +417,11 @@ public final class KernelWalkers {
             if (depth > 12 || !seen.add(node) || seen.size() > 100_000) {
                 throw new CorruptGuestDataException("map_idr xarray is too deep or loops at 0x" + Long.toHexString(node));
             }
+            budget.nodes(64, "map_idr"); // a node is 64 slots
             long slots = GuestObject.memberOffset(view, view.btf(), view.typeId("struct xa_node"), "slots");
             for (int i = 0; i < 64; i++) {
-                xaWalk(view.readLong(node + slots + 8L * i), depth + 1, out, seen);
-                if (out.size() > MAX_MAPS) {
+                xaWalk(view.readLong(node + slots + 8L * i), depth + 1, out, unique, seen);
+                if (unique.size() > MAX_MAPS || out.size() > 64 * MAX_MAPS) {
                     throw new CorruptGuestDataException("map_idr holds more than " + MAX_MAPS + " maps");
                 }
             }
@@ -360,6 +429,7 @@ public final class KernelWalkers {
         }
         if ((entry & 3) == 0) {
             out.add(entry);
+            unique.add(entry);
         }
     }
 
@@ -404,19 +474,36 @@ public final class KernelWalkers {
             return null;
         }
         GuestObject b = ptr.deref();
-        String key = hex(b.address()) + "/" + b.field("id").asLong();
-        Btf cached = mapBtfs.get(key);
-        if (cached != null) {
-            return cached;
-        }
         long size = b.field("data_size").asLong();
+        String key = hex(b.address()) + "/" + b.field("id").asLong() + "/" + size;
+        synchronized (this) {
+            CachedBtf cached = mapBtfs.get(key);
+            if (cached != null) {
+                return cached.btf();
+            }
+        }
         if (size <= 0 || size > MAX_BTF_BYTES) {
             throw new CorruptGuestDataException("map BTF data_size " + size);
         }
+        budget.bytes(size, "map BTF");
         byte[] raw = view.readBytes(b.field("data").pointerValue(), (int) size);
         Btf parsed = b.field("base_btf").isNull() ? Btf.fromBytes(raw) : Btf.fromBytes(raw, view.btf());
-        mapBtfs.put(key, parsed);
+        cacheBtf(key, parsed, size);
         return parsed;
+    }
+
+    /** Keeps {@code btf} unless it alone exceeds the cache; evicts the least recently used until it fits. */
+    private synchronized void cacheBtf(String key, Btf btf, long bytes) {
+        if (bytes > limits.btfCacheBytes()) {
+            return;
+        }
+        var it = mapBtfs.entrySet().iterator();
+        while (mapBtfBytes + bytes > limits.btfCacheBytes() && it.hasNext()) {
+            mapBtfBytes -= it.next().getValue().bytes();
+            it.remove();
+        }
+        CachedBtf old = mapBtfs.put(key, new CachedBtf(btf, bytes));
+        mapBtfBytes += bytes - (old == null ? 0 : old.bytes());
     }
 
     private void arrayValues(GuestObject m, boolean perCpu, int valueSize, int maxEntries, Btf btf, int valueTypeId,
@@ -427,8 +514,9 @@ public final class KernelWalkers {
         if (elemSize < valueSize || elemSize > MAX_MAP_BYTES) {
             throw new CorruptGuestDataException("bpf_array elem_size " + elemSize + " for value_size " + valueSize);
         }
-        List<Integer> cpus = perCpu ? view.onlineCpus() : List.of();
+        List<Integer> cpus = perCpu ? view.onlineCpus() : List.of(); // capped at the VM's vCPUs
         for (int i = 0; i < maxEntries; i++) {
+            budget.bytes(4 + (long) valueSize * Math.max(1, cpus.size()), "map values");
             byte[] key = new byte[] {(byte) i, (byte) (i >>> 8), (byte) (i >>> 16), (byte) (i >>> 24)};
             List<byte[]> values = new ArrayList<>();
             if (perCpu) {
@@ -439,7 +527,7 @@ public final class KernelWalkers {
             } else {
                 values.add(view.readBytes(arr.field("value").address() + elemSize * i, valueSize));
             }
-            out.add(new BpfMapState.Entry(key, values, json(btf, valueTypeId, values)));
+            out.add(new BpfMapState.Entry(key, values, charged(json(btf, valueTypeId, values))));
         }
     }
 
@@ -465,9 +553,11 @@ public final class KernelWalkers {
                 if (!seen.add(node) || seen.size() > MAX_MAP_ENTRIES) {
                     return; // loops, or more entries than we report
                 }
+                budget.nodes(1, "hash map chain");
+                budget.bytes((long) keySize + valueSize, "map values");
                 byte[] key = view.readBytes(node + keyOffset, keySize);
                 List<byte[]> values = List.of(view.readBytes(node + valueOffset, valueSize));
-                out.add(new BpfMapState.Entry(key, values, json(btf, valueTypeId, values)));
+                out.add(new BpfMapState.Entry(key, values, charged(json(btf, valueTypeId, values))));
                 node = view.readLong(node);
             }
         }
@@ -480,6 +570,19 @@ public final class KernelWalkers {
                     + " bytes" + (perCpu ? " per CPU" : "") + "; limit " + MAX_MAP_ENTRIES + " entries, "
                     + MAX_MAP_BYTES + " bytes)");
         }
+    }
+
+    /** Charges rendered JSON (two bytes a char) to the snapshot; over budget, the values stay raw only. */
+    private List<String> charged(List<String> json) {
+        if (json == null) {
+            return null;
+        }
+        long chars = 0;
+        for (String j : json) {
+            chars += j.length();
+        }
+        budget.bytes(2 * chars, "map values as JSON");
+        return json;
     }
 
     private static final com.fasterxml.jackson.core.JsonFactory JSON = new com.fasterxml.jackson.core.JsonFactory();
