@@ -171,16 +171,21 @@ public final class TopologyCpuid {
         return e.withEcx(ecx);
     }
 
-    /** Leaf 0x4 or 0x8000001D: the host's caches with sharing rewritten, an L3 added when missing. */
+    /**
+     * Leaf 0x4 or 0x8000001D: the host's caches with sharing rewritten, and the usual four (L1d, L1i, L2,
+     * L3) completed where the host reports fewer — an emulated host (QEMU's TCG, hence the nested proving
+     * ground) reports none — so the LLC is always {@code cache/index3} in the guest, as under QEMU.
+     */
     private List<CpuidEntry> cacheLeaves(int function, List<CpuidEntry> host) {
         List<CpuidEntry> caches = new ArrayList<>(host.stream()
                 .filter(e -> (e.eax() & 0x1F) != 0)
-                .sorted(Comparator.comparingInt(CpuidEntry::index))
                 .toList());
-        if (caches.stream().noneMatch(e -> cacheLevel(e) >= 3)) {
-            // 16 MiB, 16 ways, 64-byte lines, 16384 sets: a plausible L3 so the LLC shows in the guest.
-            caches.add(CpuidEntry.indexed(function, 0, 3 << 5 | 1 << 8 | 3, 15 << 22 | 63, 16383, 0));
+        for (CpuidEntry usual : USUAL_CACHES) {
+            if (caches.stream().noneMatch(e -> cacheLevel(e) == cacheLevel(usual) && cacheType(e) == cacheType(usual))) {
+                caches.add(usual);
+            }
         }
+        caches.sort(Comparator.comparingInt(TopologyCpuid::cacheLevel).thenComparingInt(TopologyCpuid::cacheType));
         int coresPerPackageField = Math.min(63, (1 << (topology.nodeShift() - topology.threadBits())) - 1);
         List<CpuidEntry> out = new ArrayList<>();
         for (int i = 0; i < caches.size(); i++) {
@@ -199,6 +204,21 @@ public final class TopologyCpuid {
     static int cacheLevel(CpuidEntry e) {
         return e.eax() >>> 5 & 7;
     }
+
+    /** 1 data, 2 instruction, 3 unified. */
+    static int cacheType(CpuidEntry e) {
+        return e.eax() & 0x1F;
+    }
+
+    /**
+     * Stand-ins for caches the host does not report (EAX: type, level, self-initializing; EBX: ways-1 << 22,
+     * line-1; ECX: sets-1): 32 KiB 8-way L1d and L1i, 512 KiB 8-way L2, 16 MiB 16-way L3, 64-byte lines.
+     */
+    private static final List<CpuidEntry> USUAL_CACHES = List.of(
+            CpuidEntry.indexed(0, 0, 1 << 5 | 1 << 8 | 1, 7 << 22 | 63, 63, 0),
+            CpuidEntry.indexed(0, 0, 1 << 5 | 1 << 8 | 2, 7 << 22 | 63, 63, 0),
+            CpuidEntry.indexed(0, 0, 2 << 5 | 1 << 8 | 3, 7 << 22 | 63, 1023, 0),
+            CpuidEntry.indexed(0, 0, 3 << 5 | 1 << 8 | 3, 15 << 22 | 63, 16383, 0));
 
     /** Leaf 0xB (SMT, core) or 0x1F (SMT, core, die), terminated by an invalid level. */
     private List<CpuidEntry> extendedTopology(int function, int apicId) {

@@ -142,6 +142,24 @@ class TopologyCpuidTest {
     }
 
     @Test
+    void anEmulatedHostWithoutCacheLeavesGetsTheUsualFourSoTheLlcIsIndex3() {
+        // QEMU's TCG reports no 0x8000001D: the nested proving ground's guests showed no cache/index3 at all.
+        List<CpuidEntry> host = CpuidTemplates.amdZen3().stream().filter(e -> e.function() != 0x8000001D).toList();
+        CpuTopology t = new CpuTopology(1, 4, 2, 1);
+        List<CpuidEntry> vcpu = new TopologyCpuid(t, host).forVcpu(5);
+        int[][] levelAndType = {{1, 1}, {1, 2}, {2, 3}, {3, 3}};
+        for (int i = 0; i < 4; i++) {
+            CpuidEntry e = find(vcpu, 0x8000001D, i);
+            assertThat(new int[] {TopologyCpuid.cacheLevel(e), TopologyCpuid.cacheType(e)}).as("index %d", i)
+                    .containsExactly(levelAndType[i]);
+        }
+        assertThat(find(vcpu, 0x8000001D, 4).eax()).isZero();
+        assertThat(sharing(find(vcpu, 0x8000001D, 3))).isEqualTo(2); // the LLC: 2 cores x 1 thread
+        assertThat(sharing(find(vcpu, 0x8000001D, 2))).isEqualTo(1);
+        assertThat(CpuidDecoder.decode(vcpu).llc()).isEqualTo(2);
+    }
+
+    @Test
     void amdLeavesCarryNodeCoreAndPackageSize() {
         CpuTopology t = new CpuTopology(2, 2, 3, 2);
         List<CpuidEntry> vcpu = new TopologyCpuid(t, CpuidTemplates.amdZen3()).forVcpu(19); // node 1, llc 1, core 0, thread 1
