@@ -91,9 +91,11 @@ final class VcpuRunner {
                     lock.wait(5);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                    resume(); // a pause that did not happen must not leave the vCPUs parked behind the caller's back
                     throw new MachineStateException("interrupted while pausing the VM");
                 }
                 if (System.nanoTime() > deadline) {
+                    resume();
                     throw new KvmException("vCPUs did not stop within 10 s of the pause kick");
                 }
             }

@@ -1,6 +1,7 @@
 package dev.jktstr.kvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jktstr.machine.ExitReason;
 import dev.jktstr.virtio.VirtioBlock;
@@ -29,6 +30,21 @@ class HostileGuestTest {
         HygieneTest.Snapshot after = HygieneTest.Snapshot.take();
         assertThat(after.fds()).as("descriptors").isLessThanOrEqualTo(before.fds());
         assertThat(after.threads()).as("threads").isLessThanOrEqualTo(before.threads());
+    }
+
+    @Test
+    void aPauseThatIsInterruptedLeavesTheGuestRunning() {
+        TestGuests.assumeKvm();
+        try (VirtualMachine vm = TestGuests.create("garbage", VirtualMachine.builder().memoryMib(32).watchdog(WAIT))) {
+            vm.start();
+            Thread.currentThread().interrupt();
+            assertThatThrownBy(vm::pause).isInstanceOf(dev.jktstr.machine.MachineStateException.class)
+                    .hasMessageContaining("interrupted");
+            assertThat(Thread.interrupted()).isTrue();
+            assertThat(vm.isPaused()).isFalse();
+            // Not parked behind our back: the guest goes on to its own power-off.
+            assertThat(vm.awaitExit(WAIT)).as("exit %s", vm.exit()).isEqualTo(ExitReason.POWEROFF);
+        }
     }
 
     private static void runGarbage() {
