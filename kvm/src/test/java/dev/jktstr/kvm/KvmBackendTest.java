@@ -34,7 +34,7 @@ class KvmBackendTest {
             assertThat(new KvmBackend().canBoot(spec).reason()).contains("PVM");
             assertThat(new KvmBackend().speedRank()).isGreaterThan(100); // behind qemu:tcg
         } else {
-            // just behind qemu with KVM until the Linux path has passed on a hardware host (see RANK_HARDWARE)
+            // just behind qemu with KVM until it beats QEMU+KVM on boot and PING (see RANK_HARDWARE)
             assertThat(new KvmBackend().speedRank()).isBetween(51, 99);
         }
     }
