@@ -52,15 +52,11 @@ final class NestedKvmCommand implements Callable<Integer> {
         }
     }
 
-    /** vmx/svm in /proc/cpuinfo, /dev/kvm usable and not PVM. */
+    /** /dev/kvm is real KVM here: hardware, or nested under a hypervisor or an emulator (then we are in L1 already). */
     static boolean hasHardwareKvm() {
-        try {
-            String cpuinfo = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/cpuinfo"));
-            boolean vmx = cpuinfo.lines().anyMatch(l -> l.startsWith("flags") && (l.contains(" vmx") || l.contains(" svm")));
-            java.nio.file.Path kvm = java.nio.file.Path.of("/dev/kvm");
-            return vmx && java.nio.file.Files.isWritable(kvm) && !java.nio.file.Files.exists(java.nio.file.Path.of("/sys/module/kvm_pvm"));
-        } catch (java.io.IOException e) {
-            return false;
-        }
+        return switch (dev.jktstr.kvm.HostVirtualization.host().kind()) {
+            case HARDWARE, NESTED_UNDER_HYPERVISOR, NESTED_UNDER_EMULATOR -> true;
+            default -> false;
+        };
     }
 }

@@ -84,7 +84,8 @@ public final class RunDirectory {
         return Files.getOwner(dir).getName().equals(System.getProperty("user.name"));
     }
 
-    static void deleteTree(Path root) {
+    /** Removes {@code root} and everything below it, best effort (what cannot be removed stays). */
+    public static void deleteTree(Path root) {
         if (!Files.exists(root)) {
             return;
         }
