@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The guest agent answers over {@code jktstr.ctl} on our VMM (virtio-mmio console written in Java)
  * exactly as it does on QEMU (virtio-serial-pci): the same questions asked of both guests get the
- * same answers. Needs hardware KVM; on PVM hosts Linux runs emulated on our VMM and the test skips.
+ * same answers. Needs real KVM (hardware, or the nested proving ground: {@code jktstr nested-kvm}); on PVM
+ * hosts Linux runs emulated on our VMM and the test skips.
  */
 class AgentOnBothBackendsTest {
 
@@ -44,8 +45,9 @@ class AgentOnBothBackendsTest {
     @Test
     void sameAnswersOverOurConsoleAndQemus() throws Exception {
         Path kvm = Path.of("/dev/kvm");
-        assumeTrue(Files.isReadable(kvm) && Files.isWritable(kvm), "/dev/kvm missing or not accessible");
-        assumeTrue(!Kvm.isPvm(), "/dev/kvm is PVM (kvm_pvm): Linux on our VMM needs hardware virtualization (vmx/svm)");
+        assumeTrue(Files.isReadable(kvm) && Files.isWritable(kvm), "/dev/kvm missing or not accessible: needs real KVM "
+                + "(run it through `jktstr nested-kvm`)");
+        assumeTrue(!Kvm.isPvm(), "/dev/kvm is PVM (kvm_pvm): Linux on our VMM needs real KVM (run it through `jktstr nested-kvm`)");
         try (GuestImage image = GuestImage.builder().withBusybox(true).build()) {
             MachineSpec spec = MachineSpec.builder(KernelLookup.standard().find().image()).initramfs(image.initramfs())
                     .topology(new Topology(1, 1, 2, 1)).memoryPerNodeMib(256).commandLine("quiet").startTimeout(Duration.ofMinutes(10)).build();
