@@ -229,8 +229,36 @@ public final class NestedKvm {
         return s.toString();
     }
 
+    /** What the command needs from the host's file system: its directory, the shared tree beside it, the env's paths. */
+    static List<Path> neededHostPaths() {
+        List<Path> paths = new ArrayList<>();
+        Path cwd = Path.of("").toAbsolutePath().normalize();
+        paths.add(cwd);
+        if (cwd.getParent() != null) {
+            paths.add(cwd.getParent().resolve("shared"));
+        }
+        for (String name : List.of("JKTSTR_KERNEL", "JAVA_HOME", "HOME", "XDG_CACHE_HOME")) {
+            String value = System.getenv(name);
+            if (value != null && value.startsWith("/")) {
+                paths.add(Path.of(value).normalize());
+            }
+        }
+        return paths;
+    }
+
+    /** The names directly under /tmp that lead to any of {@code paths} (which L1 must see from the host). */
+    static List<String> tmpEntriesToKeep(List<Path> paths) {
+        Path tmp = Path.of("/tmp");
+        return paths.stream()
+                .map(p -> p.toAbsolutePath().normalize())
+                .filter(p -> p.startsWith(tmp) && p.getNameCount() > 1)
+                .map(p -> p.getName(1).toString())
+                .distinct()
+                .toList();
+    }
+
     /** L1's /init: modules, the host's / over 9p (no caching: writes reach the host at once), then the chroot. */
-    static String initScript(Path runScript) {
+    static String initScript(Path runScript, List<String> keptTmpEntries) {
         StringBuilder s = new StringBuilder("#!/bin/busybox sh\n");
         s.append("/bin/busybox --install -s /bin\n");
         s.append("mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev\n");
@@ -239,8 +267,16 @@ public final class NestedKvm {
         }
         s.append("mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 host /host || poweroff -f\n");
         s.append("mount -t proc proc /host/proc; mount -t sysfs sys /host/sys; mount -t devtmpfs dev /host/dev\n");
-        // Unix sockets cannot live on 9p (ENXIO): /tmp and /dev/shm are L1's own RAM.
+        // Unix sockets cannot live on 9p (ENXIO): /tmp and /dev/shm are L1's own RAM, except the entries of the
+        // host's /tmp the command needs (a checkout under /tmp, the shared kernels beside it), bound back.
+        s.append("mkdir -p /hosttmp; mount --bind /host/tmp /hosttmp\n");
         s.append("mount -t tmpfs tmp /host/tmp; mkdir -p /host/dev/shm; mount -t tmpfs shm /host/dev/shm\n");
+        for (String entry : keptTmpEntries) {
+            String from = shellQuote("/hosttmp/" + entry);
+            String to = shellQuote("/host/tmp/" + entry);
+            s.append("if [ -d ").append(from).append(" ]; then mkdir -p ").append(to).append("; else touch ").append(to)
+                    .append("; fi; mount --bind ").append(from).append(' ').append(to).append('\n');
+        }
         s.append("[ -c /host/dev/kvm ] || echo 'nested-kvm: L1 has no /dev/kvm (kvm_amd did not load)'\n");
         s.append("chroot /host /bin/sh ").append(shellQuote(runScript.toString())).append('\n');
         s.append("echo ").append(EXIT_MARKER).append("$?\n");
@@ -258,7 +294,7 @@ public final class NestedKvm {
             for (Map.Entry<String, Path> m : kernel.modules().entrySet()) {
                 w.addFile("modules/" + m.getKey() + ".ko", m.getValue(), 0644);
             }
-            w.addFile("init", initScript(runScript).getBytes(StandardCharsets.UTF_8), 0755);
+            w.addFile("init", initScript(runScript, tmpEntriesToKeep(neededHostPaths())).getBytes(StandardCharsets.UTF_8), 0755);
         }
     }
 
