@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A host that does not run the VM is not a guest stall: one guest under QEMU TCG (1,1,2,1, EEVDF, 4 spinners), starved
- * on purpose for 3 s in the middle of a 7 s run — QEMU is SIGSTOPped, and stopped again at once whenever the monitor's
+ * on purpose for 3 s from the hold's first second of an 8 s run — QEMU is SIGSTOPped, and stopped again at once whenever the monitor's
  * own freeze/thaw lets it go — while the monitor keeps sampling. The runqueue clocks freeze and every worker sees a gap
  * of about 3 s, far over the 2 s EEVDF gap limit: without the host times this run FAILs twice over
  * ({@code monitor.rqClockStalls}, {@code cg_*.maxGapMs}); with them it must not FAIL, and the claims must say the host
@@ -65,11 +65,10 @@ class HostStarvationEndToEndTest {
         }
     }
 
-    /** Keeps QEMU stopped from {@code after} for {@code length}: SIGSTOP every half millisecond, SIGCONT at the end. */
-    private static Thread starver(Duration after, Duration length, AtomicBoolean done) {
-        return Thread.ofPlatform().daemon().name("starver").start(() -> {
+    /** Keeps QEMU stopped for {@code length}: SIGSTOP every half millisecond, SIGCONT at the end. */
+    private static Thread starver(Duration length, AtomicBoolean done) {
+        return Thread.ofPlatform().daemon().name("starver").unstarted(() -> {
             try {
-                Thread.sleep(after);
                 long end = System.nanoTime() + length.toNanos();
                 while (System.nanoTime() < end) {
                     kill(qemuPid, SIGSTOP);
@@ -87,10 +86,24 @@ class HostStarvationEndToEndTest {
     @Test
     void aVmTheHostStoppedIsInconclusiveNotFail(@TempDir Path dir) throws Exception {
         AtomicBoolean starved = new AtomicBoolean();
-        ctx.duration(Duration.ofSeconds(7));
-        // 4 spinners on 2 CPUs: both runqueues always have runnable tasks, so a frozen clock counts as a stall
-        Thread t = starver(Duration.ofMillis(2500), Duration.ofSeconds(3), starved);
-        RunResult r = Scenarios.execute(ctx, List.of(CgroupDef.named("cg_0").workers(2), CgroupDef.named("cg_1").workers(2)));
+        ctx.duration(Duration.ofSeconds(8));
+        // 4 spinners on 2 CPUs: both runqueues always have runnable tasks, so a frozen clock counts as a stall.
+        // The stop starts once the workers have run a second (not at a fixed time after the call: under load
+        // setting the run up can take seconds, and a stop that ends before the hold starves nobody's gaps).
+        Thread t = starver(Duration.ofSeconds(3), starved);
+        AtomicBoolean started = new AtomicBoolean();
+        ctx.onProgress(p -> {
+            if (p.elapsed().toMillis() >= 1000 && started.compareAndSet(false, true)) {
+                t.start();
+            }
+        });
+        RunResult r;
+        try {
+            r = Scenarios.execute(ctx, List.of(CgroupDef.named("cg_0").workers(2), CgroupDef.named("cg_1").workers(2)));
+        } finally {
+            ctx.onProgress(null);
+        }
+        assertThat(started).as("the run reported progress after its first second, which starts the stop").isTrue();
         t.join();
         Path f = r.write(dir.resolve("starved.json"));
         System.out.printf("starved (%s): %s%n%s", r.backend(), f, r.verdict().table());
@@ -110,7 +123,8 @@ class HostStarvationEndToEndTest {
         for (String cg : List.of("cg_0", "cg_1")) {
             CgroupStats c = r.cgroup(cg);
             assertThat(c.maxGapMs()).as(cg + " worst gap").isGreaterThan(2000);
-            assertThat(c.maxGuestGapMs()).as(cg + " the guest's part").isLessThan(1000);
+            // within the 2 s limit: what the host is not to blame for includes the monitor's own freezes (up to ~0.8 s seen)
+            assertThat(c.maxGuestGapMs()).as(cg + " the guest's part").isLessThan(2000);
             ClaimResult gap = claim(r, cg + ".maxGapMs");
             assertThat(gap.outcome()).as(gap.toString()).isEqualTo(Outcome.INCONCLUSIVE);
             assertThat(gap.detail()).contains("the host was to blame for").contains("stopped");
