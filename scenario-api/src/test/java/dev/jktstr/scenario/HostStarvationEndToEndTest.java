@@ -8,8 +8,6 @@ import java.lang.foreign.Linker;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
@@ -37,14 +35,21 @@ class HostStarvationEndToEndTest {
 
     @BeforeAll
     static void boot() {
-        Instant before = Instant.now();
+        java.util.Set<Long> earlier = qemuChildren().map(ProcessHandle::pid).collect(java.util.stream.Collectors.toSet());
         ctx = TestAssets.vm().scheduler(Scheduler.eevdf()).boot();
-        // The QEMU this JVM started last is this guest's (the class boots once, before anything else runs here).
-        qemuPid = ProcessHandle.current().descendants()
-                .filter(p -> p.info().command().map(c -> c.contains("qemu-system")).orElse(false))
-                .filter(p -> p.info().startInstant().map(s -> !s.isBefore(before.minusSeconds(1))).orElse(true))
-                .max(Comparator.comparing(p -> p.info().startInstant().orElse(Instant.EPOCH)))
-                .orElseThrow(() -> new AssertionError("no QEMU child of this JVM")).pid();
+        // This guest's QEMU is the one child that was not there before the boot (start times from /proc are too
+        // coarse to compare with the wall clock: that filter once found none).
+        List<ProcessHandle> added = qemuChildren().filter(p -> !earlier.contains(p.pid())).toList();
+        if (added.size() != 1) {
+            throw new AssertionError("expected one new QEMU child of this JVM after the boot, found " + added);
+        }
+        qemuPid = added.getFirst().pid();
+    }
+
+    private static java.util.stream.Stream<ProcessHandle> qemuChildren() {
+        return ProcessHandle.current().descendants()
+                .filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().command().map(c -> c.contains("qemu-system")).orElse(false));
     }
 
     @AfterAll
