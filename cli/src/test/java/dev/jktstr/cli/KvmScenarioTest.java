@@ -33,8 +33,8 @@ class KvmScenarioTest {
                 "--memory", "256", "--timeout", "600", "--scheduler", scheduler.toString(), "--duration", "5s", "--output", result.toString());
         System.out.println(r.err() + r.out());
         assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.err()).contains("on kvm");
-        assertThat(r.out()).contains("verdict: PASS").contains("scx_simple");
+        assertThat(r.err()).contains("on kvm").contains("(scx_simple)");
+        assertThat(r.out()).contains("verdict: PASS");
         assertThat(result).isRegularFile();
     }
 }
