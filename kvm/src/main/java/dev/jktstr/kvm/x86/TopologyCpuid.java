@@ -144,30 +144,9 @@ public final class TopologyCpuid {
             }
             int coreId = apicId >>> topology.coreShift();
             out.add(CpuidEntry.of(0x8000001E, apicId, (topology.threadsPerCore() - 1) << 8 | (coreId & 0xFF),
-                    amdNodeIdField(cpu), 0));
+                    topology.nodeOf(cpu) & 0xFF, 0));
         }
         return List.copyOf(out);
-    }
-
-    /**
-     * 0x8000001E ECX: NodeId and NodesPerProcessor - 1. Linux takes an AMD CPU's LLC from 0x8000001D only
-     * from family 0x17 on; below that "the LLC is at the node level" and it uses this NodeId. So where
-     * the host's family is older (QEMU's TCG CPU, hence the nested proving ground), the node id is the
-     * LLC's, or every LLC of a NUMA node would look like one.
-     */
-    private int amdNodeIdField(int cpu) {
-        if (family() >= 0x17) {
-            return topology.nodeOf(cpu) & 0xFF;
-        }
-        int llc = cpu / topology.cpusPerLlc();
-        return Math.min(7, topology.llcsPerNode() - 1) << 8 | (llc & 0xFF);
-    }
-
-    /** The host's CPU family from leaf 1 EAX (base family, plus the extended family when the base is 0xF). */
-    int family() {
-        int eax = supported.stream().filter(e -> e.function() == 1).findFirst().map(CpuidEntry::eax).orElse(0);
-        int base = eax >>> 8 & 0xF;
-        return base == 0xF ? base + (eax >>> 20 & 0xFF) : base;
     }
 
     /** Entries for every vCPU, index = CPU id. */

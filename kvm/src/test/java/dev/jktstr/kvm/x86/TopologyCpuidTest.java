@@ -160,23 +160,6 @@ class TopologyCpuidTest {
     }
 
     @Test
-    void onAnAmdFamilyBefore0x17TheNodeIdIsTheLlcsBecauseThatIsWhereLinuxReadsTheLlc() {
-        // QEMU's TCG CPU (family 0xF here): Linux takes such a CPU's LLC from 0x8000001E's NodeId.
-        List<CpuidEntry> host = CpuidTemplates.amdZen3().stream()
-                .map(e -> e.function() == 1 ? e.withEax(0x000F_0F61) : e).toList();
-        CpuTopology t = new CpuTopology(2, 2, 2, 2);
-        TopologyCpuid old = new TopologyCpuid(t, host);
-        assertThat(old.family()).isEqualTo(0xF);
-        assertThat(find(old.forVcpu(0), 0x8000001E, 0).ecx()).isEqualTo(1 << 8);       // LLC 0, 2 per node
-        assertThat(find(old.forVcpu(5), 0x8000001E, 0).ecx()).isEqualTo(1 << 8 | 1);   // node 0, its 2nd LLC
-        assertThat(find(old.forVcpu(13), 0x8000001E, 0).ecx()).isEqualTo(1 << 8 | 3);  // node 1, its 2nd LLC
-        // Zen 3 and later read the LLC from 0x8000001D: the NodeId stays the NUMA node.
-        TopologyCpuid zen = new TopologyCpuid(t, CpuidTemplates.amdZen3());
-        assertThat(zen.family()).isGreaterThanOrEqualTo(0x17);
-        assertThat(find(zen.forVcpu(13), 0x8000001E, 0).ecx() & 0xFF).isEqualTo(1);
-    }
-
-    @Test
     void amdLeavesCarryNodeCoreAndPackageSize() {
         CpuTopology t = new CpuTopology(2, 2, 3, 2);
         List<CpuidEntry> vcpu = new TopologyCpuid(t, CpuidTemplates.amdZen3()).forVcpu(19); // node 1, llc 1, core 0, thread 1
