@@ -6,7 +6,8 @@ import dev.jktstr.kvm.acpi.AcpiTables;
 import dev.jktstr.kvm.acpi.FirmwareTable;
 import dev.jktstr.kvm.acpi.MemoryAffinity;
 import dev.jktstr.kvm.acpi.MpTable;
-import dev.jktstr.kvm.x86.CpuTopology;
+import dev.jktstr.kvm.x86.ApicIdLayout;
+import dev.jktstr.machine.Topology;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -47,7 +48,7 @@ final class AcpiCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CpuTopology t = CpuTopology.parse(topology);
+        ApicIdLayout t = ApicIdLayout.of(Topology.parse(topology));
         if (memoryMib < 1 || memoryMib > 1L << 20) {
             throw new TopologyEncodingException("--memory must be 1 to 1048576 MiB per node, got " + memoryMib);
         }

@@ -1,7 +1,8 @@
 package dev.jktstr.cli;
 
 import dev.jktstr.kvm.TopologyEncodingException;
-import dev.jktstr.kvm.x86.CpuTopology;
+import dev.jktstr.kvm.x86.ApicIdLayout;
+import dev.jktstr.machine.Topology;
 import dev.jktstr.kvm.x86.CpuVendor;
 import dev.jktstr.kvm.x86.CpuidDecoder;
 import dev.jktstr.kvm.x86.CpuidTemplates;
@@ -35,7 +36,7 @@ final class CpuidCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CpuTopology t = CpuTopology.parse(topology);
+        ApicIdLayout t = ApicIdLayout.of(Topology.parse(topology));
         CpuVendor v = switch (vendor.toLowerCase(Locale.ROOT)) {
             case "intel" -> CpuVendor.INTEL;
             case "amd" -> CpuVendor.AMD;

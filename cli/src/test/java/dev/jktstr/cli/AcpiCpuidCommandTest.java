@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jktstr.kvm.acpi.AcpiLayout;
 import dev.jktstr.kvm.acpi.MemoryAffinity;
-import dev.jktstr.kvm.x86.CpuTopology;
+import dev.jktstr.kvm.x86.ApicIdLayout;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -33,7 +33,7 @@ class AcpiCpuidCommandTest {
     void acpiWritesEveryTableAsARawFile() throws Exception {
         assertThat(run("acpi", "--topology", "2,2,2,2", "--out", dir.toString(), "--memory", "512",
                 "--distances", "10,15;15,10")).as(err.toString()).isZero();
-        CpuTopology t = new CpuTopology(2, 2, 2, 2);
+        ApicIdLayout t = ApicIdLayout.of(2, 2, 2, 2);
         var expected = AcpiLayout.builder(t).memory(MemoryAffinity.contiguous(2, 512L << 20))
                 .distances(List.of(List.of(10, 15), List.of(15, 10))).build();
         for (String sig : List.of("RSDP", "XSDT", "FACP", "DSDT", "APIC", "SRAT", "SLIT")) {

@@ -2,7 +2,7 @@ package dev.jktstr.kvm;
 
 import dev.jktstr.kvm.boot.KernelImage;
 import dev.jktstr.kvm.boot.LinuxBoot;
-import dev.jktstr.kvm.x86.CpuTopology;
+import dev.jktstr.kvm.x86.ApicIdLayout;
 import dev.jktstr.machine.BackendUnavailableException;
 import dev.jktstr.machine.Machine;
 import dev.jktstr.machine.MachineBackend;
@@ -62,6 +62,10 @@ public final class KvmBackend implements MachineBackend {
 
     @Override
     public Support canBoot(MachineSpec spec) {
+        Optional<Support> tooMany = cpuLimitExceeded(spec);
+        if (tooMany.isPresent()) {
+            return tooMany.get();
+        }
         HostVirtualization v = virtualization.get();
         Path device = v.device().path();
         return switch (v.kind()) {
@@ -101,7 +105,7 @@ public final class KvmBackend implements MachineBackend {
         long start = System.nanoTime();
         VirtualMachine vm;
         try {
-            vm = VirtualMachine.builder().topology(CpuTopology.of(spec.topology())).memoryPerNode(perNode).build();
+            vm = VirtualMachine.builder().topology(ApicIdLayout.of(spec.topology())).memoryPerNode(perNode).build();
         } catch (KvmUnavailableException e) {
             throw new BackendUnavailableException(e.getMessage(), e);
         }

@@ -3,7 +3,7 @@ package dev.jktstr.kvm;
 import dev.jktstr.bindings.kvm.KvmH;
 import dev.jktstr.kvm.acpi.AcpiDevice;
 import dev.jktstr.kvm.devices.Serial16550;
-import dev.jktstr.kvm.x86.CpuTopology;
+import dev.jktstr.kvm.x86.ApicIdLayout;
 import dev.jktstr.kvm.x86.X86Layout;
 import dev.jktstr.machine.ExitReason;
 import dev.jktstr.machine.GuestMemory;
@@ -43,21 +43,21 @@ public final class VirtualMachine implements AutoCloseable {
 
     /** What to build. */
     public static final class Builder {
-        private CpuTopology topology = new CpuTopology(1, 1, 1, 1);
+        private ApicIdLayout topology = ApicIdLayout.of(1, 1, 1, 1);
         private List<Long> memoryPerNode = List.of(64L << 20);
         private boolean hugePages;
         private Duration watchdog;
         private Path device = Kvm.DEFAULT_DEVICE;
 
         /** vCPUs and their APIC ids/CPUID topology; default one vCPU. */
-        public Builder topology(CpuTopology topology) {
+        public Builder topology(ApicIdLayout topology) {
             this.topology = topology;
             return this;
         }
 
         /** {@code n} vCPUs on one node, one LLC, one thread per core. */
         public Builder vcpus(int n) {
-            return topology(new CpuTopology(1, 1, n, 1));
+            return topology(ApicIdLayout.of(1, 1, n, 1));
         }
 
         /** RAM in bytes per NUMA node (one memory region each, split at the 3–4 GiB hole); default 64 MiB. */
@@ -104,7 +104,7 @@ public final class VirtualMachine implements AutoCloseable {
         }
     }
 
-    private final CpuTopology topology;
+    private final ApicIdLayout topology;
     private final Duration watchdog;
     private final long createdNanos;
     private final Kvm kvm;
@@ -178,7 +178,7 @@ public final class VirtualMachine implements AutoCloseable {
         return out;
     }
 
-    public CpuTopology topology() {
+    public ApicIdLayout topology() {
         return topology;
     }
 

@@ -1,7 +1,7 @@
 package dev.jktstr.kvm;
 
 import dev.jktstr.bindings.kvm.KvmH;
-import dev.jktstr.kvm.x86.CpuTopology;
+import dev.jktstr.kvm.x86.ApicIdLayout;
 import dev.jktstr.kvm.x86.TopologyCpuid;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +26,7 @@ final class VmBuilder {
         List<Vcpu> vcpus = new ArrayList<>();
         try {
             requireCapabilities(kvm);
-            CpuTopology topology = config.topology();
+            ApicIdLayout topology = config.topology();
             checkVcpuLimits(topology, kvm.maxVcpus(), kvm.maxVcpuId());
             vm = kvm.createVm();
             if (kvm.checkExtension(KvmH.KVM_CAP_SET_TSS_ADDR) > 0) {
@@ -86,7 +86,7 @@ final class VmBuilder {
     }
 
     /** Throws {@link KvmUnavailableException} when KVM cannot create the topology's vCPUs. */
-    static void checkVcpuLimits(CpuTopology topology, int maxVcpus, int maxVcpuId) {
+    static void checkVcpuLimits(ApicIdLayout topology, int maxVcpus, int maxVcpuId) {
         int cpus = topology.cpuCount();
         if (cpus > maxVcpus) {
             throw new KvmUnavailableException("topology " + topology + " has " + cpus + " vCPUs but KVM here allows at most "

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jktstr.bindings.kvm.KvmH;
-import dev.jktstr.kvm.x86.CpuTopology;
+import dev.jktstr.kvm.x86.ApicIdLayout;
 import dev.jktstr.kvm.x86.CpuidEntry;
 import java.nio.file.Path;
 import java.util.List;
@@ -42,15 +42,15 @@ class KvmTest {
 
     @Test
     void moreVcpusThanKvmAllowsIsATypedError() {
-        assertThatThrownBy(() -> VmBuilder.checkVcpuLimits(new CpuTopology(1, 2, 4, 1), 4, 1024))
+        assertThatThrownBy(() -> VmBuilder.checkVcpuLimits(ApicIdLayout.of(1, 2, 4, 1), 4, 1024))
                 .isInstanceOf(KvmUnavailableException.class)
                 .hasMessageContaining("has 8 vCPUs but KVM here allows at most 4");
-        assertThatThrownBy(() -> VmBuilder.checkVcpuLimits(new CpuTopology(2, 1, 3, 1), 1024, 6))
+        assertThatThrownBy(() -> VmBuilder.checkVcpuLimits(ApicIdLayout.of(2, 1, 3, 1), 1024, 6))
                 .isInstanceOf(KvmUnavailableException.class)
                 .hasMessageContaining("needs APIC id 6");
         // Beyond KVM_MAX_VCPUS (1024) the topology itself is refused, before /dev/kvm is touched.
-        assertThatThrownBy(() -> VirtualMachine.builder().topology(new CpuTopology(1, 1, 1025, 1)))
-                .isInstanceOf(KvmException.class).hasMessageContaining("at most 1024");
+        assertThatThrownBy(() -> VirtualMachine.builder().topology(ApicIdLayout.of(1, 1, 1025, 1)))
+                .isInstanceOf(dev.jktstr.machine.InvalidSpecException.class).hasMessageContaining("at most 1024");
     }
 
     @Test
@@ -83,7 +83,7 @@ class KvmTest {
     void apicIdsAbove255GetTheX2apicApi() {
         TestGuests.assumeKvm();
         // 2 nodes x 129 cores: node 1's APIC ids start at 256.
-        CpuTopology wide = new CpuTopology(2, 1, 129, 1);
+        ApicIdLayout wide = ApicIdLayout.of(2, 1, 129, 1);
         assertThat(wide.maxApicId()).isGreaterThan(255);
         try (VirtualMachine vm = VirtualMachine.builder().topology(wide).memoryMib(16).build()) {
             assertThat(vm.vcpuCount()).isEqualTo(258);

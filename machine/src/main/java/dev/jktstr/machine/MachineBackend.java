@@ -1,5 +1,7 @@
 package dev.jktstr.machine;
 
+import java.util.Optional;
+
 /**
  * A way to run guests (QEMU, our own KVM VMM). Implementations register through
  * {@link java.util.ServiceLoader} ({@code META-INF/services/dev.jktstr.machine.MachineBackend})
@@ -26,6 +28,18 @@ public interface MachineBackend {
 
     /** Whether this backend can boot the spec on this host, and if not why (actionable). */
     Support canBoot(MachineSpec spec);
+
+    /** The most vCPUs this backend creates here; at most {@link Topology#MAX_CPUS}. */
+    default int maxCpus() {
+        return Topology.MAX_CPUS;
+    }
+
+    /** {@link Support#no} naming this backend's limit when the spec has more CPUs than {@link #maxCpus()}. */
+    default Optional<Support> cpuLimitExceeded(MachineSpec spec) {
+        int cpus = spec.topology().cpuCount();
+        return cpus <= maxCpus() ? Optional.empty() : Optional.of(Support.no("topology " + spec.topology() + " has "
+                + cpus + " CPUs; the " + name() + " backend creates at most " + maxCpus() + " here"));
+    }
 
     /**
      * The same backend in a named variant ({@code qemu:tcg}); backends without variants reject

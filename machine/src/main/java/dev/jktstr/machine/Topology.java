@@ -10,8 +10,11 @@ import java.util.List;
  */
 public record Topology(int numaNodes, int llcsPerNode, int coresPerLlc, int threadsPerCore) {
 
-    /** The most CPUs any backend is asked to create; QEMU's q35 caps at 288, our VMM lower. */
-    public static final int MAX_CPUS = 255;
+    /**
+     * The most CPUs a topology may have at all: KVM's default {@code KVM_MAX_VCPUS} on x86. Each backend
+     * has its own, lower or equal, limit ({@link MachineBackend#maxCpus()}), checked when it is asked to boot.
+     */
+    public static final int MAX_CPUS = 1024;
 
     public Topology {
         requirePositive("numaNodes", numaNodes);
@@ -20,7 +23,8 @@ public record Topology(int numaNodes, int llcsPerNode, int coresPerLlc, int thre
         requirePositive("threadsPerCore", threadsPerCore);
         long cpus = (long) numaNodes * llcsPerNode * coresPerLlc * threadsPerCore;
         if (cpus > MAX_CPUS) {
-            throw new InvalidSpecException("topology", cpus + " CPUs requested, at most " + MAX_CPUS + " supported");
+            throw new InvalidSpecException("topology", cpus + " CPUs requested (" + numaNodes + "," + llcsPerNode + ","
+                    + coresPerLlc + "," + threadsPerCore + "); at most " + MAX_CPUS + " on any backend");
         }
     }
 
@@ -92,6 +96,16 @@ public record Topology(int numaNodes, int llcsPerNode, int coresPerLlc, int thre
     public int coreOf(int cpu) {
         checkCpu(cpu);
         return cpu / threadsPerCore;
+    }
+
+    /** LLC index within the CPU's node. */
+    public int llcInNode(int cpu) {
+        return llcOf(cpu) % llcsPerNode;
+    }
+
+    /** Core index within the CPU's LLC. */
+    public int coreInLlc(int cpu) {
+        return coreOf(cpu) % coresPerLlc;
     }
 
     public int threadOf(int cpu) {

@@ -46,8 +46,23 @@ class TopologyTest {
                 .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.field()).isEqualTo("topology"));
         assertThatThrownBy(() -> new Topology(1, 1, 1, -2))
                 .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.field()).isEqualTo("threadsPerCore"));
-        assertThatThrownBy(() -> new Topology(4, 4, 4, 4))
-                .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.getMessage()).contains("256 CPUs"));
+        assertThatThrownBy(() -> new Topology(8, 8, 4, 5))
+                .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.getMessage()).contains("1280 CPUs"));
+    }
+
+    @Test
+    void eachBackendHasItsOwnCpuLimit() {
+        MachineBackend small = new MachineBackend() {
+            public String name() { return "small"; }
+            public int speedRank() { return 1; }
+            public Support canBoot(MachineSpec spec) { return cpuLimitExceeded(spec).orElse(Support.yes("fits")); }
+            public int maxCpus() { return 255; }
+            public Machine boot(MachineSpec spec) { throw new UnsupportedOperationException(); }
+        };
+        MachineSpec.Builder spec = MachineSpec.builder(java.nio.file.Path.of("/nonexistent/bzImage"));
+        assertThat(small.canBoot(spec.topology(new Topology(1, 1, 255, 1)).build()).ok()).isTrue();
+        assertThat(small.canBoot(spec.topology(new Topology(4, 4, 4, 4)).build()).reason())
+                .isEqualTo("topology 4,4,4,4 has 256 CPUs; the small backend creates at most 255 here");
     }
 
     @Test

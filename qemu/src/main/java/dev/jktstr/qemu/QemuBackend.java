@@ -99,8 +99,18 @@ public final class QemuBackend implements MachineBackend {
         return Optional.empty();
     }
 
+    /** q35 without an IOMMU: xAPIC ids, so 255 CPUs (QEMU's own 288 needs interrupt remapping). */
+    @Override
+    public int maxCpus() {
+        return 255;
+    }
+
     @Override
     public Support canBoot(MachineSpec spec) {
+        Optional<Support> tooMany = cpuLimitExceeded(spec);
+        if (tooMany.isPresent()) {
+            return tooMany.get();
+        }
         if (findBinary().isEmpty()) {
             return Support.no(missingBinaryMessage());
         }

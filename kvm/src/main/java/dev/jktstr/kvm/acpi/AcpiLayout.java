@@ -1,7 +1,7 @@
 package dev.jktstr.kvm.acpi;
 
 import dev.jktstr.kvm.TopologyEncodingException;
-import dev.jktstr.kvm.x86.CpuTopology;
+import dev.jktstr.kvm.x86.ApicIdLayout;
 import dev.jktstr.kvm.x86.X86Layout;
 import dev.jktstr.machine.MachineSpec;
 import java.util.ArrayList;
@@ -14,7 +14,7 @@ import java.util.Objects;
  * DSDT (the FADT points at that), and the RSDP at its own address pointing at the XSDT.
  *
  * <pre>{@code
- * AcpiTables acpi = AcpiLayout.builder(CpuTopology.of(spec.topology()))
+ * AcpiTables acpi = AcpiLayout.builder(ApicIdLayout.of(spec.topology()))
  *         .memory(MemoryAffinity.contiguous(nodes, bytesPerNode))
  *         .distances(spec.effectiveDistances())
  *         .build();                       // or AcpiLayout.builder(spec).build()
@@ -27,20 +27,20 @@ public final class AcpiLayout {
     private AcpiLayout() {
     }
 
-    public static Builder builder(CpuTopology topology) {
+    public static Builder builder(ApicIdLayout topology) {
         return new Builder(topology);
     }
 
     /** A builder preset from a spec: its topology, RAM per node from address 0 and NUMA distances. */
     public static Builder builder(MachineSpec spec) {
-        CpuTopology topology = CpuTopology.of(spec.topology());
+        ApicIdLayout topology = ApicIdLayout.of(spec.topology());
         return new Builder(topology)
                 .memory(MemoryAffinity.contiguous(topology.nodes(), spec.memoryPerNodeMib() << 20))
                 .distances(spec.effectiveDistances());
     }
 
     public static final class Builder {
-        private final CpuTopology topology;
+        private final ApicIdLayout topology;
         private List<MemoryAffinity> memory;
         private List<List<Integer>> distances;
         private List<AcpiDevice> devices = List.of();
@@ -49,7 +49,7 @@ public final class AcpiLayout {
         private long tablesAddress = X86Layout.ACPI_TABLES_ADDRESS;
         private long tablesEnd = X86Layout.ACPI_TABLES_END;
 
-        private Builder(CpuTopology topology) {
+        private Builder(ApicIdLayout topology) {
             this.topology = Objects.requireNonNull(topology, "topology");
         }
 

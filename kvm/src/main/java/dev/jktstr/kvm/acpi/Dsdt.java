@@ -1,7 +1,7 @@
 package dev.jktstr.kvm.acpi;
 
 import dev.jktstr.kvm.TopologyEncodingException;
-import dev.jktstr.kvm.x86.CpuTopology;
+import dev.jktstr.kvm.x86.ApicIdLayout;
 
 /**
  * The Differentiated System Description Table: one processor device per vCPU under {@code \_SB}
@@ -23,11 +23,11 @@ public final class Dsdt {
         return String.format("C%03X", cpu);
     }
 
-    public static byte[] build(CpuTopology topology, OemIds oem) {
+    public static byte[] build(ApicIdLayout topology, OemIds oem) {
         return build(topology, java.util.List.of(), oem);
     }
 
-    public static byte[] build(CpuTopology topology, java.util.List<AcpiDevice> devices, OemIds oem) {
+    public static byte[] build(ApicIdLayout topology, java.util.List<AcpiDevice> devices, OemIds oem) {
         if (topology.cpuCount() > MAX_PROCESSOR_DEVICES) {
             throw new TopologyEncodingException("DSDT processor device names hold " + MAX_PROCESSOR_DEVICES
                     + " CPUs, topology has " + topology.cpuCount());

@@ -1,6 +1,6 @@
 package dev.jktstr.kvm.acpi;
 
-import dev.jktstr.kvm.x86.CpuTopology;
+import dev.jktstr.kvm.x86.ApicIdLayout;
 import dev.jktstr.kvm.x86.X86Layout;
 
 /**
@@ -34,7 +34,7 @@ public final class Madt {
     private Madt() {
     }
 
-    public static byte[] build(CpuTopology topology, OemIds oem) {
+    public static byte[] build(ApicIdLayout topology, OemIds oem) {
         Sdt t = new Sdt("APIC", 5, oem);
         ByteWriter w = t.body;
         w.u32(X86Layout.LOCAL_APIC_ADDRESS).u32(PCAT_COMPAT);

@@ -1,7 +1,7 @@
 package dev.jktstr.kvm.acpi;
 
 import dev.jktstr.kvm.TopologyEncodingException;
-import dev.jktstr.kvm.x86.CpuTopology;
+import dev.jktstr.kvm.x86.ApicIdLayout;
 import dev.jktstr.kvm.x86.X86Layout;
 
 /**
@@ -37,11 +37,11 @@ public final class MpTable {
     }
 
     /** The table at the default address ({@link X86Layout#MPTABLE_ADDRESS}). */
-    public static FirmwareTable build(CpuTopology topology) {
+    public static FirmwareTable build(ApicIdLayout topology) {
         return build(topology, X86Layout.MPTABLE_ADDRESS, X86Layout.MPTABLE_END);
     }
 
-    public static FirmwareTable build(CpuTopology topology, long address, long end) {
+    public static FirmwareTable build(ApicIdLayout topology, long address, long end) {
         int ioapicId = topology.maxApicId() + 1;
         if (ioapicId > 254) {
             throw new TopologyEncodingException("the MP table holds 8-bit APIC ids up to 254; topology " + topology

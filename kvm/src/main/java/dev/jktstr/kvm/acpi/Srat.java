@@ -1,7 +1,7 @@
 package dev.jktstr.kvm.acpi;
 
 import dev.jktstr.kvm.TopologyEncodingException;
-import dev.jktstr.kvm.x86.CpuTopology;
+import dev.jktstr.kvm.x86.ApicIdLayout;
 import java.util.List;
 
 /**
@@ -19,7 +19,7 @@ public final class Srat {
     private Srat() {
     }
 
-    public static byte[] build(CpuTopology topology, List<MemoryAffinity> memory, OemIds oem) {
+    public static byte[] build(ApicIdLayout topology, List<MemoryAffinity> memory, OemIds oem) {
         for (MemoryAffinity m : memory) {
             if (m.node() >= topology.nodes()) {
                 throw new TopologyEncodingException("memory range at 0x" + Long.toHexString(m.base()) + " is on node "

@@ -6,7 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Per-vCPU CPUID for a {@link CpuTopology}: takes what the host supports (the entries
+ * Per-vCPU CPUID for a {@link ApicIdLayout}: takes what the host supports (the entries
  * {@code KVM_GET_SUPPORTED_CPUID} returns) and rewrites the leaves that describe topology, so that a
  * Linux guest derives exactly the nodes, LLCs, cores and threads asked for.
  *
@@ -54,11 +54,11 @@ public final class TopologyCpuid {
     /** 0x40000001 EAX bit: the guest may use 15-bit MSI destination ids, needed for APIC ids above 255 without an IOMMU. */
     public static final int KVM_FEATURE_MSI_EXT_DEST_ID = 1 << 15;
 
-    private final CpuTopology topology;
+    private final ApicIdLayout topology;
     private final List<CpuidEntry> supported;
     private final CpuVendor vendor;
 
-    public TopologyCpuid(CpuTopology topology, List<CpuidEntry> supported) {
+    public TopologyCpuid(ApicIdLayout topology, List<CpuidEntry> supported) {
         this.topology = topology;
         this.supported = List.copyOf(supported);
         this.vendor = CpuVendor.of(this.supported);
@@ -70,7 +70,7 @@ public final class TopologyCpuid {
         }
     }
 
-    public CpuTopology topology() {
+    public ApicIdLayout topology() {
         return topology;
     }
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jktstr.kvm.TopologyEncodingException;
-import dev.jktstr.kvm.x86.CpuTopology;
+import dev.jktstr.kvm.x86.ApicIdLayout;
 import dev.jktstr.kvm.x86.X86Layout;
 import dev.jktstr.machine.MachineSpec;
 import dev.jktstr.machine.Topology;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 class AcpiTablesTest {
 
-    private final AcpiTables acpi = AcpiLayout.builder(new CpuTopology(2, 2, 2, 2)).build();
+    private final AcpiTables acpi = AcpiLayout.builder(ApicIdLayout.of(2, 2, 2, 2)).build();
 
     @Test
     void everyTableHasAValidHeaderAndChecksum() {
@@ -76,10 +76,10 @@ class AcpiTablesTest {
 
     @Test
     void tooManyCpusForTheRangeNamesTheLimit() {
-        assertThatThrownBy(() -> AcpiLayout.builder(new CpuTopology(2, 4, 16, 2)).tablesRange(0xE0040, 0xE1000).build())
+        assertThatThrownBy(() -> AcpiLayout.builder(ApicIdLayout.of(2, 4, 16, 2)).tablesRange(0xE0040, 0xE1000).build())
                 .isInstanceOf(TopologyEncodingException.class).hasMessageContaining("tablesRange");
         // 1024 vCPUs outgrow the 64 KiB below the MP table; a VMM gives them a range of their own.
-        CpuTopology big = new CpuTopology(4, 4, 16, 4);
+        ApicIdLayout big = ApicIdLayout.of(4, 4, 16, 4);
         assertThatThrownBy(() -> AcpiLayout.builder(big).build()).isInstanceOf(TopologyEncodingException.class);
         AcpiTables high = AcpiLayout.builder(big).tablesRange(0x7FF0_0000L, 0x8000_0000L).build();
         assertThat(high.table("XSDT").address()).isGreaterThan(0x7FF0_0000L);
@@ -87,7 +87,7 @@ class AcpiTablesTest {
 
     @Test
     void badDistancesAndMemoryAreRejected() {
-        CpuTopology t = new CpuTopology(2, 1, 1, 1);
+        ApicIdLayout t = ApicIdLayout.of(2, 1, 1, 1);
         assertThatThrownBy(() -> AcpiLayout.builder(t).distances(List.of(List.of(10, 5), List.of(5, 10))).build())
                 .isInstanceOf(TopologyEncodingException.class).hasMessageContaining("11..254");
         assertThatThrownBy(() -> AcpiLayout.builder(t).distances(List.of(List.of(10))).build())
@@ -106,7 +106,7 @@ class AcpiTablesTest {
                 .topology(new Topology(2, 1, 2, 1)).memoryPerNodeMib(512)
                 .distances(List.of(List.of(10, 32), List.of(32, 10))).build();
         AcpiTables fromSpec = AcpiLayout.builder(spec).build();
-        AcpiTables explicit = AcpiLayout.builder(new CpuTopology(2, 1, 2, 1))
+        AcpiTables explicit = AcpiLayout.builder(ApicIdLayout.of(2, 1, 2, 1))
                 .memory(List.of(new MemoryAffinity(0, 512L << 20, 0), new MemoryAffinity(512L << 20, 512L << 20, 1)))
                 .distances(List.of(List.of(10, 32), List.of(32, 10))).build();
         assertThat(fromSpec).isEqualTo(explicit);

@@ -2,7 +2,7 @@ package dev.jktstr.kvm.acpi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jktstr.kvm.x86.CpuTopology;
+import dev.jktstr.kvm.x86.ApicIdLayout;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -40,26 +40,26 @@ class IaslOracleTest {
 
     @Test
     void smallTopologyWithDefaults() throws Exception {
-        check(new CpuTopology(2, 2, 2, 2), null, null);
+        check(ApicIdLayout.of(2, 2, 2, 2), null, null);
     }
 
     @Test
     void singleCpu() throws Exception {
-        check(new CpuTopology(1, 1, 1, 1), null, null);
+        check(ApicIdLayout.of(1, 1, 1, 1), null, null);
     }
 
     @Test
     void x2apicIdsWithinTheMachineCapAndCustomDistancesAndMemory() throws Exception {
         List<List<Integer>> distances = List.of(List.of(10, 21, 31), List.of(21, 10, 17), List.of(31, 17, 10));
-        check(new CpuTopology(3, 5, 5, 3), distances, MemoryAffinity.contiguous(3, 1536L << 20));
+        check(ApicIdLayout.of(3, 5, 5, 3), distances, MemoryAffinity.contiguous(3, 1536L << 20));
     }
 
     @Test
     void x2apicIdsBeyond254() throws Exception {
-        check(new CpuTopology(2, 4, 16, 2), null, null);
+        check(ApicIdLayout.of(2, 4, 16, 2), null, null);
     }
 
-    private void check(CpuTopology t, List<List<Integer>> distances, List<MemoryAffinity> memory) throws Exception {
+    private void check(ApicIdLayout t, List<List<Integer>> distances, List<MemoryAffinity> memory) throws Exception {
         AcpiLayout.Builder builder = AcpiLayout.builder(t);
         if (distances != null) {
             builder.distances(distances);

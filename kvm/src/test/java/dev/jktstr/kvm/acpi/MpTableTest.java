@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jktstr.kvm.TopologyEncodingException;
-import dev.jktstr.kvm.x86.CpuTopology;
+import dev.jktstr.kvm.x86.ApicIdLayout;
 import dev.jktstr.kvm.x86.X86Layout;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +16,7 @@ class MpTableTest {
 
     @Test
     void floatingPointerAndConfigurationTableParseBack() {
-        CpuTopology t = new CpuTopology(2, 2, 3, 2);
+        ApicIdLayout t = ApicIdLayout.of(2, 2, 3, 2);
         FirmwareTable mp = MpTable.build(t);
         byte[] b = mp.bytes();
         ByteBuffer le = AcpiTablesTest.le(b);
@@ -83,9 +83,9 @@ class MpTableTest {
 
     @Test
     void apicIdsBeyond8BitsCannotBeDescribed() {
-        assertThatThrownBy(() -> MpTable.build(new CpuTopology(3, 5, 5, 3)))
+        assertThatThrownBy(() -> MpTable.build(ApicIdLayout.of(3, 5, 5, 3)))
                 .isInstanceOf(TopologyEncodingException.class).hasMessageContaining("8-bit");
-        assertThatThrownBy(() -> MpTable.build(new CpuTopology(1, 1, 1, 1), 0xF0008, 0x100000))
+        assertThatThrownBy(() -> MpTable.build(ApicIdLayout.of(1, 1, 1, 1), 0xF0008, 0x100000))
                 .isInstanceOf(TopologyEncodingException.class).hasMessageContaining("aligned");
     }
 }

@@ -1,5 +1,6 @@
 package dev.jktstr.kvm.x86;
 
+import dev.jktstr.machine.Topology;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -53,7 +54,7 @@ class ReadmePresetsTest {
     @ParameterizedTest(name = "{0} ({1}) {3}")
     @MethodSource("presetsByVendor")
     void everyVcpuDecodesBack(String name, String topology, String cpus, CpuVendor vendor) {
-        CpuTopology t = CpuTopology.parse(topology);
+        ApicIdLayout t = ApicIdLayout.of(Topology.parse(topology));
         assertThat(t.cpuCount()).as("CPU column of " + name).isEqualTo(Integer.parseInt(cpus));
         TopologyCpuid cpuid = new TopologyCpuid(t, CpuidTemplates.forVendor(vendor));
         for (int cpu = 0; cpu < t.cpuCount(); cpu++) {

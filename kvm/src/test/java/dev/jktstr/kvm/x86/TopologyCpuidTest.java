@@ -24,7 +24,7 @@ class TopologyCpuidTest {
         };
         for (int[] s : shapes) {
             for (CpuVendor vendor : CpuVendor.values()) {
-                out.add(Arguments.of(new CpuTopology(s[0], s[1], s[2], s[3]), vendor));
+                out.add(Arguments.of(ApicIdLayout.of(s[0], s[1], s[2], s[3]), vendor));
             }
         }
         return out.stream();
@@ -32,7 +32,7 @@ class TopologyCpuidTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("topologies")
-    void everyVcpuDecodesBackToItsPlace(CpuTopology t, CpuVendor vendor) {
+    void everyVcpuDecodesBackToItsPlace(ApicIdLayout t, CpuVendor vendor) {
         TopologyCpuid cpuid = new TopologyCpuid(t, CpuidTemplates.forVendor(vendor));
         assertThat(cpuid.vendor()).isEqualTo(vendor);
         for (int cpu = 0; cpu < t.cpuCount(); cpu++) {
@@ -52,7 +52,7 @@ class TopologyCpuidTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("topologies")
-    void leafBAloneGivesTheSamePackagesCoresAndThreads(CpuTopology t, CpuVendor vendor) {
+    void leafBAloneGivesTheSamePackagesCoresAndThreads(ApicIdLayout t, CpuVendor vendor) {
         TopologyCpuid cpuid = new TopologyCpuid(t, CpuidTemplates.forVendor(vendor));
         for (int cpu = 0; cpu < t.cpuCount(); cpu += Math.max(1, t.cpuCount() / 37)) {
             // A guest whose highest basic leaf stops before 0x1F reads leaf 0xB.
@@ -75,10 +75,10 @@ class TopologyCpuidTest {
             int l = 1 + random.nextInt(9);
             int c = 1 + random.nextInt(33);
             int th = 1 + random.nextInt(4);
-            if ((long) n * l * c * th > CpuTopology.MAX_VCPUS) {
+            if ((long) n * l * c * th > dev.jktstr.machine.Topology.MAX_CPUS) {
                 continue;
             }
-            CpuTopology t = new CpuTopology(n, l, c, th);
+            ApicIdLayout t = ApicIdLayout.of(n, l, c, th);
             CpuVendor vendor = random.nextBoolean() ? CpuVendor.INTEL : CpuVendor.AMD;
             TopologyCpuid cpuid = new TopologyCpuid(t, CpuidTemplates.forVendor(vendor));
             for (int k = 0; k < 8; k++) {
@@ -94,7 +94,7 @@ class TopologyCpuidTest {
 
     @Test
     void commonLeavesAreRewrittenAndTheRestPassesThrough() {
-        CpuTopology t = new CpuTopology(2, 2, 4, 2);
+        ApicIdLayout t = ApicIdLayout.of(2, 2, 4, 2);
         List<CpuidEntry> host = CpuidTemplates.intelIceLake();
         List<CpuidEntry> vcpu = new TopologyCpuid(t, host).forVcpu(13);
         CpuidEntry leaf0 = find(vcpu, 0, 0);
@@ -132,7 +132,7 @@ class TopologyCpuidTest {
     void anL3IsAddedWhenTheHostReportsNoneAndKvmFeaturesDefaultToZero() {
         List<CpuidEntry> host = CpuidTemplates.intelIceLake().stream()
                 .filter(e -> !(e.function() == 4 && e.index() >= 3) && e.function() != 0x40000001).toList();
-        CpuTopology t = new CpuTopology(1, 2, 2, 1);
+        ApicIdLayout t = ApicIdLayout.of(1, 2, 2, 1);
         List<CpuidEntry> vcpu = new TopologyCpuid(t, host).forVcpu(3);
         assertThat(TopologyCpuid.cacheLevel(find(vcpu, 4, 3))).isEqualTo(3);
         assertThat(sharing(find(vcpu, 4, 3))).isEqualTo(2);
@@ -145,7 +145,7 @@ class TopologyCpuidTest {
     void anEmulatedHostWithoutCacheLeavesGetsTheUsualFourSoTheLlcIsIndex3() {
         // QEMU's TCG reports no 0x8000001D: the nested proving ground's guests showed no cache/index3 at all.
         List<CpuidEntry> host = CpuidTemplates.amdZen3().stream().filter(e -> e.function() != 0x8000001D).toList();
-        CpuTopology t = new CpuTopology(1, 4, 2, 1);
+        ApicIdLayout t = ApicIdLayout.of(1, 4, 2, 1);
         List<CpuidEntry> vcpu = new TopologyCpuid(t, host).forVcpu(5);
         int[][] levelAndType = {{1, 1}, {1, 2}, {2, 3}, {3, 3}};
         for (int i = 0; i < 4; i++) {
@@ -161,7 +161,7 @@ class TopologyCpuidTest {
 
     @Test
     void amdLeavesCarryNodeCoreAndPackageSize() {
-        CpuTopology t = new CpuTopology(2, 2, 3, 2);
+        ApicIdLayout t = ApicIdLayout.of(2, 2, 3, 2);
         List<CpuidEntry> vcpu = new TopologyCpuid(t, CpuidTemplates.amdZen3()).forVcpu(19); // node 1, llc 1, core 0, thread 1
         CpuidEntry e = find(vcpu, 0x8000001E, 0);
         assertThat(e.eax()).isEqualTo(t.apicId(19));
@@ -179,7 +179,7 @@ class TopologyCpuidTest {
     @Test
     void amdGetsAnL3DescriptorWhenTheHostHasNone() {
         List<CpuidEntry> host = CpuidTemplates.amdZen3().stream().filter(e -> e.function() != 0x80000006).toList();
-        List<CpuidEntry> vcpu = new TopologyCpuid(new CpuTopology(1, 2, 2, 2), host).forVcpu(5);
+        List<CpuidEntry> vcpu = new TopologyCpuid(ApicIdLayout.of(1, 2, 2, 2), host).forVcpu(5);
         assertThat(find(vcpu, 0x80000006, 0).edx()).isNotZero();
         assertThat(CpuidDecoder.decode(vcpu).llc()).isEqualTo(1);
         List<CpuidEntry> zeroed = vcpu.stream().map(e -> e.function() == 0x80000006 ? e.withEdx(0) : e).toList();
@@ -189,19 +189,19 @@ class TopologyCpuidTest {
 
     @Test
     void apicIdsAbove255NeedExtendedMsiDestinationIds() {
-        CpuTopology big = new CpuTopology(3, 5, 5, 3); // APIC ids to 658
+        ApicIdLayout big = ApicIdLayout.of(3, 5, 5, 3); // APIC ids to 658
         assertThat(new TopologyCpuid(big, CpuidTemplates.intelIceLake()).apicIdsReachable()).isTrue();
         List<CpuidEntry> old = CpuidTemplates.intelIceLake().stream()
                 .map(e -> e.function() == TopologyCpuid.KVM_FEATURES
                         ? e.withEax(e.eax() & ~TopologyCpuid.KVM_FEATURE_MSI_EXT_DEST_ID) : e).toList();
         assertThat(new TopologyCpuid(big, old).apicIdsReachable()).isFalse();
-        assertThat(new TopologyCpuid(new CpuTopology(2, 4, 16, 2), old).apicIdsReachable()).isTrue(); // max 255
+        assertThat(new TopologyCpuid(ApicIdLayout.of(2, 4, 16, 2), old).apicIdsReachable()).isTrue(); // max 255
     }
 
     @Test
     void rejectsASupportedListWithoutLeaf0Or1() {
         List<CpuidEntry> noLeaf0 = CpuidTemplates.intelIceLake().stream().filter(e -> e.function() != 0).toList();
-        assertThatThrownBy(() -> new TopologyCpuid(new CpuTopology(1, 1, 1, 1), noLeaf0))
+        assertThatThrownBy(() -> new TopologyCpuid(ApicIdLayout.of(1, 1, 1, 1), noLeaf0))
                 .isInstanceOf(TopologyEncodingException.class).hasMessageContaining("leaf 0");
         assertThatThrownBy(() -> CpuidDecoder.decode(List.of(CpuidEntry.of(0, 0x1F, 0, 0, 0))))
                 .isInstanceOf(TopologyEncodingException.class).hasMessageContaining("missing");

@@ -4,16 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jktstr.kvm.TopologyEncodingException;
+import dev.jktstr.machine.InvalidSpecException;
 import dev.jktstr.machine.Topology;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-class CpuTopologyTest {
+class ApicIdLayoutTest {
 
     @Test
     void apicIdsComposeThreadCoreLlcNodeFields() {
-        CpuTopology t = new CpuTopology(2, 2, 3, 2); // core field 2 bits wide for 3 cores
+        ApicIdLayout t = ApicIdLayout.of(2, 2, 3, 2); // core field 2 bits wide for 3 cores
         assertThat(t.threadBits()).isEqualTo(1);
         assertThat(t.coreBits()).isEqualTo(2);
         assertThat(t.llcBits()).isEqualTo(1);
@@ -29,7 +30,7 @@ class CpuTopologyTest {
 
     @Test
     void apicIdsAreUniqueAndIncreasing() {
-        CpuTopology t = new CpuTopology(3, 3, 5, 3);
+        ApicIdLayout t = ApicIdLayout.of(3, 3, 5, 3);
         Set<Integer> seen = new HashSet<>();
         int last = -1;
         for (int cpu = 0; cpu < t.cpuCount(); cpu++) {
@@ -43,7 +44,7 @@ class CpuTopologyTest {
     @Test
     void agreesWithMachineTopology() {
         Topology machine = new Topology(2, 3, 2, 2);
-        CpuTopology t = CpuTopology.of(machine);
+        ApicIdLayout t = ApicIdLayout.of(machine);
         for (int cpu = 0; cpu < machine.cpuCount(); cpu++) {
             assertThat(t.nodeOf(cpu)).isEqualTo(machine.nodeOf(cpu));
             assertThat(t.nodeOf(cpu) * t.llcsPerNode() + t.llcInNode(cpu)).isEqualTo(machine.llcOf(cpu));
@@ -54,31 +55,31 @@ class CpuTopologyTest {
 
     @Test
     void powerOfTwoRoundingPushes256CpusPastApicId254() {
-        CpuTopology t = new CpuTopology(2, 4, 16, 2);
+        ApicIdLayout t = ApicIdLayout.of(2, 4, 16, 2);
         assertThat(t.cpuCount()).isEqualTo(256);
         assertThat(t.maxApicId()).isEqualTo(255);
         // Within Topology.MAX_CPUS, yet the rounded fields (2+3+3+2 bits) need x2APIC ids too.
-        CpuTopology holes = CpuTopology.of(new Topology(3, 5, 5, 3));
+        ApicIdLayout holes = ApicIdLayout.of(new Topology(3, 5, 5, 3));
         assertThat(holes.cpuCount()).isEqualTo(225);
         assertThat(holes.maxApicId()).isEqualTo(658);
     }
 
     @Test
     void rejectsWhatKvmCannotCreateNamingTheLimit() {
-        assertThatThrownBy(() -> new CpuTopology(8, 8, 8, 4))
-                .isInstanceOf(TopologyEncodingException.class).hasMessageContaining("at most 1024");
+        assertThatThrownBy(() -> ApicIdLayout.of(8, 8, 8, 4))
+                .isInstanceOf(InvalidSpecException.class).hasMessageContaining("at most 1024");
         // 1000 CPUs whose rounded fields waste the most still stay below KVM's vCPU id limit.
-        assertThat(new CpuTopology(8, 5, 5, 5).maxApicId()).isLessThanOrEqualTo(CpuTopology.MAX_APIC_ID);
-        assertThatThrownBy(() -> new CpuTopology(1, 0, 1, 1))
-                .isInstanceOf(TopologyEncodingException.class).hasMessageContaining("llcsPerNode");
+        assertThat(ApicIdLayout.of(8, 5, 5, 5).maxApicId()).isLessThanOrEqualTo(ApicIdLayout.MAX_APIC_ID);
+        assertThatThrownBy(() -> ApicIdLayout.of(1, 0, 1, 1))
+                .isInstanceOf(InvalidSpecException.class).hasMessageContaining("llcsPerNode");
     }
 
     @Test
-    void parsesWithoutTheMachineCap() {
-        assertThat(CpuTopology.parse(" 2, 4,16 ,2")).isEqualTo(new CpuTopology(2, 4, 16, 2));
-        assertThatThrownBy(() -> CpuTopology.parse("2,4"))
-                .isInstanceOf(TopologyEncodingException.class).hasMessageContaining("N,L,C,T");
-        assertThatThrownBy(() -> CpuTopology.parse("2,x,1,1"))
-                .isInstanceOf(TopologyEncodingException.class).hasMessageContaining("'x'");
+    void parsesThroughTheOneTopology() {
+        assertThat(ApicIdLayout.of(Topology.parse(" 2, 4,16 ,2"))).isEqualTo(ApicIdLayout.of(2, 4, 16, 2));
+        assertThatThrownBy(() -> ApicIdLayout.of(Topology.parse("2,4")))
+                .isInstanceOf(InvalidSpecException.class).hasMessageContaining("N,L,C,T");
+        assertThatThrownBy(() -> ApicIdLayout.of(Topology.parse("2,x,1,1")))
+                .isInstanceOf(InvalidSpecException.class).hasMessageContaining("'x'");
     }
 }
