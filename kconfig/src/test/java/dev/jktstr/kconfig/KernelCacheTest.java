@@ -94,6 +94,12 @@ class KernelCacheTest {
                 cache.store(metadata(key, Instant.now()), dir -> {
                     maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
                     fakeKernel(dir);
+                    // Hold the section open: without the lock the other three writers would overlap this one.
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                     inside.decrementAndGet();
                 });
             });

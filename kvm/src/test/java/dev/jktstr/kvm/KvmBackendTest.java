@@ -3,6 +3,7 @@ package dev.jktstr.kvm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jktstr.kvm.boot.KernelImageException;
 import dev.jktstr.machine.ExitReason;
@@ -78,7 +79,11 @@ class KvmBackendTest {
             assertThat(m.control().name()).isEqualTo(MachineSpec.CONTROL_PORT);
             assertThatThrownBy(() -> m.port("nope")).isInstanceOf(MachineStateException.class).hasMessageContaining("jktstr.ctl");
             assertThat(m.exitReason()).isNotEqualTo(java.util.Optional.of(ExitReason.CRASHED));
-            assertThat(m.awaitExit(Duration.ofMillis(1))).isIn(ExitReason.TIMEOUT, ExitReason.REBOOT, ExitReason.PANIC);
+            ExitReason now = m.awaitExit(Duration.ofMillis(1));
+            if (HostVirtualization.host().kind() == HostVirtualization.Kind.PVM) {
+                assumeTrue(now == ExitReason.TIMEOUT, "PVM (kvm_pvm): stock Linux does not get through early boot (it ended: " + now + ")");
+            }
+            assertThat(now).as("the guest still runs").isEqualTo(ExitReason.TIMEOUT);
         }
     }
 }

@@ -40,8 +40,14 @@ public final class BootProgress implements AutoCloseable {
         return "still booting on " + backend + " after " + seconds + " s: " + GuestText.line(last, 100);
     }
 
+    /** Stops the reports; none is delivered after this returns (a line being printed is waited for, up to 1 s). */
     @Override
     public void close() {
         thread.interrupt();
+        try {
+            thread.join(Duration.ofSeconds(1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -10,6 +10,7 @@ import dev.jktstr.virtio.TestDriver.GuestQueue;
 import dev.jktstr.virtio.TestDriver.Used;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -91,16 +92,30 @@ class ConsoleTest {
         GuestQueue rx = g.queues[VirtioConsole.CONTROL_RECEIVE];
         g.sendControl(VIRTIO_CONSOLE_BAD_ID, VIRTIO_CONSOLE_DEVICE_READY, 1);
         g.d.device.processNow();
-        List<Long> added = new ArrayList<>();
-        for (int round = 0; round < 10 && added.size() < 4; round++) {
-            rx.post(Buf.in(guest.alloc(4096, 8), 4096));
+        // Four PORT_ADDs are pending (console port 0, a, b, c); each buffer posted must carry the next one.
+        List<Control> received = new ArrayList<>();
+        for (int round = 0; round < 4; round++) {
+            long at = guest.alloc(4096, 8);
+            rx.post(Buf.in(at, 4096));
             rx.kick();
             g.d.device.processNow();
             List<Used> used = rx.reap();
-            assertThat(used).hasSize(1);
-            added.add((long) round);
+            assertThat(used).as("round " + round).hasSize(1);
+            assertThat(used.getFirst().len()).as("a control header").isEqualTo(8);
+            MemorySegment m = MemorySegment.ofArray(g.d.bytes(at, 8));
+            received.add(new Control(Integer.toUnsignedLong(m.get(Virtqueue.U32, 0)),
+                    Short.toUnsignedInt(m.get(Virtqueue.U16, 4)), Short.toUnsignedInt(m.get(Virtqueue.U16, 6)), ""));
         }
-        assertThat(added).hasSize(4);
+        assertThat(received).containsExactly(
+                new Control(0, VIRTIO_CONSOLE_PORT_ADD, 1, ""),
+                new Control(1, VIRTIO_CONSOLE_PORT_ADD, 1, ""),
+                new Control(2, VIRTIO_CONSOLE_PORT_ADD, 1, ""),
+                new Control(3, VIRTIO_CONSOLE_PORT_ADD, 1, ""));
+        // Nothing more is pending: a fifth buffer stays unused.
+        rx.post(Buf.in(guest.alloc(4096, 8), 4096));
+        rx.kick();
+        g.d.device.processNow();
+        assertThat(rx.reap()).isEmpty();
         assertThat(g.d.device.failed()).isFalse();
     }
 

@@ -69,6 +69,11 @@ class FuzzTest {
                     }
                 }
                 assertThat(guest.canariesIntact()).as("bytes outside guest RAM changed").isTrue();
+                // A fuzzer that never got past the device's checks, or never tripped them, tested nothing.
+                assertThat(f.completed).as("used elements returned (the device did real work)").isGreaterThan(chains / 4);
+                assertThat(f.failures).as("chains that drove the device to FAILED").isPositive()
+                        .isLessThan(f.rounds / 2);
+                assertThat(f.reasons).as("distinct reasons the device gave for failing").hasSizeGreaterThanOrEqualTo(3);
             } catch (Throwable t) {
                 throw new AssertionError(what + " fuzz failed with seed " + seed + " in round " + f.rounds + ": " + t, t);
             } finally {
