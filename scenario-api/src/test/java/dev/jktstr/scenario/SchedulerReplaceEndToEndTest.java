@@ -47,11 +47,16 @@ class SchedulerReplaceEndToEndTest {
         Path file = r.write(dir.resolve("replace.json"));
         System.out.println("replace:\n" + r.verdict().table() + String.join("\n", r.timeline().stream().map(Object::toString).toList())
                 + "\nstalls: " + r.monitor().stalls());
-        // Every claim passes. The rq clock stall claim is left out: a TCG guest starved by a busy host now and then
-        // shows one CPU's rq clock standing for 1 s (once in about 13 swap runs here, while other builds ran); that
-        // is the monitor's business, not this op's.
-        assertThat(r.verdict().claims()).filteredOn(cl -> !cl.label().equals("monitor.rqClockStalls"))
-                .allSatisfy(cl -> assertThat(cl.outcome()).as(cl.toString()).isEqualTo(Outcome.PASS));
+        // Every claim passes. The one exception the monitor itself makes: a TCG guest starved by a busy host now and
+        // then shows one CPU's rq clock standing for 1 s (once in about 13 swap runs here, while other builds ran);
+        // the rq clock claim is then INCONCLUSIVE naming the host, never a silent pass.
+        assertThat(r.verdict().claims()).allSatisfy(cl -> {
+            if (cl.label().equals("monitor.rqClockStalls") && cl.outcome() == Outcome.INCONCLUSIVE) {
+                assertThat(cl.toString()).contains("the host did not run the vCPU");
+            } else {
+                assertThat(cl.outcome()).as(cl.toString()).isEqualTo(Outcome.PASS);
+            }
+        });
         assertThat(r.verdict().claims()).extracting(ClaimResult::label).contains("cg_0.stuckWorkers", "cg_0.maxGapMs",
                 "monitor.schedExtErrorExits", "monitor.maxGlobalDsqDepth");
         assertThat(r.cgroup("cg_0").workers()).allSatisfy(w -> assertThat(w.iterations()).isPositive());
