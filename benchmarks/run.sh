@@ -9,7 +9,7 @@ fi
 java=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$jar")
 case "${1:-}" in
   ioctl) "${java[@]}" dev.jktstr.benchmarks.IoctlRatio ;;
-  btf) "${java[@]}" dev.jktstr.benchmarks.BtfBenchmark ;;
+  btf) "${java[@]}" -Djktstr.cli.jar="$jktstr_root/cli/target/jktstr.jar" dev.jktstr.benchmarks.BtfBenchmark ;;
   zstd) "${java[@]}" "-Djktstr.repo.root=$jktstr_root" dev.jktstr.benchmarks.ZstdDecodeRatio "${@:2}" ;;
   agent-ping) "${java[@]}" dev.jktstr.benchmarks.AgentPingRatio ;;
   boot) "${java[@]}" "-Djktstr.repo.root=$jktstr_root" dev.jktstr.benchmarks.BootVsQemu "${@:2}" ;;

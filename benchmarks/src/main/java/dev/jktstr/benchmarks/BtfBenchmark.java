@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -36,9 +37,10 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * BTF of the shared vmlinux: parse and index it; resolve 1,000 field paths; render the raw listing.
  * Targets: parse ≤ 10 ms warm and ≤ 4 MiB allocated (run with {@code -prof gc}: see gc.alloc.rate.norm).
  *
- * <p>{@link #main} runs these under JMH with the GC profiler, then times
- * {@code bpftool btf dump file F format raw > /dev/null} on the same file in the same run and prints
- * the ratios. The vmlinux is {@code -Djktstr.vmlinux=FILE}, else {@code $JKTSTR_KERNEL/vmlinux}, else
+ * <p>{@link #main} runs these under JMH with the GC profiler, then runs
+ * {@code jktstr btf dump F} and {@code bpftool btf dump file F format raw} as whole processes, alternating,
+ * into /dev/null, and prints their ratio (a warm in-JVM parse is not compared with a process that also starts
+ * and prints). The vmlinux is {@code -Djktstr.vmlinux=FILE}, else {@code $JKTSTR_KERNEL/vmlinux}, else
  * {@code ../shared/kernels/linux-6.12-sched_ext/vmlinux}.
  */
 @State(Scope.Benchmark)
@@ -176,21 +178,39 @@ public class BtfBenchmark {
         }
     }
 
-    /** Median wall time of {@code bpftool btf dump file F format raw > /dev/null} over {@code runs} runs. */
-    static double bpftoolMillis(Path file, int runs) throws IOException, InterruptedException {
-        double[] ms = new double[runs];
-        for (int i = 0; i < runs; i++) {
-            long t0 = System.nanoTime();
-            Process p = new ProcessBuilder("bpftool", "btf", "dump", "file", file.toString(), "format", "raw")
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            if (p.waitFor() != 0) {
-                throw new IOException("bpftool exited " + p.exitValue());
-            }
-            ms[i] = (System.nanoTime() - t0) / 1e6;
+    /** Wall time of one whole process with its output discarded. */
+    static double processMillis(List<String> command) throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        if (p.waitFor() != 0) {
+            throw new IOException(String.join(" ", command) + " exited " + p.exitValue());
         }
-        Arrays.sort(ms);
-        return ms[runs / 2];
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    /**
+     * Whole processes against whole processes: {@code jktstr btf dump FILE} (JVM start included) and
+     * {@code bpftool btf dump file FILE format raw}, both into /dev/null, alternating; medians of {@code runs}.
+     */
+    static double[] wholeProcessMillis(Path file, int runs) throws IOException, InterruptedException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path jar = Path.of(System.getProperty("jktstr.cli.jar", "cli/target/jktstr.jar"));
+        if (!java.nio.file.Files.isRegularFile(jar)) {
+            throw new IOException(jar + " not found: build the CLI (mvn -pl cli -am package) or pass -Djktstr.cli.jar=JAR");
+        }
+        List<String> ours = List.of(java, "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(),
+                "btf", "dump", file.toString());
+        List<String> bpftool = List.of("bpftool", "btf", "dump", "file", file.toString(), "format", "raw");
+        double[] a = new double[runs];
+        double[] b = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            a[i] = processMillis(ours);
+            b[i] = processMillis(bpftool);
+        }
+        Arrays.sort(a);
+        Arrays.sort(b);
+        return new double[] {a[runs / 2], b[runs / 2]};
     }
 
     private static double score(Collection<RunResult> results, String benchmark) {
@@ -218,15 +238,15 @@ public class BtfBenchmark {
         double named = score(results, "parseIndexAndFindByName");
         double paths = score(results, "resolve1000FieldPaths");
         double raw = score(results, "dumpRawToNull");
-        double bpftool = bpftoolMillis(file, 10);
+        double[] processes = wholeProcessMillis(file, 10);
         System.out.printf("BTF of %s%n", file);
         System.out.printf("  parse+index        %8.3f ms, %.2f MiB allocated per op (targets: <= 10 ms, <= 4 MiB)%n",
                 parse, parseBytes / (1 << 20));
         System.out.printf("  + name index       %8.3f ms%n", named);
         System.out.printf("  1000 field paths   %8.3f ms%n", paths);
         System.out.printf("  raw listing        %8.3f ms (to a null sink)%n", raw);
-        System.out.printf("  bpftool raw        %8.3f ms (median of 10, `format raw > /dev/null`, incl. process start)%n",
-                bpftool);
-        System.out.printf("  ratio parse/bpftool %.4f, raw listing/bpftool %.3f%n", parse / bpftool, raw / bpftool);
+        System.out.printf("  whole process: jktstr btf dump %.1f ms, bpftool btf dump ... format raw %.1f ms"
+                + " (medians of 10, alternating, output to /dev/null)%n", processes[0], processes[1]);
+        System.out.printf("  ratio jktstr/bpftool (whole processes) %.2f%n", processes[0] / processes[1]);
     }
 }
