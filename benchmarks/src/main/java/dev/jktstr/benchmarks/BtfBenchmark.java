@@ -194,12 +194,12 @@ public class BtfBenchmark {
      * {@code bpftool btf dump file FILE format raw}, both into /dev/null, alternating; medians of {@code runs}.
      */
     static double[] wholeProcessMillis(Path file, int runs) throws IOException, InterruptedException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path jar = Path.of(System.getProperty("jktstr.cli.jar", "cli/target/jktstr.jar"));
         if (!java.nio.file.Files.isRegularFile(jar)) {
             throw new IOException(jar + " not found: build the CLI (mvn -pl cli -am package) or pass -Djktstr.cli.jar=JAR");
         }
-        List<String> ours = List.of(java, "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(),
+        List<String> ours = List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(),
                 "btf", "dump", file.toString());
         List<String> bpftool = List.of("bpftool", "btf", "dump", "file", file.toString(), "format", "raw");
         double[] a = new double[runs];
