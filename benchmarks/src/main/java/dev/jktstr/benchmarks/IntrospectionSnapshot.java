@@ -97,7 +97,7 @@ public final class IntrospectionSnapshot {
             while (System.nanoTime() < deadline) {
                 try {
                     Introspector in = Introspector.attach(m, btf, symbols);
-                    if (in.paused(w -> w.view().onlineCpus().size()) == 4) {
+                    if (in.paused(w -> w.view().perCpu().onlineCpus().size()) == 4) {
                         Thread.sleep(2000);
                         return in;
                     }

@@ -71,7 +71,7 @@ public final class GuestObject {
     }
 
     private BtfType resolved() {
-        return view.type(btf, view.resolve(btf, typeId));
+        return view.types().type(btf, view.types().resolve(btf, typeId));
     }
 
     // ---------------------------------------------------------------- navigation
@@ -122,7 +122,7 @@ public final class GuestObject {
         if (resolved() instanceof BtfType.Ref r && r.kind() == BtfKind.PTR) {
             base = deref();
         }
-        MemberHit hit = view.member(btf, base.typeId, name);
+        MemberHit hit = view.types().member(btf, base.typeId, name);
         if (hit == null) {
             throw new IntrospectionException("type " + base.typeName() + " has no member '" + name + "'");
         }

@@ -401,16 +401,21 @@ class IntrospectionEndToEndTest {
 
     /**
      * The MSR_LSTAR route to the KASLR slide (what our VMM offers; QEMU shows no MSRs): the same paused
-     * registers plus an LSTAR at the slid entry_SYSCALL_64 must give the same slide as the CR3 walk.
+     * registers plus an LSTAR at entry_SYSCALL_64's runtime address must give the same slide as the CR3 walk.
+     * That address comes from the guest's own /proc/kallsyms, not from the slide under test, so a wrong
+     * walk cannot confirm itself.
      */
     @Test
     @Order(7)
     void lstarGivesTheSameSlideAsTheWalk() {
+        long entry = kallsyms("entry_SYSCALL_64");
+        assertThat(entry - symbols.requireAddress("entry_SYSCALL_64")).as("slide per the guest's /proc/kallsyms")
+                .isEqualTo(introspector.view().slide());
         machine.pause();
         try {
             VcpuRegisters r = machine.registers(0);
             Map<String, Long> all = new HashMap<>(r.all());
-            all.put("LSTAR", symbols.requireAddress("entry_SYSCALL_64") + introspector.view().slide());
+            all.put("LSTAR", entry);
             VcpuRegisters withMsr = new VcpuRegisters(r.cpu(), r.rip(), r.rsp(), r.rflags(), r.cr0(), r.cr2(), r.cr3(),
                     r.cr4(), all);
             KernelView v = KernelView.attach(machine.memory(), withMsr, btf, symbols);
@@ -418,7 +423,7 @@ class IntrospectionEndToEndTest {
             assertThat(v.slide()).isEqualTo(introspector.view().slide());
             assertThat(v.physBase()).isEqualTo(introspector.view().physBase());
             // A wrong LSTAR is caught by the linux_banner check and the walk takes over.
-            all.put("LSTAR", symbols.requireAddress("entry_SYSCALL_64") + introspector.view().slide() + (2 << 20));
+            all.put("LSTAR", entry + (2 << 20));
             VcpuRegisters wrong = new VcpuRegisters(r.cpu(), r.rip(), r.rsp(), r.rflags(), r.cr0(), r.cr2(), r.cr3(),
                     r.cr4(), all);
             KernelView w = KernelView.attach(machine.memory(), wrong, btf, symbols);
@@ -427,6 +432,20 @@ class IntrospectionEndToEndTest {
         } finally {
             machine.resume();
         }
+    }
+
+    /**
+     * A symbol's runtime address as the guest reports it in /proc/kallsyms. The agent runs as root; with
+     * kptr_restrict set the addresses read as zero, so it is cleared first.
+     */
+    private static long kallsyms(String name) {
+        ExecResult r = sh("echo 0 > /proc/sys/kernel/kptr_restrict 2>/dev/null; "
+                + "grep ' " + name + "$' /proc/kallsyms");
+        String line = r.stdoutText().lines().findFirst()
+                .orElseThrow(() -> new AssertionError("no " + name + " in /proc/kallsyms: " + r + " " + r.stderrText()));
+        long address = Long.parseUnsignedLong(line.substring(0, line.indexOf(' ')), 16);
+        assertThat(address).as("%s in /proc/kallsyms (zero: addresses hidden)", name).isNotZero();
+        return address;
     }
 
     /**
