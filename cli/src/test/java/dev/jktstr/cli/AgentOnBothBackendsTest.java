@@ -3,6 +3,7 @@ package dev.jktstr.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jktstr.testsupport.BootsVm;
 import dev.jktstr.guest.AgentClient;
 import dev.jktstr.guest.GuestImage;
 import dev.jktstr.kconfig.KernelLookup;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * same answers. Needs real KVM (hardware, or the nested proving ground: {@code jktstr nested-kvm}); on PVM
  * hosts Linux runs emulated on our VMM and the test skips.
  */
+@BootsVm
 class AgentOnBothBackendsTest {
 
     /** What the agent is asked; answers that depend on the VMM (device paths, timing) are left out. */

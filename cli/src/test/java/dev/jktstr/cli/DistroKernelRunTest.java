@@ -3,6 +3,7 @@ package dev.jktstr.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jktstr.testsupport.BootsVm;
 import dev.jktstr.cli.RunCommandTest.Run;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a sched_ext scheduler is refused before boot. The package is fetched by bpf-btf's DistroKernelTest
  * into {@code ~/.cache/jktstr/distro-kernels}, which runs earlier in the build.
  */
+@BootsVm
 class DistroKernelRunTest {
 
     @TempDir

@@ -3,6 +3,7 @@ package dev.jktstr.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jktstr.testsupport.BootsVm;
 import dev.jktstr.btf.elf.Elf;
 import dev.jktstr.btf.elf.ElfProgramHeader;
 import dev.jktstr.guest.AgentClient;
@@ -43,6 +44,7 @@ import org.junit.jupiter.api.Test;
  * kernel is booted, or the test is skipped saying how to get one.
  */
 @Tag("slow")
+@BootsVm
 class KernelBuildAndBootTest {
 
     private static final ConfigFragment NO_EXTRA = ConfigFragment.parse("", "no extra options");

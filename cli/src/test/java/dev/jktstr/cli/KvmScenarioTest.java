@@ -3,6 +3,9 @@ package dev.jktstr.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jktstr.testsupport.BootsVm;
+import dev.jktstr.testsupport.HostProgram;
+import dev.jktstr.testsupport.SharedAssets;
 import dev.jktstr.cli.RunCommandTest.Run;
 import dev.jktstr.kvm.Kvm;
 import java.nio.file.Files;
@@ -15,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the sched_ext scheduler, runs the workers, reads the guest's runqueues out of its memory (KASLR found
  * through MSR_LSTAR on our VMM) and passes. Needs real KVM: hardware, or {@code jktstr nested-kvm}.
  */
+@BootsVm
 class KvmScenarioTest {
 
     @Test
@@ -23,11 +27,9 @@ class KvmScenarioTest {
         assumeTrue(Files.isReadable(kvm) && Files.isWritable(kvm), "/dev/kvm missing or not accessible: needs real KVM "
                 + "(run it through `jktstr nested-kvm`)");
         assumeTrue(!Kvm.isPvm(), "/dev/kvm is PVM (kvm_pvm): Linux on our VMM needs real KVM (run it through `jktstr nested-kvm`)");
-        Path shared = Path.of(System.getProperty("jktstr.repo.root", ".")).toAbsolutePath().normalize().resolveSibling("shared");
-        Path kernel = shared.resolve("kernels/linux-6.12-sched_ext");
-        Path scheduler = shared.resolve("schedulers/scx_simple");
-        assumeTrue(Files.isRegularFile(kernel.resolve("bzImage")), "no test kernel at " + kernel);
-        assumeTrue(Files.isRegularFile(scheduler), "no scx_simple at " + scheduler);
+        Path kernel = SharedAssets.requireKernelDir();
+        SharedAssets.requireBzImage();
+        Path scheduler = SharedAssets.requireScheduler("scx_simple");
         Path result = dir.resolve("steady.json");
         Run r = RunCommandTest.jktstr("run", "steady", "--backend", "kvm", "--kernel", kernel.toString(), "--topology", "1,1,2,1",
                 "--memory", "256", "--timeout", "600", "--scheduler", scheduler.toString(), "--duration", "5s", "--output", result.toString());

@@ -3,6 +3,7 @@ package dev.jktstr.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jktstr.testsupport.BootsVm;
 import dev.jktstr.guest.AgentClient;
 import dev.jktstr.guest.GuestImage;
 import dev.jktstr.kconfig.KernelLookup;
@@ -28,6 +29,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * gives the same spec. QEMU is the oracle; the guest's own /sys is what both are read through. Needs
  * real KVM (hardware, or the nested proving ground: {@code jktstr nested-kvm}).
  */
+@BootsVm
 class KvmTopologyTest {
 
     private static GuestImage image;

@@ -3,6 +3,9 @@ package dev.jktstr.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jktstr.testsupport.BootsVm;
+import dev.jktstr.testsupport.HostProgram;
+import dev.jktstr.testsupport.SharedAssets;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -85,12 +88,12 @@ class RunCommandTest {
     }
 
     /** The README's main job: a real run under QEMU, verdict table, result file and exit code. */
+    @BootsVm
     @Test
     void runsTheSteadyScenarioInAGuest(@TempDir Path dir) {
-        Path kernel = Path.of(System.getProperty("jktstr.repo.root", ".")).toAbsolutePath().normalize()
-                .resolveSibling("shared").resolve("kernels/linux-6.12-sched_ext");
-        assumeTrue(Files.isRegularFile(kernel.resolve("bzImage")), "no test kernel at " + kernel);
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")), "QEMU missing (apt-get install qemu-system-x86)");
+        Path kernel = SharedAssets.requireKernelDir();
+        SharedAssets.requireBzImage();
+        HostProgram.require("qemu-system-x86_64", "apt-get install qemu-system-x86");
         Path result = dir.resolve("steady.json");
         Run r = jktstr("run", "steady", "--kernel", kernel.toString(), "--topology", "1,1,2,1", "--memory", "256",
                 "--duration", "4s", "--output", result.toString());

@@ -3,6 +3,9 @@ package dev.jktstr.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jktstr.testsupport.BootsVm;
+import dev.jktstr.testsupport.HostProgram;
+import dev.jktstr.testsupport.SharedAssets;
 import dev.jktstr.cli.RunCommandTest.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,14 +18,12 @@ import org.junit.jupiter.api.io.TempDir;
  * a real one ({@code scx_qmap -e 1}: its BPF side calls {@code scx_bpf_error} on the first enqueue, while it attaches)
  * and the smallest fake (a static ELF that prints an error and exits 1). Each boots a QEMU guest (about 10 s).
  */
+@BootsVm
 class SchedulerFailureTest {
-    static final Path SHARED = Path.of(System.getProperty("jktstr.repo.root", ".")).toAbsolutePath().normalize()
-            .resolveSibling("shared");
-
     static Path kernel() {
-        Path kernel = SHARED.resolve("kernels/linux-6.12-sched_ext");
-        assumeTrue(Files.isRegularFile(kernel.resolve("bzImage")), "no test kernel at " + kernel);
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")), "QEMU missing (apt-get install qemu-system-x86)");
+        Path kernel = SharedAssets.requireKernelDir();
+        SharedAssets.requireBzImage();
+        HostProgram.require("qemu-system-x86_64", "apt-get install qemu-system-x86");
         return kernel;
     }
 
@@ -45,8 +46,7 @@ class SchedulerFailureTest {
     @Test
     void aRealSchedulerWhoseBpfSideErrorsWhileAttachingIsAFail(@TempDir Path dir) {
         Path kernel = kernel();
-        Path qmap = SHARED.resolve("schedulers/scx_qmap");
-        assumeTrue(Files.isRegularFile(qmap), "no scx_qmap at " + qmap);
+        Path qmap = SharedAssets.requireScheduler("scx_qmap");
         Run r = RunCommandTest.jktstr("run", "steady", "--kernel", kernel.toString(), "--memory", "256", "--duration", "2s",
                 "--scheduler", qmap.toString(), "--scheduler-arg=-e", "--scheduler-arg=1",
                 "--output", dir.resolve("r.json").toString());

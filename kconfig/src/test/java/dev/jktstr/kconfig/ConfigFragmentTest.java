@@ -76,9 +76,7 @@ class ConfigFragmentTest {
 
     @Test
     void theSharedTestKernelMeetsEveryCriticalOption(@TempDir Path tmp) throws Exception {
-        Path config = Path.of(System.getProperty("jktstr.repo.root", "."), "..", "shared", "kernels",
-                "linux-6.12-sched_ext", "config");
-        assumeTrue(Files.isRegularFile(config), "the shared test kernel is missing: " + config);
+        Path config = dev.jktstr.testsupport.SharedAssets.requireKernelFile("config");
         ConfigFragment resolved = ConfigFragment.read(config);
         assertThat(ConfigFragment.shipped().unmetIn(resolved, true)).isEmpty();
         // It was built from an older fragment that left sound, graphics and USB on: reported, not fatal.

@@ -18,10 +18,7 @@ public final class GuestTestSupport {
 
     /** The shared kernel's bzImage, or a skip naming what is missing. */
     public static Path sharedBzImage() {
-        Path p = Path.of(System.getProperty("jktstr.repo.root", "."), "..", "shared", "kernels", "linux-6.12-sched_ext", "bzImage");
-        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isReadable(p),
-                "the shared kernel " + p + " is missing: clone shared/ beside the repo");
-        return p;
+        return dev.jktstr.testsupport.SharedAssets.requireBzImage();
     }
 
     public static Path elf(String guest) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jktstr.testsupport.BootsVm;
 import dev.jktstr.kvm.boot.KernelImageException;
 import dev.jktstr.machine.ExitReason;
 import dev.jktstr.machine.Machine;
@@ -67,6 +68,7 @@ class KvmBackendTest {
                 .isInstanceOf(KernelImageException.class);
     }
 
+    @BootsVm
     @Test
     void bootsTheSharedKernelAndPausesIt() {
         TestGuests.assumeKvm();

@@ -3,6 +3,7 @@ package dev.jktstr.introspect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jktstr.testsupport.BootsVm;
 import dev.jktstr.btf.Btf;
 import dev.jktstr.btf.ksym.KernelSymbols;
 import dev.jktstr.guest.AgentClient;
@@ -42,6 +43,7 @@ import org.junit.jupiter.api.Timeout;
  * compares what the host reads from guest memory with what the guest itself reports.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@BootsVm
 class IntrospectionEndToEndTest {
     private static final Duration READY = Duration.ofSeconds(90);
     private static final String SCX = "/bin/scx_simple";

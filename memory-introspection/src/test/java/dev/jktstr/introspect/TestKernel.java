@@ -6,32 +6,17 @@ import dev.jktstr.kconfig.KernelImage;
 import dev.jktstr.kconfig.KernelLookup;
 import dev.jktstr.machine.MachineBackend;
 import dev.jktstr.machine.MachineBackends;
-import java.nio.file.Files;
+import dev.jktstr.testsupport.SharedAssets;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** The kernel tests boot and introspect: JKTSTR_KERNEL through KernelLookup, else ../shared beside the repo. */
+/** The kernel tests boot and introspect ({@link SharedAssets}'s), with the files introspection needs. */
 final class TestKernel {
     private TestKernel() {
     }
 
-    static Path sharedDir() {
-        String root = System.getProperty("jktstr.repo.root", ".");
-        return Path.of(root).toAbsolutePath().normalize().resolveSibling("shared");
-    }
-
     static KernelImage kernel() {
-        KernelImage found = null;
-        try {
-            found = KernelLookup.standard().find();
-        } catch (RuntimeException e) {
-            // fall through to the shared kernel
-        }
-        Path shared = sharedDir().resolve("kernels/linux-6.12-sched_ext");
-        if ((found == null || !found.origin().equals("JKTSTR_KERNEL")) && Files.isDirectory(shared)) {
-            found = KernelLookup.resolve(shared.toString());
-        }
-        assumeTrue(found != null, "no kernel: set JKTSTR_KERNEL or put shared/kernels beside the repo");
+        KernelImage found = KernelLookup.resolve(SharedAssets.requireKernelDir().toString());
         assumeTrue(found.vmlinux().isPresent() && found.systemMap().isPresent(),
                 "kernel " + found.image() + " lacks vmlinux (with .BTF) or System.map, which introspection needs");
         return found;
@@ -46,8 +31,7 @@ final class TestKernel {
     }
 
     static Optional<Path> scheduler(String name) {
-        Path p = sharedDir().resolve("schedulers").resolve(name);
-        return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+        return SharedAssets.findScheduler(name);
     }
 
     static MachineBackend tcg() {

@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Tag;
 
 /**
  * Marks a test class (or method) that boots a guest: it runs in Surefire's {@code vm-tests} execution,
- * reported apart from the unit tests, and is left out with {@code -DexcludedGroups=vm} or run alone with
- * {@code -Dgroups=vm}.
+ * reported apart from the unit tests; {@code -Djktstr.skipVmTests=true} leaves them out,
+ * {@code -Djktstr.skipUnitTests=true} runs them alone.
  */
 @Target({ElementType.TYPE, ElementType.METHOD})
 @Retention(RetentionPolicy.RUNTIME)
