@@ -1,6 +1,7 @@
 package dev.jktstr.qemu;
 
 import dev.jktstr.bindings.libc.LibcH;
+import dev.jktstr.machine.ChannelStreams;
 import dev.jktstr.machine.ConsoleLog;
 import dev.jktstr.machine.BootFailedException;
 import dev.jktstr.machine.ExitReason;
@@ -155,13 +156,13 @@ final class QemuMachine implements Machine {
             SocketChannel qmpChannel = accept(qmpServer, deadline, "QMP");
             serial = accept(serialServer, deadline, "serial console");
             SocketChannel ctl = accept(ctlServer, deadline, "control port");
-            control = new GuestPort(MachineSpec.CONTROL_PORT, SocketStreams.in(ctl), SocketStreams.out(ctl));
+            control = new GuestPort(MachineSpec.CONTROL_PORT, ChannelStreams.halfClosingIn(ctl), ChannelStreams.halfClosingOut(ctl));
             for (int i = 0; i < portServers.size(); i++) {
                 SocketChannel c = accept(portServers.get(i), deadline, "port " + spec.consolePorts().get(i));
                 String portName = spec.consolePorts().get(i);
-                ports.put(portName, new GuestPort(portName, SocketStreams.in(c), SocketStreams.out(c)));
+                ports.put(portName, new GuestPort(portName, ChannelStreams.halfClosingIn(c), ChannelStreams.halfClosingOut(c)));
             }
-            consoleInput = SocketStreams.out(serial);
+            consoleInput = ChannelStreams.halfClosingOut(serial);
             pump = Thread.ofPlatform().daemon().name(name + "-console").start(this::pumpConsole);
 
             Duration left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1_000_000L));
@@ -312,7 +313,7 @@ final class QemuMachine implements Machine {
 
     private void pumpConsole() {
         byte[] buf = new byte[8192];
-        try (InputStream in = SocketStreams.in(serial)) {
+        try (InputStream in = ChannelStreams.halfClosingIn(serial)) {
             int n;
             while ((n = in.read(buf, 0, buf.length)) > 0) {
                 console.append(buf, 0, n);
