@@ -30,6 +30,8 @@ final class QmpClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QmpClient.class);
     /** Longest line we accept from QEMU; anything longer is a broken peer. */
     private static final int MAX_LINE = 4 << 20;
+    /** How long an ordinary command (stop, cont, a monitor read) may take. */
+    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
 
     private final SocketChannel channel;
     private final BufferedReader reader;
