@@ -2,6 +2,7 @@ package dev.jktstr.benchmarks;
 
 import dev.jktstr.btf.image.BzImage;
 import dev.jktstr.btf.image.Compression;
+import dev.jktstr.machine.HostTools;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -35,7 +36,7 @@ public final class ZstdDecodeRatio {
     private ZstdDecodeRatio() {}
 
     public static void main(String[] args) throws Exception {
-        if (!onPath("zstd")) {
+        if (HostTools.onPath().find("zstd").isEmpty()) {
             System.err.println("zstd benchmark skipped: the zstd tool (the peer) is not installed: apt-get install zstd");
             System.exit(2);
         }
@@ -171,14 +172,5 @@ public final class ZstdDecodeRatio {
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
             return ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
         }
-    }
-
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
     }
 }

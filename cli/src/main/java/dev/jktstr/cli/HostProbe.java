@@ -3,9 +3,8 @@ package dev.jktstr.cli;
 import dev.jktstr.kvm.HostVirtualization;
 import dev.jktstr.kvm.VirtualizationProbe;
 import dev.jktstr.kvm.x86.HostCpuid;
-import java.io.File;
+import dev.jktstr.machine.HostTools;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -17,12 +16,8 @@ record HostProbe(Path kvmDevice, Path cpuinfo, Path modules, Path sysModule, Lis
                  HostCpuid cpuid) {
 
     static HostProbe system() {
-        String path = System.getenv("PATH");
-        List<Path> dirs = path == null || path.isEmpty()
-                ? List.of()
-                : Arrays.stream(path.split(File.pathSeparator)).filter(s -> !s.isEmpty()).map(Path::of).toList();
         return new HostProbe(Path.of("/dev/kvm"), Path.of("/proc/cpuinfo"), Path.of("/proc/modules"),
-                Path.of("/sys/module"), dirs, Path.of("/bin/busybox"), HostCpuid.executed());
+                Path.of("/sys/module"), HostTools.onPath().searchPath(), Path.of("/bin/busybox"), HostCpuid.executed());
     }
 
     /** What kind of KVM this host has, read through these paths and {@link #cpuid()}. */
@@ -30,12 +25,9 @@ record HostProbe(Path kvmDevice, Path cpuinfo, Path modules, Path sysModule, Lis
         return HostVirtualization.classify(VirtualizationProbe.of(kvmDevice, sysModule, modules, cpuinfo, cpuid));
     }
 
-    /** The first executable named {@code name} on the search path. */
+    /** The first executable named {@code name} on the search path ({@link HostTools#find}). */
     Optional<Path> which(String name) {
-        return searchPath.stream()
-                .map(dir -> dir.resolve(name))
-                .filter(p -> p.toFile().isFile() && p.toFile().canExecute())
-                .findFirst();
+        return HostTools.in(searchPath).find(name);
     }
 
     HostProbe withSearchPath(List<Path> dirs) {

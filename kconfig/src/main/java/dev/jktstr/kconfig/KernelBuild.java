@@ -1,5 +1,6 @@
 package dev.jktstr.kconfig;
 
+import dev.jktstr.machine.HostTools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -170,7 +171,7 @@ public final class KernelBuild {
     /** Every missing build tool or header at once (schedulers' too), with the command that installs them. */
     static void checkTools() {
         List<String> missing = new ArrayList<>();
-        TOOLS.stream().filter(t -> Tools.firstOnPath(List.of(t)).isEmpty()).forEach(missing::add);
+        TOOLS.stream().filter(t -> HostTools.onPath().find(t).isEmpty()).forEach(missing::add);
         HEADERS.stream().filter(h -> !Files.isRegularFile(h)).forEach(h -> missing.add(h.toString()));
         List<String> schedulerTools = SchedulerBuild.missingTools();
         missing.addAll(schedulerTools);

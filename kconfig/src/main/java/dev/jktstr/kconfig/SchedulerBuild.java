@@ -1,5 +1,6 @@
 package dev.jktstr.kconfig;
 
+import dev.jktstr.machine.HostTools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,8 +37,9 @@ public final class SchedulerBuild {
      */
     public List<Path> build(Path tree, Path vmlinux, Path entry, Path workDir, int jobs) throws IOException {
         checkTools();
-        String clang = Tools.firstOnPath(CLANGS).orElseThrow();
-        String strip = Tools.firstOnPath(STRIPS).orElseThrow();
+        // By name: make finds them on the same PATH.
+        String clang = HostTools.onPath().findFirst(CLANGS).orElseThrow().getFileName().toString();
+        String strip = HostTools.onPath().findFirst(STRIPS).orElseThrow().getFileName().toString();
         Path sources = tree.resolve("tools/sched_ext");
         if (!Files.isRegularFile(sources.resolve("Makefile"))) {
             throw new KconfigException(tree + " has no tools/sched_ext: sched_ext needs Linux 6.12 or newer");
@@ -73,10 +75,10 @@ public final class SchedulerBuild {
     /** What the scheduler build lacks here, each as a tool or file name; empty when ready. */
     static List<String> missingTools() {
         List<String> missing = new ArrayList<>();
-        if (Tools.firstOnPath(CLANGS).isEmpty()) {
+        if (HostTools.onPath().findFirst(CLANGS).isEmpty()) {
             missing.add("clang-19");
         }
-        if (Tools.firstOnPath(STRIPS).isEmpty()) {
+        if (HostTools.onPath().findFirst(STRIPS).isEmpty()) {
             missing.add("llvm-strip-19");
         }
         STATIC_LIBS.stream().filter(l -> !Files.isRegularFile(l)).forEach(l -> missing.add(l.toString()));

@@ -7,14 +7,16 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.channels.WritableByteChannel;
 
 /**
  * Blocking streams over one byte channel (a {@code SocketChannel} to a chardev socket, say), written by hand because
  * the streams from {@link java.nio.channels.Channels} serialise reads and writes on one lock, and the agent protocol
  * reads and writes from different threads at once (as a {@link GuestPort}'s may). Each stream's {@code close()} runs
- * the action it is given: closing the channel, or half-closing a socket. Backends build their ports' streams with it
- * (QEMU's chardev sockets), the agent client its streams over a channel it is handed.
+ * the action it is given: closing the channel, or half-closing a socket ({@link #halfClosingIn}/{@link #halfClosingOut}).
+ * Backends build their ports' streams with it (QEMU's chardev sockets), the agent client its streams over a channel it
+ * is handed.
  */
 public final class ChannelStreams {
 
@@ -90,5 +92,18 @@ public final class ChannelStreams {
                 onClose.close();
             }
         };
+    }
+
+    /**
+     * An input stream over a connected socket whose {@code close()} half-closes it ({@code shutdownInput}), so the input
+     * and the output of one socket end apart; a read that another thread's close interrupts reports end of stream.
+     */
+    public static InputStream halfClosingIn(SocketChannel socket) {
+        return in(socket, socket::shutdownInput, OnAsyncClose.END_OF_STREAM);
+    }
+
+    /** An output stream over a connected socket whose {@code close()} half-closes it ({@code shutdownOutput}). */
+    public static OutputStream halfClosingOut(SocketChannel socket) {
+        return out(socket, socket::shutdownOutput);
     }
 }

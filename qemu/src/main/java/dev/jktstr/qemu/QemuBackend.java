@@ -1,6 +1,7 @@
 package dev.jktstr.qemu;
 
 import dev.jktstr.machine.BackendUnavailableException;
+import dev.jktstr.machine.HostTools;
 import dev.jktstr.machine.InvalidSpecException;
 import dev.jktstr.machine.Machine;
 import dev.jktstr.machine.MachineBackend;
@@ -81,22 +82,12 @@ public final class QemuBackend implements MachineBackend {
                 && (Files.exists(Path.of("/sys/module/kvm_intel")) || Files.exists(Path.of("/sys/module/kvm_amd")));
     }
 
-    /** The QEMU binary this backend runs, if it exists. */
+    /** The QEMU binary this backend runs, if it exists: the one given, else the one on PATH ({@link HostTools}). */
     public Optional<Path> findBinary() {
         if (binary != null) {
-            return Files.isExecutable(binary) ? Optional.of(binary) : Optional.empty();
+            return HostTools.isExecutableFile(binary) ? Optional.of(binary) : Optional.empty();
         }
-        String path = System.getenv("PATH");
-        for (String dir : (path == null || path.isEmpty() ? "/usr/bin:/bin" : path).split(":")) {
-            if (dir.isEmpty()) {
-                continue;
-            }
-            Path candidate = Path.of(dir, BINARY_NAME);
-            if (Files.isExecutable(candidate)) {
-                return Optional.of(candidate);
-            }
-        }
-        return Optional.empty();
+        return HostTools.onPath().find(BINARY_NAME);
     }
 
     /** q35 without an IOMMU: xAPIC ids, so 255 CPUs (QEMU's own 288 needs interrupt remapping). */

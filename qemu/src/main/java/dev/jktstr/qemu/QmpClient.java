@@ -1,5 +1,6 @@
 package dev.jktstr.qemu;
 
+import dev.jktstr.machine.ChannelStreams;
 import dev.jktstr.machine.MachineException;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -29,6 +30,8 @@ final class QmpClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QmpClient.class);
     /** Longest line we accept from QEMU; anything longer is a broken peer. */
     private static final int MAX_LINE = 4 << 20;
+    /** How long an ordinary command (stop, cont, a monitor read) may take. */
+    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
 
     private final SocketChannel channel;
     private final BufferedReader reader;
@@ -43,8 +46,8 @@ final class QmpClient implements AutoCloseable {
     /** Reads the greeting and negotiates capabilities, then starts the reader thread. */
     QmpClient(SocketChannel channel, String name, Consumer<Map<String, Object>> events, Duration timeout) throws IOException {
         this.channel = channel;
-        this.reader = new BufferedReader(new InputStreamReader(SocketStreams.in(channel), StandardCharsets.UTF_8));
-        this.out = SocketStreams.out(channel);
+        this.reader = new BufferedReader(new InputStreamReader(ChannelStreams.halfClosingIn(channel), StandardCharsets.UTF_8));
+        this.out = ChannelStreams.halfClosingOut(channel);
         this.events = events;
         // The reader thread reads the greeting too, so a QEMU that connects but never speaks cannot
         // hold us past the timeout.

@@ -5,7 +5,9 @@ import java.util.OptionalLong;
 
 /**
  * x86-64 4- or 5-level page-table walk over guest memory: just enough to find the kernel image under
- * KASLR. A later issue builds the real introspection layer; this stays test-only and small.
+ * KASLR. The real one is memory-introspection's {@code PageTableWalker}, but that module already depends
+ * on this one (its tests boot through QEMU), so a test-scope dependency back would be a reactor cycle;
+ * this stays test-only and small.
  */
 final class PageWalker {
 
