@@ -2,7 +2,7 @@ package dev.jktstr.testsupport;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Files;
+import dev.jktstr.machine.HostTools;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -16,19 +16,11 @@ public final class HostProgram {
     private HostProgram() {
     }
 
-    /** The executable, if found. */
+    private static final HostTools TOOLS = HostTools.onPath().withExtraDirs(Path.of("/usr/sbin"), Path.of("/sbin"));
+
+    /** The executable, if found ({@link HostTools}' lookup: the one the main code uses). */
     public static Optional<Path> find(String program) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
-                return Optional.of(Path.of(dir, program));
-            }
-        }
-        for (String dir : new String[] {"/usr/sbin", "/sbin"}) {
-            if (Files.isExecutable(Path.of(dir, program))) {
-                return Optional.of(Path.of(dir, program));
-            }
-        }
-        return Optional.empty();
+        return TOOLS.find(program);
     }
 
     public static boolean present(String program) {
