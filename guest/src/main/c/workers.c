@@ -61,7 +61,7 @@ static int stopping(void) {
 }
 
 int phase_type_ok(uint32_t type) {
-    return type >= 1 && type < W_SEQUENCE && type != W_PIPE_IO && type != W_WAKE_CHAIN && type != W_FUTEX_PING_PONG;
+    return type >= 1 && type < AGENT_WORK_SEQUENCE && type != AGENT_WORK_PIPE_IO && type != AGENT_WORK_WAKE_CHAIN && type != AGENT_WORK_FUTEX_PING_PONG;
 }
 
 static void note_cpu(void) {
@@ -175,13 +175,13 @@ static void futex_loop(struct work_params *wp) {
 static void run_work(struct work_params *wp) {
     uint32_t p1 = wp->p1, p2 = wp->p2;
     switch (wp->type) {
-    case W_SPIN_WAIT:
+    case AGENT_WORK_SPIN_WAIT:
         while (!stopping()) { spin(2000); checkpoint(1); }
         break;
-    case W_YIELD_HEAVY:
+    case AGENT_WORK_YIELD_HEAVY:
         while (!stopping()) { spin(p1 ? p1 : 200); sched_yield(); checkpoint(1); }
         break;
-    case W_MIXED: /* spin, yield, short sleep, in turn */
+    case AGENT_WORK_MIXED: /* spin, yield, short sleep, in turn */
         for (uint64_t i = 0; !stopping(); i++) {
             spin(2000);
             checkpoint(1);
@@ -189,20 +189,20 @@ static void run_work(struct work_params *wp) {
             if (i % 64 == 63) sleep_ns(200000);
         }
         break;
-    case W_BURSTY: /* p1 ms busy, p2 ms asleep */
+    case AGENT_WORK_BURSTY: /* p1 ms busy, p2 ms asleep */
         while (!stopping()) {
             spin_for_ns((uint64_t) (p1 ? p1 : 20) * 1000000ull);
             if (!stopping()) sleep_ns((uint64_t) (p2 ? p2 : 20) * 1000000ull);
         }
         break;
-    case W_PIPE_IO:
-    case W_WAKE_CHAIN:
+    case AGENT_WORK_PIPE_IO:
+    case AGENT_WORK_WAKE_CHAIN:
         ring_loop(wp, p1 ? p1 : 500);
         break;
-    case W_FUTEX_PING_PONG:
+    case AGENT_WORK_FUTEX_PING_PONG:
         futex_loop(wp);
         break;
-    case W_TIMER_LATENCY: { /* sleep p1 us; the overshoot is the wake latency */
+    case AGENT_WORK_TIMER_LATENCY: { /* sleep p1 us; the overshoot is the wake latency */
         uint64_t period = (uint64_t) (p1 ? p1 : 1000) * 1000ull;
         while (!stopping()) {
             uint64_t before = now_ns();
@@ -215,7 +215,7 @@ static void run_work(struct work_params *wp) {
         }
         break;
     }
-    case W_IO_SYNC: { /* write p1 KiB and fsync, again and again */
+    case AGENT_WORK_IO_SYNC: { /* write p1 KiB and fsync, again and again */
         char path[64];
         snprintf(path, sizeof path, "/tmp/jktstr-iosync-%d", (int) getpid());
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -232,7 +232,7 @@ static void run_work(struct work_params *wp) {
         while (!stopping()) sleep_ns(10000000); /* a failed file system leaves an idle worker, not a dead one */
         break;
     }
-    case W_CACHE_PRESSURE: { /* strided writes over p1 KiB (default 4 MiB) */
+    case AGENT_WORK_CACHE_PRESSURE: { /* strided writes over p1 KiB (default 4 MiB) */
         size_t size = (size_t) (p1 ? p1 : 4096) * 1024u;
         volatile uint8_t *buf = malloc(size);
         if (!buf) { while (!stopping()) { spin(2000); checkpoint(1); } break; }
@@ -244,7 +244,7 @@ static void run_work(struct work_params *wp) {
         free((void *) buf);
         break;
     }
-    case W_FORK_EXIT:
+    case AGENT_WORK_FORK_EXIT:
         while (!stopping()) {
             pid_t c = fork();
             if (c == 0) _exit(0);
@@ -253,7 +253,7 @@ static void run_work(struct work_params *wp) {
             checkpoint(1);
         }
         break;
-    case W_AFFINITY_CHURN: { /* hop to a random allowed CPU every p1 iterations */
+    case AGENT_WORK_AFFINITY_CHURN: { /* hop to a random allowed CPU every p1 iterations */
         cpu_set_t allowed, one;
         sched_getaffinity(0, sizeof allowed, &allowed);
         int n = CPU_COUNT(&allowed);
@@ -272,7 +272,7 @@ static void run_work(struct work_params *wp) {
         sched_setaffinity(0, sizeof allowed, &allowed);
         break;
     }
-    case W_NICE_SWEEP: /* nice 0..19 and back, one step every p1 iterations */
+    case AGENT_WORK_NICE_SWEEP: /* nice 0..19 and back, one step every p1 iterations */
         for (uint64_t i = 0; !stopping(); i++) {
             spin(2000);
             checkpoint(1);
@@ -283,7 +283,7 @@ static void run_work(struct work_params *wp) {
             }
         }
         break;
-    case W_SEQUENCE: /* each phase for its time, in turn, until stopped */
+    case AGENT_WORK_SEQUENCE: /* each phase for its time, in turn, until stopped */
         while (!__atomic_load_n(&group->stop, __ATOMIC_ACQUIRE) && wp->nphases > 0) {
             for (uint32_t i = 0; i < wp->nphases && !__atomic_load_n(&group->stop, __ATOMIC_ACQUIRE); i++) {
                 struct work_params phase = *wp;
@@ -293,7 +293,7 @@ static void run_work(struct work_params *wp) {
                 phase.nphases = 0;
                 phase_end = now_ns() + (uint64_t) wp->phases[i].ms * 1000000ull;
                 run_work(&phase);
-                if (phase.type == W_NICE_SWEEP) setpriority(PRIO_PROCESS, 0, wp->nice);
+                if (phase.type == AGENT_WORK_NICE_SWEEP) setpriority(PRIO_PROCESS, 0, wp->nice);
                 restart_gap(); /* switching phases is not a stall */
             }
         }
@@ -343,7 +343,7 @@ static void finish(void) {
         me->wake_p50_ns = samples[(n - 1) / 2];
         me->wake_p99_ns = samples[(uint32_t) (((uint64_t) n * 99 + 99) / 100) - 1];
     }
-    __atomic_store_n(&me->state, 2, __ATOMIC_RELEASE);
+    __atomic_store_n(&me->state, AGENT_WORKER_FINISHED, __ATOMIC_RELEASE);
 }
 
 /*
@@ -354,7 +354,7 @@ static void finish(void) {
 static void apply_mempolicy(const struct work_params *wp) {
     int mode = (int) wp->mpol_mode - 1;
     long rc;
-    if (mode == MPOL_DEFAULT_ || mode == MPOL_LOCAL_) {
+    if (mode == AGENT_MPOL_DEFAULT || mode == AGENT_MPOL_LOCAL) {
         rc = syscall(SYS_set_mempolicy, mode, NULL, 0UL);
     } else {
         unsigned long nodes = (unsigned long) wp->mpol_nodes;
@@ -391,7 +391,7 @@ void worker_main(struct group_shm *shm, struct work_params *wp) {
         futex(&shm->released, FUTEX_WAIT, 0, &wait);
     }
     start_ns = now_ns();
-    __atomic_store_n(&me->state, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&me->state, AGENT_WORKER_RUNNING, __ATOMIC_RELEASE);
     if (!stopping()) run_work(wp);
     finish();
     _exit(0);

@@ -1,6 +1,6 @@
 /*
  * Guest workloads: what one forked worker process runs, and the telemetry it leaves behind.
- * agent.c forks the workers, moves them into their cgroup, releases them and collects the slots;
+ * rpc_workers.c forks the workers, moves them into their cgroup, releases them and collects the slots;
  * this file holds only the worker side. The shared memory layout is private to the agent
  * (the host sees the encoded telemetry, see guest/README.md).
  */
@@ -9,24 +9,16 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define MAX_WORKERS 256u     /* per group */
-#define CPU_MASK_WORDS 4u    /* CPUs 0..255 */
+#include "agent_protocol.h"
 
-enum work_type {
-    W_SPIN_WAIT = 1, W_YIELD_HEAVY = 2, W_MIXED = 3, W_BURSTY = 4, W_PIPE_IO = 5, W_FUTEX_PING_PONG = 6,
-    W_TIMER_LATENCY = 7, W_IO_SYNC = 8, W_CACHE_PRESSURE = 9, W_WAKE_CHAIN = 10, W_FORK_EXIT = 11,
-    W_AFFINITY_CHURN = 12, W_NICE_SWEEP = 13, W_SEQUENCE = 14,
-    W_MAX = 14,
-};
-
-#define MAX_PHASES 16u
+#define CPU_MASK_WORDS (AGENT_MAX_CPUS / 64u)
 
 /* One phase of a Sequence: a work type (not a partner type, not a sequence) run for ms milliseconds. */
 struct phase { uint32_t type, p1, p2, ms; };
 
 /* One worker's telemetry, written by the worker into memory shared with the agent. */
 struct slot {
-    volatile int32_t state;          /* 0 created, 1 running, 2 finished (telemetry valid) */
+    volatile int32_t state;          /* enum agent_worker_state (FINISHED: telemetry valid) */
     volatile uint32_t futex_word;    /* FutexPingPong: the token */
     volatile uint64_t wake_stamp;    /* FutexPingPong: when the partner woke this worker (ns) */
     int32_t pid;
@@ -60,13 +52,10 @@ struct work_params {
     int ring_in, ring_out;           /* PipeIo / WakeChain pipe ends, else -1 */
     int ring_first;                  /* this worker injects the token */
     uint32_t nphases;                /* Sequence: phases run in turn until stopped */
-    struct phase phases[MAX_PHASES];
-    uint32_t mpol_mode;              /* set_mempolicy mode + 1 (MPOL_DEFAULT = 1, ...); 0 = leave as inherited */
+    struct phase phases[AGENT_MAX_PHASES];
+    uint32_t mpol_mode;              /* enum agent_mpol_mode + 1 (AGENT_MPOL_DEFAULT = 1, ...); 0 = leave as inherited */
     uint64_t mpol_nodes;             /* node mask for bind / interleave / preferred (nodes 0..63) */
 };
-
-/* Memory policy modes as set_mempolicy(2) numbers them (linux/mempolicy.h). */
-enum { MPOL_DEFAULT_ = 0, MPOL_PREFERRED_ = 1, MPOL_BIND_ = 2, MPOL_INTERLEAVE_ = 3, MPOL_LOCAL_ = 4, MPOL_MAX_ = 4 };
 
 /* Whether a work type can be a phase of a Sequence (partner types need their group's pipes or futexes). */
 int phase_type_ok(uint32_t type);

@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
  * <pre>
  * group NAME                 starts a group; its output package is dev.jktstr.bindings.NAME
  * header H...                #include &lt;H&gt;, in order
+ * include DIR...             also search DIR for the headers (-I), relative to the list's directory
  * define NAME[=VALUE]...     -D for clang (and for the layout probe)
  * const PATTERN... !PATTERN  macros and enum constants; * matches any run of characters; ! excludes
  * struct PATTERN...          struct tags      (records they contain are generated too)
@@ -31,12 +32,16 @@ import java.util.regex.Pattern;
  * </pre>
  *
  * A plain name that matches nothing is an error; a pattern with {@code *} that matches nothing is too.
+ *
+ * @param directory where the list is: {@code include} directories are relative to it
  */
-record BindingList(List<Group> groups) {
+record BindingList(Path directory, List<Group> groups) {
 
     private static final Pattern GROUP_NAME = Pattern.compile("[a-z][a-z0-9]*");
     private static final Pattern NAME = Pattern.compile("[A-Za-z_*][A-Za-z0-9_*]*");
     private static final Pattern HEADER = Pattern.compile("[A-Za-z0-9_./+-]+\\.h");
+    /** Relative, so that neither the output nor the manifest depends on where the tree is checked out. */
+    private static final Pattern INCLUDE = Pattern.compile("[A-Za-z0-9_.+-]+(/[A-Za-z0-9_.+-]+)*/?");
     private static final Pattern DEFINE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(=[A-Za-z0-9_]*)?");
     private static final Pattern LIBRARY = Pattern.compile("lib[A-Za-z0-9_+-]+\\.so(\\.[0-9]+)*");
     static final Set<String> VARIADIC_TYPES = Set.of("int", "long", "pointer", "double");
@@ -53,9 +58,9 @@ record BindingList(List<Group> groups) {
 
     record Variant(String function, List<String> types) {}
 
-    record Group(String name, List<String> headers, List<String> defines, List<String> constants,
-                 List<String> excludedConstants, List<RecordName> records, List<String> functions,
-                 List<Variant> variants, List<String> libraries) {}
+    record Group(String name, List<String> headers, List<String> includes, List<String> defines,
+                 List<String> constants, List<String> excludedConstants, List<RecordName> records,
+                 List<String> functions, List<Variant> variants, List<String> libraries) {}
 
     static BindingList read(Path file) {
         List<String> lines;
@@ -64,10 +69,15 @@ record BindingList(List<Group> groups) {
         } catch (IOException e) {
             throw new BindgenException("cannot read the binding list " + file + ": " + e.getMessage());
         }
-        return parse(file.getFileName().toString(), lines);
+        return parse(file.toAbsolutePath().getParent(), file.getFileName().toString(), lines);
     }
 
+    /** A list whose {@code include} directories are relative to the working directory. */
     static BindingList parse(String source, List<String> lines) {
+        return parse(Path.of("").toAbsolutePath(), source, lines);
+    }
+
+    static BindingList parse(Path directory, String source, List<String> lines) {
         List<Group> groups = new ArrayList<>();
         Builder current = null;
         Set<String> seen = new LinkedHashSet<>();
@@ -107,6 +117,8 @@ record BindingList(List<Group> groups) {
             Builder group = current;
             switch (directive) {
                 case "header" -> group.headers.addAll(checked(where, args, HEADER, "header"));
+                case "include" -> group.includes.addAll(checked(where, args, INCLUDE,
+                        "include directory (a relative path, from the list's directory)"));
                 case "define" -> group.defines.addAll(checked(where, args, DEFINE, "define"));
                 case "const" -> {
                     for (String arg : args) {
@@ -138,7 +150,8 @@ record BindingList(List<Group> groups) {
                     group.variants.add(new Variant(args.get(0), List.copyOf(args.subList(1, args.size()))));
                 }
                 default -> throw new BindgenException(where + ": unknown directive '" + directive
-                        + "' (expected group, header, define, const, struct, union, typedef, function, variadic or library)");
+                        + "' (expected group, header, include, define, const, struct, union, typedef, function, variadic"
+                        + " or library)");
             }
         }
         if (current != null) {
@@ -147,7 +160,12 @@ record BindingList(List<Group> groups) {
         if (groups.isEmpty()) {
             throw new BindgenException(source + ": no groups");
         }
-        return new BindingList(List.copyOf(groups));
+        return new BindingList(directory, List.copyOf(groups));
+    }
+
+    /** An {@code include} directory of the list as a path: resolved against the list's directory. */
+    Path includeDirectory(String include) {
+        return directory.resolve(include).normalize();
     }
 
     private static List<String> checked(String where, List<String> args, Pattern pattern, String what) {
@@ -174,6 +192,7 @@ record BindingList(List<Group> groups) {
     private static final class Builder {
         final String name;
         final List<String> headers = new ArrayList<>();
+        final List<String> includes = new ArrayList<>();
         final List<String> defines = new ArrayList<>();
         final List<String> constants = new ArrayList<>();
         final List<String> excluded = new ArrayList<>();
@@ -193,7 +212,7 @@ record BindingList(List<Group> groups) {
             if (!libraries.isEmpty() && functions.isEmpty()) {
                 throw new BindgenException(source + ": group " + name + " names a library but binds no function");
             }
-            return new Group(name, List.copyOf(headers), List.copyOf(defines), List.copyOf(constants),
+            return new Group(name, List.copyOf(headers), List.copyOf(includes), List.copyOf(defines), List.copyOf(constants),
                     List.copyOf(excluded), List.copyOf(records), List.copyOf(functions), List.copyOf(variants),
                     List.copyOf(libraries));
         }

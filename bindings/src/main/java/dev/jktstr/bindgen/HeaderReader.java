@@ -89,7 +89,8 @@ final class HeaderReader {
             throw new BindgenException("group " + spec.name() + ": not declared in " + String.join(", ", spec.headers())
                     + ": " + String.join(", ", missing));
         }
-        return new Model.Group(spec.name(), spec.headers(), spec.defines(), constants, resolved, bound, spec.libraries());
+        return new Model.Group(spec.name(), spec.headers(), spec.includes(), spec.defines(), constants, resolved, bound,
+                spec.libraries());
     }
 
     private String sourceName(String what) {

@@ -127,6 +127,9 @@ final class JavaEmitter {
         for (String header : group.headers()) {
             manifest.append("header\t").append(header).append('\n');
         }
+        for (String include : group.includes()) {
+            manifest.append("include\t").append(include).append('\n');
+        }
         for (String define : group.defines()) {
             manifest.append("define\t").append(define).append('\n');
         }

@@ -59,8 +59,17 @@ public final class Main {
         Map<String, String> files = new TreeMap<>();
         // One session per group: translation units are large, and groups share nothing.
         for (BindingList.Group group : list.groups()) {
+            List<String> arguments = new ArrayList<>(extraClangArguments);
+            for (String include : group.includes()) {
+                Path directory = list.includeDirectory(include);
+                if (!Files.isDirectory(directory)) {
+                    throw new BindgenException("group " + group.name() + ": include directory " + include + " not found ("
+                            + directory + ")");
+                }
+                arguments.add("-I" + directory);
+            }
             try (Clang clang = Clang.open()) {
-                files.putAll(JavaEmitter.emit(HeaderReader.read(clang, group, resourceDir, extraClangArguments)));
+                files.putAll(JavaEmitter.emit(HeaderReader.read(clang, group, resourceDir, arguments)));
             }
         }
         return files;

@@ -13,8 +13,8 @@ final class Model {
     private Model() {}
 
     /** A group of the binding list, resolved; {@code libraries} empty means the functions resolve in libc. */
-    record Group(String name, List<String> headers, List<String> defines, List<Constant> constants,
-                 List<Record> records, List<Function> functions, List<String> libraries) {}
+    record Group(String name, List<String> headers, List<String> includes, List<String> defines,
+                 List<Constant> constants, List<Record> records, List<Function> functions, List<String> libraries) {}
 
     /**
      * An integer constant (macro or enum value).

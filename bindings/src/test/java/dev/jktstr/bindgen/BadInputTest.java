@@ -27,6 +27,15 @@ class BadInputTest {
     }
 
     @Test
+    void aMissingIncludeDirectoryIsNamed() {
+        assertThatThrownBy(() -> Main.generate(list("group agent", "include no/such/directory", "header agent_protocol.h",
+                        "const AGENT_*")))
+                .isInstanceOf(BindgenException.class)
+                .hasMessageContaining("group agent")
+                .hasMessageContaining("include directory no/such/directory not found");
+    }
+
+    @Test
     void undeclaredNamesAreAllNamed() {
         assertThatThrownBy(() -> Main.generate(list("group kvm", "header linux/kvm.h",
                         "const KVM_API_VERSION KVM_NO_SUCH_CONSTANT NOPE_*",

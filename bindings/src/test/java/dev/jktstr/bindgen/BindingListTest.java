@@ -3,8 +3,12 @@ package dev.jktstr.bindgen;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class BindingListTest {
 
@@ -26,9 +30,12 @@ class BindingListTest {
                 "group zstd",
                 "header zstd.h",
                 "library libzstd.so.1 libzstd.so",
-                "function ZSTD_isError"));
+                "function ZSTD_isError",
+                "group agent",
+                "include ../guest/src/main/c",
+                "header agent_protocol.h"));
 
-        assertThat(list.groups()).hasSize(3);
+        assertThat(list.groups()).hasSize(4);
         BindingList.Group kvm = list.groups().get(0);
         assertThat(kvm.name()).isEqualTo("kvm");
         assertThat(kvm.headers()).containsExactly("linux/kvm.h", "asm/kvm.h");
@@ -41,6 +48,20 @@ class BindingListTest {
         assertThat(libc.variants()).containsExactly(new BindingList.Variant("ioctl", List.of("long", "pointer")));
         assertThat(libc.libraries()).isEmpty();
         assertThat(list.groups().get(2).libraries()).containsExactly("libzstd.so.1", "libzstd.so");
+        BindingList.Group agent = list.groups().get(3);
+        assertThat(agent.includes()).containsExactly("../guest/src/main/c");
+        assertThat(kvm.includes()).isEmpty();
+    }
+
+    @Test
+    void includeDirectoriesAreRelativeToTheListsDirectory(@TempDir Path dir) throws IOException {
+        Path file = Files.createDirectories(dir.resolve("bindings")).resolve("bindings.list");
+        Files.writeString(file, "group agent\ninclude ../guest/src/main/c\nheader agent_protocol.h\n");
+
+        BindingList list = BindingList.read(file);
+
+        assertThat(list.includeDirectory(list.groups().get(0).includes().get(0)))
+                .isEqualTo(dir.resolve("guest/src/main/c"));
     }
 
     @Test
@@ -70,6 +91,8 @@ class BindingListTest {
                 .isInstanceOf(BindgenException.class).hasMessageContaining("lowercase");
         assertThatThrownBy(() -> BindingList.parse("x.list", List.of("group kvm", "header ../../etc/passwd")))
                 .isInstanceOf(BindgenException.class).hasMessageContaining("not a valid header");
+        assertThatThrownBy(() -> BindingList.parse("x.list", List.of("group a", "header a.h", "include /usr/include")))
+                .isInstanceOf(BindgenException.class).hasMessageContaining("not a valid include directory");
         assertThatThrownBy(() -> BindingList.parse("x.list", List.of("group z", "header a.h", "library /tmp/evil.so", "function f")))
                 .isInstanceOf(BindgenException.class).hasMessageContaining("not a valid library");
         assertThatThrownBy(() -> BindingList.parse("x.list", List.of("group z", "header a.h", "library libz.so.1")))

@@ -169,6 +169,18 @@ class GeneratorTest {
         assertThat(again).isEqualTo(files);
     }
 
+    @Test
+    void includeDirectoriesOfTheListWorkLikeIncludeArguments() {
+        Map<String, String> viaList = Main.generate(BindingList.parse(includeDir().getParent(), "tricky.list", List.of(
+                "group tricky", "include tricky", "header tricky.h", "const TRICKY_*", "struct tricky_*",
+                "union tricky_union", "typedef tricky_typedef_t")));
+        // The manifest names the include directory (the layout probe needs it); everything else is the same.
+        assertThat(viaList.keySet()).isEqualTo(files.keySet());
+        viaList.forEach((path, content) -> assertThat(content).as(path).isEqualTo(path.endsWith(JavaEmitter.MANIFEST_FILE)
+                ? files.get(path).replaceFirst("\nheader\ttricky.h\n", "\nheader\ttricky.h\ninclude\ttricky\n")
+                : files.get(path)));
+    }
+
     private static Path includeDir() {
         try {
             return Path.of(GeneratorTest.class.getResource("tricky/tricky.h").toURI()).getParent();

@@ -37,6 +37,7 @@ final class LayoutProbe {
     private final String group;
     private final String packageName;
     private final List<String> headers = new ArrayList<>();
+    private final List<String> includes = new ArrayList<>();
     private final List<String> defines = new ArrayList<>();
     private final List<Entry> entries = new ArrayList<>();
 
@@ -51,6 +52,7 @@ final class LayoutProbe {
             List<String> rest = List.of(words).subList(1, words.length);
             switch (words[0]) {
                 case "header" -> headers.add(words[1]);
+                case "include" -> includes.add(words[1]);
                 case "define" -> defines.add(words[1]);
                 default -> entries.add(new Entry(words[0], rest));
             }
@@ -68,6 +70,11 @@ final class LayoutProbe {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** The group's include directories as the list names them: relative to the list's directory. */
+    List<String> includes() {
+        return List.copyOf(includes);
     }
 
     int entryCount() {

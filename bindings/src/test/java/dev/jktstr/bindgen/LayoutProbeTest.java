@@ -41,7 +41,9 @@ class LayoutProbeTest {
                     .forEach(n -> classes.add(n.substring(0, n.length() - ".java".length())));
         }
 
-        List<String> problems = probe.compare(probe.runProbe(work), getClass().getClassLoader(), classes);
+        List<String> includes = probe.includes().stream()
+                .map(d -> "-I" + BindingsTree.module().resolve(d).normalize()).toList();
+        List<String> problems = probe.compare(probe.runProbe(work, includes), getClass().getClassLoader(), classes);
 
         assertThat(problems).as("differences between group %s and gcc", group).isEmpty();
         assertThat(probe.entryCount()).isPositive();

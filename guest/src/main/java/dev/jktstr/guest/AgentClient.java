@@ -248,7 +248,7 @@ public final class AgentClient implements AutoCloseable {
      */
     public List<WorkerTelemetry> stopWorkers(WorkerGroup group, Duration grace) {
         requirePositive(grace);
-        long graceMs = Math.min(grace.toMillis(), 60_000);
+        long graceMs = Math.min(grace.toMillis(), Protocol.MAX_STOP_GRACE_MS);
         Frame f = call(Protocol.WORKERS_STOP, new PayloadWriter().u32(group.id()).u32(graceMs).toBytes(),
                 "WORKERS_STOP " + group.id(), defaultTimeout.plus(Duration.ofMillis(graceMs)), false, false);
         return WorkerCodec.stopAnswer(f, group);
@@ -262,8 +262,8 @@ public final class AgentClient implements AutoCloseable {
         if (groups.isEmpty()) {
             return Map.of();
         }
-        if (groups.size() > 64) {
-            throw new IllegalArgumentException("at most 64 groups per peek, got " + groups.size());
+        if (groups.size() > Protocol.MAX_GROUPS) {
+            throw new IllegalArgumentException("at most " + Protocol.MAX_GROUPS + " groups per peek, got " + groups.size());
         }
         Frame f = call(Protocol.WORKERS_PEEK, WorkerCodec.groupsRequest(groups), "WORKERS_PEEK " + groups.size()
                 + " group(s)", defaultTimeout, false, false);
@@ -280,8 +280,8 @@ public final class AgentClient implements AutoCloseable {
         if (groups.isEmpty()) {
             return Map.of();
         }
-        if (groups.size() > 64) {
-            throw new IllegalArgumentException("at most 64 groups per take, got " + groups.size());
+        if (groups.size() > Protocol.MAX_GROUPS) {
+            throw new IllegalArgumentException("at most " + Protocol.MAX_GROUPS + " groups per take, got " + groups.size());
         }
         PayloadWriter w = new PayloadWriter().u32(groups.size());
         groups.forEach(g -> w.u32(g.id()));
@@ -304,7 +304,7 @@ public final class AgentClient implements AutoCloseable {
             for (long i = 0; i < count; i++) {
                 int pid = (int) r.u32();
                 List<Integer> cpus = new ArrayList<>();
-                for (int word = 0; word < 4; word++) {
+                for (int word = 0; word < Protocol.CPU_MASK_WORDS; word++) {
                     long bits = r.u64();
                     for (int b = 0; b < 64; b++) {
                         if ((bits >>> b & 1) != 0) {

@@ -1,40 +1,56 @@
 package dev.jktstr.guest;
 
-/** Wire constants of the agent protocol; the C twin is src/main/c/agent.c, the prose is README.md. */
+import dev.jktstr.bindings.agent.AgentH;
+
+/**
+ * Wire constants of the agent protocol under the names this package uses. The values are
+ * {@link AgentH}'s, generated from the agent's own header (src/main/c/agent_protocol.h) by
+ * bindings/regenerate.sh, so the two sides cannot drift apart; the prose is README.md.
+ */
 final class Protocol {
     private Protocol() {}
 
-    static final int VERSION = 1;
+    static final int VERSION = AgentH.AGENT_PROTOCOL_VERSION;
     /** "JKTS" read as a little-endian u32. */
-    static final int MAGIC = 0x53544B4A;
-    static final int HEADER_SIZE = 20;
+    static final int MAGIC = AgentH.AGENT_MAGIC;
+    static final int HEADER_SIZE = AgentH.AGENT_HEADER_SIZE;
     /** Largest payload either side accepts in one frame. */
-    static final int MAX_PAYLOAD = 4 << 20;
+    static final int MAX_PAYLOAD = AgentH.AGENT_MAX_PAYLOAD;
     /** Size of the READ_FILE / WRITE_DATA chunks. */
-    static final int DATA_CHUNK = 1 << 20;
+    static final int DATA_CHUNK = AgentH.AGENT_DATA_CHUNK;
     /** Per-stream capture limit for EXEC output the agent enforces (and the default the host asks for). */
-    static final int MAX_EXEC_OUTPUT = 1 << 20;
+    static final int MAX_EXEC_OUTPUT = AgentH.AGENT_MAX_EXEC_OUTPUT;
 
     // host -> guest
-    static final int PING = 0x01;
-    static final int EXEC = 0x02;
-    static final int READ_FILE = 0x03;
-    static final int WRITE_FILE = 0x04;
-    static final int WRITE_DATA = 0x05;
-    static final int READ_KMSG = 0x06;
-    static final int POWER_OFF = 0x07;
+    static final int PING = AgentH.AGENT_MSG_PING;
+    static final int EXEC = AgentH.AGENT_MSG_EXEC;
+    static final int READ_FILE = AgentH.AGENT_MSG_READ_FILE;
+    static final int WRITE_FILE = AgentH.AGENT_MSG_WRITE_FILE;
+    static final int WRITE_DATA = AgentH.AGENT_MSG_WRITE_DATA;
+    static final int READ_KMSG = AgentH.AGENT_MSG_READ_KMSG;
+    static final int POWER_OFF = AgentH.AGENT_MSG_POWER_OFF;
     /** Asks for READY again: a host that reconnects cannot know whether the agent noticed it was gone. */
-    static final int HELLO = 0x08;
-    static final int WORKERS_SPAWN = 0x10;
-    static final int WORKERS_START = 0x11;
-    static final int WORKERS_STOP = 0x12;
-    static final int WORKERS_PEEK = 0x13;
-    static final int WORKERS_CPUS = 0x14;
+    static final int HELLO = AgentH.AGENT_MSG_HELLO;
+    static final int WORKERS_SPAWN = AgentH.AGENT_MSG_WORKERS_SPAWN;
+    static final int WORKERS_START = AgentH.AGENT_MSG_WORKERS_START;
+    static final int WORKERS_STOP = AgentH.AGENT_MSG_WORKERS_STOP;
+    static final int WORKERS_PEEK = AgentH.AGENT_MSG_WORKERS_PEEK;
+    static final int WORKERS_CPUS = AgentH.AGENT_MSG_WORKERS_CPUS;
     // guest -> host
-    static final int READY = 0x80;
-    static final int OK = 0x81;
-    static final int ERROR = 0x82;
-    static final int DATA = 0x83;
+    static final int READY = AgentH.AGENT_MSG_READY;
+    static final int OK = AgentH.AGENT_MSG_OK;
+    static final int ERROR = AgentH.AGENT_MSG_ERROR;
+    static final int DATA = AgentH.AGENT_MSG_DATA;
+
+    // worker groups
+    /** Groups alive at once; also the most one WORKERS_PEEK or WORKERS_CPUS names. */
+    static final int MAX_GROUPS = AgentH.AGENT_MAX_GROUPS;
+    /** The longest WORKERS_STOP waits for the workers' reports. */
+    static final int MAX_STOP_GRACE_MS = AgentH.AGENT_MAX_STOP_GRACE_MS;
+    /** u64 words of a CPU mask on the wire. */
+    static final int CPU_MASK_WORDS = AgentH.AGENT_MAX_CPUS / Long.SIZE;
+    /** A worker's state in WORKERS_PEEK: running (after the start, before the stop). */
+    static final int WORKER_RUNNING = AgentH.AGENT_WORKER_RUNNING;
 
     static String typeName(int type) {
         return switch (type) {

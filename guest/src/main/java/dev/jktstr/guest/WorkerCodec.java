@@ -106,10 +106,10 @@ final class WorkerCodec {
         return out;
     }
 
-    /** A 4 × u64 CPU mask (CPUs 0..255) as the CPU numbers set, ascending. */
+    /** A CPU mask (4 × u64, CPUs 0..255) as the CPU numbers set, ascending. */
     static List<Integer> cpuMask(PayloadReader r) {
         List<Integer> cpus = new ArrayList<>();
-        for (int w = 0; w < 4; w++) {
+        for (int w = 0; w < Protocol.CPU_MASK_WORDS; w++) {
             long bits = r.u64();
             for (int b = 0; b < 64; b++) {
                 if ((bits >>> b & 1) != 0) {

@@ -12,7 +12,7 @@ package dev.jktstr.guest;
  */
 public record WorkerProgress(int pid, int state, long workUnits, long iterations, long maxGapNanos, long currentGapNanos) {
     public boolean running() {
-        return state == 1;
+        return state == Protocol.WORKER_RUNNING;
     }
 
     /** The worse of the largest gap so far and the gap now. */

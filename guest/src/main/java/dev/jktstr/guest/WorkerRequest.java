@@ -1,5 +1,6 @@
 package dev.jktstr.guest;
 
+import dev.jktstr.bindings.agent.AgentH;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.List;
@@ -20,10 +21,10 @@ import java.util.Optional;
 public record WorkerRequest(String cgroupPath, int count, WorkloadType type, int param1, int param2, int nice, int policy,
         BitSet affinity, List<Phase> phases, Optional<MemPolicy> memPolicy) {
 
-    public static final int MAX_WORKERS = 256;
+    public static final int MAX_WORKERS = AgentH.AGENT_MAX_WORKERS;
     /** CPUs an affinity mask can name (the agent's mask is 256 bits). */
-    public static final int MAX_CPUS = 256;
-    public static final int MAX_PHASES = 16;
+    public static final int MAX_CPUS = AgentH.AGENT_MAX_CPUS;
+    public static final int MAX_PHASES = AgentH.AGENT_MAX_PHASES;
 
     /** One phase of a sequence: a work type with its parameters, run for {@code duration} (millisecond resolution). */
     public record Phase(WorkloadType type, int param1, int param2, Duration duration) {
@@ -51,11 +52,12 @@ public record WorkerRequest(String cgroupPath, int count, WorkloadType type, int
      */
     public record MemPolicy(Mode mode, BitSet nodes) {
         /** Nodes a policy can name (the wire carries a 64-bit mask). */
-        public static final int MAX_NODES = 64;
+        public static final int MAX_NODES = AgentH.AGENT_MAX_NODES;
 
         /** The kernel's MPOL_* numbers. */
         public enum Mode {
-            DEFAULT(0), PREFERRED(1), BIND(2), INTERLEAVE(3), LOCAL(4);
+            DEFAULT(AgentH.AGENT_MPOL_DEFAULT), PREFERRED(AgentH.AGENT_MPOL_PREFERRED), BIND(AgentH.AGENT_MPOL_BIND),
+            INTERLEAVE(AgentH.AGENT_MPOL_INTERLEAVE), LOCAL(AgentH.AGENT_MPOL_LOCAL);
 
             final int wireId;
 

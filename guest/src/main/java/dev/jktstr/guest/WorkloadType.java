@@ -1,38 +1,41 @@
 package dev.jktstr.guest;
 
+import dev.jktstr.bindings.agent.AgentH;
+
 /**
- * The work a guest worker process does; the numbers are the agent's wire ids (workers.h). What
- * {@link WorkerRequest#param1()} and {@code param2()} mean depends on the type; 0 picks the default.
+ * The work a guest worker process does; the numbers are the agent's wire ids (agent_protocol.h, through the
+ * generated {@link AgentH}). What {@link WorkerRequest#param1()} and {@code param2()} mean depends on the type;
+ * 0 picks the default.
  */
 public enum WorkloadType {
     /** Busy loop; an iteration is one short spin. */
-    SPIN_WAIT(1),
+    SPIN_WAIT(AgentH.AGENT_WORK_SPIN_WAIT),
     /** Short spin (param1 loops, default 200) then sched_yield. */
-    YIELD_HEAVY(2),
+    YIELD_HEAVY(AgentH.AGENT_WORK_YIELD_HEAVY),
     /** Spin, with a yield every 16 and a 200 µs sleep every 64 iterations. */
-    MIXED(3),
+    MIXED(AgentH.AGENT_WORK_MIXED),
     /** param1 ms busy (default 20), param2 ms asleep (default 20). */
-    BURSTY(4),
+    BURSTY(AgentH.AGENT_WORK_BURSTY),
     /** Pairs pass a token over pipes; wake latency = token send to receipt. param1: spin loops per hop. */
-    PIPE_IO(5),
+    PIPE_IO(AgentH.AGENT_WORK_PIPE_IO),
     /** Pairs pass a token through futexes; wake latency as for PIPE_IO. */
-    FUTEX_PING_PONG(6),
+    FUTEX_PING_PONG(AgentH.AGENT_WORK_FUTEX_PING_PONG),
     /** Sleeps param1 µs (default 1000); wake latency = the oversleep. */
-    TIMER_LATENCY(7),
+    TIMER_LATENCY(AgentH.AGENT_WORK_TIMER_LATENCY),
     /** Writes param1 KiB (default 4) and fsyncs, repeatedly. */
-    IO_SYNC(8),
+    IO_SYNC(AgentH.AGENT_WORK_IO_SYNC),
     /** Strided writes over a param1 KiB buffer (default 4096). */
-    CACHE_PRESSURE(9),
+    CACHE_PRESSURE(AgentH.AGENT_WORK_CACHE_PRESSURE),
     /** One token around the whole group over pipes. */
-    WAKE_CHAIN(10),
+    WAKE_CHAIN(AgentH.AGENT_WORK_WAKE_CHAIN),
     /** Forks a child that exits at once, and waits for it. */
-    FORK_EXIT(11),
+    FORK_EXIT(AgentH.AGENT_WORK_FORK_EXIT),
     /** Spins, hopping to a random allowed CPU every param1 iterations (default 8). */
-    AFFINITY_CHURN(12),
+    AFFINITY_CHURN(AgentH.AGENT_WORK_AFFINITY_CHURN),
     /** Spins, stepping its nice 0..19..0 every param1 iterations (default 64). */
-    NICE_SWEEP(13),
+    NICE_SWEEP(AgentH.AGENT_WORK_NICE_SWEEP),
     /** The {@link WorkerRequest#phases()} in turn, each for its time, until stopped. */
-    SEQUENCE(14);
+    SEQUENCE(AgentH.AGENT_WORK_SEQUENCE);
 
     final int wireId;
 
