@@ -80,6 +80,16 @@ public record CgroupDef(String name, int workers, WorkType work, Optional<Cpuset
         return slash < 0 ? Optional.empty() : Optional.of(name.substring(0, slash));
     }
 
+    /** Letters, digits, {@code _ . -} in each level ('/' nests), never {@code ..}: safe as a cgroupfs path below the root. */
+    static boolean usableName(String name) {
+        for (String part : name.split("/", -1)) {
+            if (!part.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}") || part.equals("..")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * Checks everything that can be checked before boot from the definition alone; {@code where} prefixes the field
      * names. Whether a worker-less cgroup really has children is checked over the whole scenario. With a null
@@ -88,11 +98,9 @@ public record CgroupDef(String name, int workers, WorkType work, Optional<Cpuset
     void validate(Topology topology, String where) {
         String f = where + "cgroup";
         String[] parts = name.split("/", -1);
-        for (String part : parts) {
-            if (!part.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}") || part.equals("..")) {
-                throw new InvalidScenarioException(f + ".name", "'" + name + "' is not a usable cgroup name (letters, digits,"
-                        + " _ . - in each level; '/' nests)");
-            }
+        if (!usableName(name)) {
+            throw new InvalidScenarioException(f + ".name", "'" + name + "' is not a usable cgroup name (letters, digits,"
+                    + " _ . - in each level; '/' nests)");
         }
         if (parts.length > MAX_DEPTH) {
             throw new InvalidScenarioException(f + ".name", "'" + name + "' nests " + parts.length + " levels deep; at most "

@@ -3,7 +3,6 @@ package dev.jktstr.scenario;
 import dev.jktstr.btf.Btf;
 import dev.jktstr.btf.ksym.KernelSymbols;
 import dev.jktstr.guest.AgentClient;
-import dev.jktstr.guest.ExecResult;
 import dev.jktstr.guest.GuestException;
 import dev.jktstr.guest.GuestImage;
 import dev.jktstr.introspect.Introspector;
@@ -18,9 +17,7 @@ import dev.jktstr.machine.MachineFailures;
 import dev.jktstr.machine.MachineSpec;
 import dev.jktstr.machine.Topology;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -32,32 +29,21 @@ import org.slf4j.LoggerFactory;
  */
 public final class Ctx implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Ctx.class);
-    static final String CGROUP_ROOT = "/sys/fs/cgroup";
     /** System property naming the kernel (directory or image) when {@link Vm} names none. */
     public static final String KERNEL_PROPERTY = "jktstr.kernel";
-    static final String SCHED_EXT_STATE = "/sys/kernel/sched_ext/state";
-    static final String SCHED_EXT_OPS = "/sys/kernel/sched_ext/root/ops";
-    private static final String SCHED_LOG = "/tmp/jktstr-scheduler.log";
-    /** Cap on a sysfs file read through the agent (a sysfs file is at most a page; the guest may say otherwise). */
-    static final long SYSFS_READ_CAP = 64 << 10;
-    /** How much of the end of the scheduler's output is read back. */
-    static final int SCHED_LOG_TAIL = 64 << 10;
 
     private final Vm vm;
     private final GuestImage image;
     private final Machine machine;
     private final AgentClient agent;
+    private final GuestShell shell;
+    private final GuestScheduler scheduler;
     private final KernelImage kernel;
     private final Duration bootTime;
     private volatile Consumer<Progress> progress = p -> { };
     private final List<Consumer<RunResult>> resultListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private Duration duration;
     private Assert testThresholds;
-    // The sched_ext scheduler in charge (null: none configured yet, EEVDF) and whether it should be attached now.
-    private volatile Scheduler.Binary active;
-    private volatile boolean schedulerExpected = true;
-    // Scheduler binaries in the guest: guest path -> host file (the VM's from the image, replacements uploaded).
-    private final Map<String, java.nio.file.Path> installed = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean monitoring = true;
     // Introspection is attached on first use (a run's sampler or a snapshot op) and kept for the context's life.
     private boolean introspectionTried;
@@ -92,13 +78,11 @@ public final class Ctx implements AutoCloseable {
         this.image = image;
         this.machine = machine;
         this.agent = agent;
+        this.shell = new GuestShell(agent);
+        this.scheduler = new GuestScheduler(agent, shell, vm.scheduler());
         this.bootTime = bootTime;
         this.duration = vm.duration();
         this.testThresholds = vm.thresholds();
-        if (vm.scheduler() instanceof Scheduler.Binary b) {
-            this.active = b;
-            installed.put(b.guestPath(), b.path().toAbsolutePath().normalize());
-        }
     }
 
     /** How often a slow boot logs where it is (the console's last line). */
@@ -142,58 +126,13 @@ public final class Ctx implements AutoCloseable {
 
     private void prepareGuest() {
         // Children of the root get the cpuset and cpu controllers; cpuset is what isolation relies on.
-        sh("echo '+cpuset +cpu' > " + CGROUP_ROOT + "/cgroup.subtree_control");
-        if (vm.scheduler() instanceof Scheduler.Binary b) {
-            startScheduler(b);
-        }
-    }
-
-    private void startScheduler(Scheduler.Binary b) {
-        List<String> argv = new ArrayList<>(List.of(b.guestPath()));
-        argv.addAll(b.args());
-        String quoted = String.join(" ", argv.stream().map(Ctx::shellQuote).toList());
-        int kmsgBefore = schedExtKmsg().size(); // what the kernel says about this attempt comes after these
-        // It loads at nice -20 (verifying a BPF scheduler takes seconds under TCG; workers spinning at nice 0 would
-        // stretch that, and with it the time a replacement leaves the workers on the fallback), and runs at nice 0
-        // once enabled with root/ops there (the kernel creates it once the new scheduler is in charge).
-        ExecResult r = agent.exec(List.of("/bin/sh", "-c", "/bin/sh -c 'renice -20 -p $$ >/dev/null 2>&1; exec \"$0\" \"$@\"' "
-                + quoted + " >" + SCHED_LOG + " 2>&1 & pid=$!; "
-                + "for i in $(seq 600); do [ \"$(cat " + SCHED_EXT_STATE + ")\" = enabled ] && [ -s " + SCHED_EXT_OPS + " ] && break; "
-                + "kill -0 $pid 2>/dev/null || break; sleep 0.05; done; "
-                // back to 0: every thread of every process in its group (threads started while loading inherited -20)
-                + "renice 0 -g \"$(cut -d' ' -f5 /proc/$pid/stat)\" >/dev/null 2>&1; echo $pid; echo \"$(cat "
-                + SCHED_EXT_STATE + " 2>/dev/null)\"; "
-                // the scheduler's fate: still running, or its exit status
-                + "{ kill -0 $pid 2>/dev/null && echo running; } || { wait $pid; echo \"exit $?\"; }"),
-                Map.of(), Duration.ofSeconds(60));
-        List<String> lines = r.stdoutText().lines().toList();
-        String state = lines.size() < 2 ? "" : lines.get(1).strip();
-        if (!state.equals("enabled")) {
-            String process = lines.size() < 3 ? "" : lines.get(2).strip();
-            String output = GuestText.lines(tail(schedulerOutput()));
-            if (state.isEmpty()) {
-                throw new ScenarioException("scheduler " + b.name() + ": this kernel has no sched_ext (no " + SCHED_EXT_STATE
-                        + "); boot one built with CONFIG_SCHED_CLASS_EXT=y (`jktstr kernel build`)"
-                        + (output.isEmpty() ? "" : "; its output: " + output));
-            }
-            String how = process.startsWith("exit ") ? "it exited with status " + GuestText.line(process.substring(5), 16)
-                    : "it is running but sched_ext was not enabled within 30 s";
-            List<String> kmsg = schedExtKmsg();
-            List<String> news = kmsg.subList(Math.min(kmsgBefore, kmsg.size()), kmsg.size());
-            String kernelSaid = news.isEmpty() ? "" : "; the kernel: " + GuestText.line(String.join(" / ",
-                    news.subList(Math.max(0, news.size() - 6), news.size())), 1000);
-            // sched_ext schedulers report their exit as "EXIT: <reason> (<message>)" (UEI_REPORT): their own words
-            String said = output.lines().filter(l -> l.startsWith("EXIT:")).reduce((x, y) -> y)
-                    .map(l -> "; it reported: " + GuestText.line(l, 500)).orElse("");
-            throw new SchedulerFailedException(b.name(), "failed to attach: " + how + " (sched_ext state: "
-                    + GuestText.line(state, 64) + ")" + said + kernelSaid, output);
-        }
-        log.info("scheduler {} running (guest pid {})", b.name(), GuestText.line(lines.get(0), 32));
+        new CgroupFs(shell).enableChildControllers(CgroupFs.ROOT);
+        scheduler.startBooted();
     }
 
     /** Whether the sched_ext scheduler should be attached now (false after a detach op, and under EEVDF). */
     boolean schedulerExpected() {
-        return schedulerExpected && active != null;
+        return scheduler.expected();
     }
 
     /**
@@ -201,27 +140,17 @@ public final class Ctx implements AutoCloseable {
      * put in), or EEVDF when none is (an EEVDF VM, or after {@link #detachScheduler()}).
      */
     public Scheduler currentScheduler() {
-        Scheduler.Binary b = active;
-        return b != null && schedulerExpected ? b : Scheduler.eevdf();
+        return scheduler.current();
     }
 
     /** Stops the sched_ext scheduler with SIGINT and waits until sched_ext is disabled. */
     public void detachScheduler() {
-        Scheduler.Binary b = binaryOrFail("detach");
-        stopScheduler(b);
-        schedulerExpected = false;
-    }
-
-    private void stopScheduler(Scheduler.Binary b) {
-        sh("killall -INT \"$1\"; for i in $(seq 200); do [ \"$(cat " + SCHED_EXT_STATE + ")\" = disabled ] && exit 0; "
-                + " sleep 0.1; done; echo \"sched_ext is $(cat " + SCHED_EXT_STATE + ") 20 s after SIGINT\" >&2; exit 1", b.name());
+        scheduler.detach();
     }
 
     /** Starts the sched_ext scheduler again (after {@link #detachScheduler}). */
     public void attachScheduler() {
-        Scheduler.Binary b = binaryOrFail("attach");
-        startScheduler(b);
-        schedulerExpected = true;
+        scheduler.attach();
     }
 
     /**
@@ -231,24 +160,7 @@ public final class Ctx implements AutoCloseable {
      * new scheduler's). With no scheduler attached it only attaches. {@code next} stays in charge for later runs.
      */
     public SchedulerSwap replaceScheduler(Scheduler.Binary next) {
-        next.validate("scheduler");
-        installScheduler(next);
-        Scheduler from = currentScheduler();
-        String fromOps = from instanceof Scheduler.Binary ? opsName() : "";
-        long t0 = System.nanoTime();
-        if (from instanceof Scheduler.Binary b) {
-            stopScheduler(b);
-            schedulerExpected = false;
-        }
-        long t1 = System.nanoTime();
-        startScheduler(next);
-        active = next;
-        schedulerExpected = true;
-        long t2 = System.nanoTime();
-        String toOps = opsName();
-        log.info("scheduler {} ({}) replaced by {} ({}) in {} + {} ms", from.name(), fromOps, next.name(), toOps,
-                (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000);
-        return new SchedulerSwap(from.name(), fromOps, next.name(), toOps, Duration.ofNanos(t1 - t0), Duration.ofNanos(t2 - t1));
+        return scheduler.replace(next);
     }
 
     /**
@@ -256,23 +168,7 @@ public final class Ctx implements AutoCloseable {
      * a different file under the same name is refused (the guest finds schedulers by name).
      */
     void installScheduler(Scheduler.Binary b) {
-        java.nio.file.Path host = b.path().toAbsolutePath().normalize();
-        java.nio.file.Path there = installed.get(b.guestPath());
-        if (there != null) {
-            if (!there.equals(host)) {
-                throw new ScenarioException("scheduler " + b.path() + ": another binary named " + b.name() + " (" + there
-                        + ") is already in the guest; give it another file name");
-            }
-            return;
-        }
-        byte[] bytes;
-        try {
-            bytes = java.nio.file.Files.readAllBytes(host);
-        } catch (java.io.IOException e) {
-            throw new ScenarioException("reading scheduler binary " + host + ": " + e.getMessage(), e);
-        }
-        agent.writeFile(b.guestPath(), bytes, 0755, Duration.ofSeconds(60));
-        installed.put(b.guestPath(), host);
+        scheduler.install(b);
     }
 
     /**
@@ -280,15 +176,7 @@ public final class Ctx implements AutoCloseable {
      * {@link GuestText#line} (the scheduler under test chose it).
      */
     public String opsName() {
-        return GuestText.line(readGuestText(SCHED_EXT_OPS).strip(), 256);
-    }
-
-    private Scheduler.Binary binaryOrFail(String what) {
-        Scheduler.Binary b = active;
-        if (b != null) {
-            return b;
-        }
-        throw new ScenarioException(what + " scheduler: this VM runs EEVDF, there is no sched_ext scheduler to " + what);
+        return scheduler.opsName();
     }
 
     public Topology topology() {
@@ -436,7 +324,7 @@ public final class Ctx implements AutoCloseable {
 
     /** sched_ext's state as the guest reports it ({@code enabled}, {@code disabled}, …), or "" without sched_ext. */
     public String schedExtState() {
-        return GuestText.line(readGuestText(SCHED_EXT_STATE).strip(), 64);
+        return scheduler.state();
     }
 
     /**
@@ -444,96 +332,27 @@ public final class Ctx implements AutoCloseable {
      * {@link GuestText#line} (the scheduler writes the message).
      */
     public Optional<String> schedulerExitReason() {
-        List<String> hits = new ArrayList<>();
-        try {
-            for (String rec : agent.readKmsg()) {
-                int semi = rec.indexOf(';');
-                String text = semi >= 0 ? rec.substring(semi + 1) : rec;
-                if (text.contains("sched_ext") && (text.contains("disabled") || text.contains("error") || text.contains("stall"))) {
-                    hits.add(text.strip());
-                }
-            }
-        } catch (GuestException e) {
-            log.debug("reading kmsg: {}", e.toString());
-        }
-        // kmsg holds the whole boot: the latest disable is this run's
-        return hits.isEmpty() ? Optional.empty() : Optional.of(GuestText.line(hits.get(hits.size() - 1), 1000));
-    }
-
-    /** Every kmsg line about sched_ext (its enable, disable and error messages), oldest first; raw guest text. */
-    private List<String> schedExtKmsg() {
-        List<String> out = new ArrayList<>();
-        try {
-            for (String rec : agent.readKmsg()) {
-                int semi = rec.indexOf(';');
-                String text = semi >= 0 ? rec.substring(semi + 1) : rec;
-                if (text.startsWith("sched_ext")) { // not the stack frames of an error dump
-                    out.add(text.strip());
-                }
-            }
-        } catch (GuestException e) {
-            log.debug("reading kmsg: {}", e.toString());
-        }
-        return out;
+        return scheduler.exitReason();
     }
 
     /**
-     * The end (the last {@value #SCHED_LOG_TAIL} bytes) of the latest sched_ext scheduler's own output (stdout and
-     * stderr), "" when none ran; raw, as the scheduler wrote it: clean it with {@link GuestText} before printing or
-     * logging it.
+     * The end (the last 64 KiB) of the latest sched_ext scheduler's own output (stdout and stderr), "" when none ran;
+     * raw, as the scheduler wrote it: clean it with {@link GuestText} before printing or logging it.
      */
     public String schedulerLog() {
-        return active != null ? schedulerOutput() : "";
+        return scheduler.log();
     }
 
-    private String schedulerOutput() {
-        try {
-            // tail in the guest: a scheduler may log without end, the host takes what it shows
-            return agent.exec(List.of("/bin/busybox", "tail", "-c", String.valueOf(SCHED_LOG_TAIL), SCHED_LOG), Map.of(),
-                    Duration.ofSeconds(30)).stdoutText();
-        } catch (GuestException e) {
-            return "";
-        }
-    }
-
-    /** A sysfs file's text, "" when it cannot be read; at most {@link #SYSFS_READ_CAP} bytes whatever the guest sends. */
-    String readGuestText(String path) {
-        try {
-            return new String(agent.readFile(path, SYSFS_READ_CAP, agent.defaultTimeout()), java.nio.charset.StandardCharsets.UTF_8);
-        } catch (GuestException e) {
-            return "";
-        }
-    }
-
-    /** Runs a shell script in the guest; a non-zero exit is a ScenarioException with its stderr. */
-    String sh(String script, String... args) {
-        List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", script, "sh"));
-        argv.addAll(List.of(args));
-        ExecResult r = agent.exec(argv, Map.of(), Duration.ofSeconds(30));
-        if (r.exitCode() != 0) {
-            throw new ScenarioException("in the guest, `" + script + "` failed (exit " + r.exitCode() + "): "
-                    + GuestText.lines(r.stderrText().strip(), 2000));
-        }
-        return r.stdoutText();
-    }
-
-    private static String shellQuote(String s) {
-        return "'" + s.replace("'", "'\\''") + "'";
-    }
-
-    private static String tail(String s) {
-        return s.length() <= 2000 ? s.strip() : "…" + s.substring(s.length() - 2000).strip();
+    /** Shell scripts in the guest, values as positional parameters. */
+    GuestShell shell() {
+        return shell;
     }
 
     @Override
     public void close() {
         try {
             if (agent.isOpen()) {
-                if (active != null) {
-                    Scheduler.Binary b = active;
-                    agent.exec(List.of("/bin/sh", "-c", "killall -INT " + b.name() + " 2>/dev/null; sleep 0.5; true"),
-                            Map.of(), Duration.ofSeconds(10));
-                }
+                scheduler.stopForPowerOff();
                 agent.powerOff(Duration.ofSeconds(10));
                 machine.awaitExit(Duration.ofSeconds(10));
             }

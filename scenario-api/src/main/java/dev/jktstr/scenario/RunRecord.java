@@ -1,0 +1,55 @@
+package dev.jktstr.scenario;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What one run records as it goes, for its result: the step being applied or held, the timeline, every scheduler in
+ * charge (in order) and the scheduler each hold ran under, and the notes for the verdict. Written by the run's thread
+ * only ({@link ScenarioRunner} and the {@link OpInterpreter} it drives).
+ */
+final class RunRecord {
+    private final Ctx ctx;
+    /** Host {@code System.nanoTime()} when the run's clock started. */
+    final long t0;
+    final List<String> notes = new ArrayList<>();
+    final List<TimelineEvent> timeline = new ArrayList<>();
+    final List<String> schedulersRan = new ArrayList<>();
+    /** Per step: "step N scheduler (ops)", the scheduler its hold ran under. */
+    final List<String> heldUnder = new ArrayList<>();
+    /** 1-based, the step being applied or held. */
+    int step;
+    /** The sched_ext ops name of the scheduler in charge, "" under EEVDF. */
+    String opsName = "";
+
+    RunRecord(Ctx ctx, long t0) {
+        this.ctx = ctx;
+        this.t0 = t0;
+    }
+
+    Duration elapsed() {
+        return Duration.ofNanos(System.nanoTime() - t0);
+    }
+
+    /** A timeline event now, under the scheduler in charge now. */
+    void event(String kind, String detail) {
+        timeline.add(new TimelineEvent(elapsed(), step, kind, ctx.currentScheduler().name(), opsName, detail));
+    }
+
+    /** A timeline event now, under {@code scheduler} (one that is no longer in charge, or not yet). */
+    void event(String kind, String scheduler, String opsName, String detail) {
+        timeline.add(new TimelineEvent(elapsed(), step, kind, scheduler, opsName, detail));
+    }
+
+    /** {@code scheduler} is in charge from now on: recorded unless it already was. */
+    void ran(String scheduler) {
+        if (!schedulersRan.getLast().equals(scheduler)) {
+            schedulersRan.add(scheduler);
+        }
+    }
+
+    void note(String note) {
+        notes.add(note);
+    }
+}
