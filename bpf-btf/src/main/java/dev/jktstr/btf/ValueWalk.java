@@ -54,7 +54,7 @@ final class ValueWalk {
                     sink.endStruct();
                 }
                 case BTF_KIND_ARRAY -> array(t, off);
-                case 0 -> {
+                case BTF_KIND_UNKN -> { // void
                     count();
                     sink.voidValue();
                 }
@@ -87,12 +87,12 @@ final class ValueWalk {
         int bits = bitfield != 0 ? bitfield : (intBits != 0 && intBits <= 64 ? intBits : size * 8);
         long v = bitfield != 0 || intOff != 0 || bits != size * 8
                 ? readBits(off, bitOff + intOff, bits, t) : readInt(off, size, t);
-        if ((enc & 4) != 0 && (v == 0 || v == 1)) { // BTF_INT_BOOL
+        if ((enc & BTF_INT_BOOL) != 0 && (v == 0 || v == 1)) {
             sink.bool(v == 1);
-        } else if ((enc & 4) != 0) {
+        } else if ((enc & BTF_INT_BOOL) != 0) {
             sink.integer(Long.toString(v));
         } else {
-            sink.integer(signExtend(v, bits, (enc & 1) != 0));
+            sink.integer(signExtend(v, bits, (enc & BTF_INT_SIGNED) != 0));
         }
     }
 
@@ -256,7 +256,7 @@ final class ValueWalk {
         }
         int enc = (btf.raw(elem, 12) >>> 24) & 0xf;
         String name = btf.strOrNull(btf.nameOff(elem));
-        return (enc & 2) != 0 || "char".equals(name) || "signed char".equals(name) || "unsigned char".equals(name);
+        return (enc & BTF_INT_CHAR) != 0 || "char".equals(name) || "signed char".equals(name) || "unsigned char".equals(name);
     }
 
     /** The bytes up to the first NUL (or {@code len}), one char each; each counts as a value. */
