@@ -8,7 +8,6 @@ import dev.jktstr.bindings.elf.Elf64Phdr;
 import dev.jktstr.bindings.elf.Elf64Shdr;
 import dev.jktstr.bindings.elf.Elf64Sym;
 import dev.jktstr.bindings.elf.ElfH;
-import dev.jktstr.btf.BtfLookupException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -31,7 +30,7 @@ import java.util.function.Consumer;
 /**
  * An ELF64 file (either byte order) over a {@link MemorySegment}: header, sections by name, symbols
  * ({@code .symtab}, {@code .dynsym}), notes and program headers. Every offset and count read from the
- * file is checked against the segment before use; malformed input ends in {@link ElfFormatException}.
+ * file is checked against the segment before use; malformed input ends in {@link ElfFormatException}, a missing file in {@link ElfException}.
  *
  * <p>Headers, section headers, symbols, program headers and note headers are read with the layouts generated
  * from elf.h ({@code dev.jktstr.bindings.elf}): each is range-checked, then copied out of the file into native
@@ -139,7 +138,7 @@ public final class Elf implements AutoCloseable {
             return new Elf(seg, arena);
         } catch (NoSuchFileException e) {
             arena.close();
-            throw new BtfLookupException("no such file: " + file);
+            throw new ElfException("no such file: " + file);
         } catch (IOException e) {
             arena.close();
             throw new UncheckedIOException("cannot map " + file + ": " + e.getMessage(), e);

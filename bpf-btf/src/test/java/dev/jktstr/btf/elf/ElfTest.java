@@ -3,6 +3,7 @@ package dev.jktstr.btf.elf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jktstr.btf.BtfException;
 import dev.jktstr.btf.ElfBuilder;
 import dev.jktstr.btf.TestEnv;
 import java.lang.foreign.MemorySegment;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The ELF reader against readelf (the oracle) on the shared vmlinux, and on malformed headers. */
 class ElfTest {
@@ -127,5 +129,15 @@ class ElfTest {
         h[60] = 3;
         assertThatThrownBy(() -> Elf.of(MemorySegment.ofArray(h))).isInstanceOf(ElfFormatException.class)
                 .hasMessageContaining("outside");
+    }
+
+    /** ELF errors are their own family, not BTF's. */
+    @Test
+    void missingFilesAndBadDataAreElfExceptions(@TempDir Path dir) {
+        Path missing = dir.resolve("vmlinux");
+        assertThatThrownBy(() -> Elf.open(missing)).isInstanceOf(ElfException.class)
+                .isNotInstanceOf(BtfException.class).hasMessage("no such file: " + missing);
+        assertThatThrownBy(() -> Elf.of(MemorySegment.ofArray(new byte[8]))).isInstanceOf(ElfFormatException.class)
+                .isInstanceOf(ElfException.class).isNotInstanceOf(BtfException.class);
     }
 }
