@@ -1,8 +1,10 @@
 package dev.jktstr.btf;
 
 /**
- * Root of the unchecked exception family of module bpf-btf: malformed BTF, ELF, kernel images
- * and symbol files, failed lookups, and failed bpf(2) calls all end in a subclass of this.
+ * Root of the unchecked exceptions about BTF: malformed BTF data ({@link BtfFormatException}), names, field
+ * paths or files that are not there ({@link BtfLookupException}), values that cannot be rendered. The other
+ * parts of this module have their own roots: {@code elf.ElfException}, {@code image.KernelImageException},
+ * {@code ksym.KsymException} and {@code bpf.BpfException}.
  */
 public class BtfException extends RuntimeException {
     public BtfException(String message) {

@@ -1,13 +1,17 @@
 package dev.jktstr.btf;
 
-/** BTF type kinds 1 to 19, numbered as in include/uapi/linux/btf.h. */
+import static dev.jktstr.bindings.btf.BtfH.*;
+
+/** BTF type kinds 1 to 19, numbered by the {@code BTF_KIND_*} constants generated from include/uapi/linux/btf.h. */
 public enum BtfKind {
-    INT(1), PTR(2), ARRAY(3), STRUCT(4), UNION(5), ENUM(6), FWD(7), TYPEDEF(8), VOLATILE(9), CONST(10),
-    RESTRICT(11), FUNC(12), FUNC_PROTO(13), VAR(14), DATASEC(15), FLOAT(16), DECL_TAG(17), TYPE_TAG(18),
-    ENUM64(19);
+    INT(BTF_KIND_INT), PTR(BTF_KIND_PTR), ARRAY(BTF_KIND_ARRAY), STRUCT(BTF_KIND_STRUCT), UNION(BTF_KIND_UNION),
+    ENUM(BTF_KIND_ENUM), FWD(BTF_KIND_FWD), TYPEDEF(BTF_KIND_TYPEDEF), VOLATILE(BTF_KIND_VOLATILE),
+    CONST(BTF_KIND_CONST), RESTRICT(BTF_KIND_RESTRICT), FUNC(BTF_KIND_FUNC), FUNC_PROTO(BTF_KIND_FUNC_PROTO),
+    VAR(BTF_KIND_VAR), DATASEC(BTF_KIND_DATASEC), FLOAT(BTF_KIND_FLOAT), DECL_TAG(BTF_KIND_DECL_TAG),
+    TYPE_TAG(BTF_KIND_TYPE_TAG), ENUM64(BTF_KIND_ENUM64);
 
     /** Highest kind number this reader understands; anything above is rejected. */
-    public static final int MAX = 19;
+    public static final int MAX = BTF_KIND_MAX;
 
     private static final BtfKind[] BY_NUMBER = new BtfKind[MAX + 1];
 

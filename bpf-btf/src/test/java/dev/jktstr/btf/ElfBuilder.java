@@ -6,15 +6,21 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /** A small ELF64 x86-64 file with .text, .BTF, a note, .symtab/.strtab and program headers. */
-final class ElfBuilder {
+public final class ElfBuilder {
     private ElfBuilder() {}
 
-    static byte[] small(byte[] btf) {
+    /** Little-endian, as x86-64 has it. */
+    public static byte[] small(byte[] btf) {
+        return small(btf, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** In byte order {@code order} (ELFDATA2MSB when big-endian); {@code btf} is copied as it is. */
+    public static byte[] small(byte[] btf, ByteOrder order) {
         byte[] text = new byte[64];
         for (int i = 0; i < text.length; i++) {
             text[i] = (byte) 0xc3;
         }
-        ByteBuffer note = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer note = ByteBuffer.allocate(24).order(order);
         note.putInt(6).putInt(4).putInt(0x13).put("Linux\0\0\0".getBytes(StandardCharsets.US_ASCII)).putInt(0x1234);
         ByteArrayOutputStream strtab = new ByteArrayOutputStream();
         strtab.write(0);
@@ -24,7 +30,7 @@ final class ElfBuilder {
         strtab.writeBytes("global_item\0".getBytes(StandardCharsets.US_ASCII));
         int nLocal = strtab.size();
         strtab.writeBytes("helper\0".getBytes(StandardCharsets.US_ASCII));
-        ByteBuffer symtab = ByteBuffer.allocate(24 * 4).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer symtab = ByteBuffer.allocate(24 * 4).order(order);
         symtab.position(24);
         symtab.putInt(nLocal).put((byte) 0x02).put((byte) 0).putShort((short) 1).putLong(0x401010).putLong(16);
         symtab.putInt(nMain).put((byte) 0x12).put((byte) 0).putShort((short) 1).putLong(0x401000).putLong(16);
@@ -48,8 +54,8 @@ final class ElfBuilder {
             off += bodies[i].length;
         }
         long shoff = (off + 7) & ~7L;
-        ByteBuffer b = ByteBuffer.allocate((int) (shoff + 64L * names.length)).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1, 0});
+        ByteBuffer b = ByteBuffer.allocate((int) (shoff + 64L * names.length)).order(order);
+        b.put(new byte[] {0x7f, 'E', 'L', 'F', 2, (byte) (order == ByteOrder.BIG_ENDIAN ? 2 : 1), 1, 0});
         b.putShort(16, (short) 2).putShort(18, (short) 62).putInt(20, 1).putLong(24, 0x401000).putLong(32, phoff)
                 .putLong(40, shoff).putShort(52, (short) 64).putShort(54, (short) 56).putShort(56, (short) phnum)
                 .putShort(58, (short) 64).putShort(60, (short) names.length).putShort(62, (short) 6);

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.jktstr.btf.elf.Elf;
+import dev.jktstr.btf.elf.ElfException;
 import dev.jktstr.btf.elf.ElfSection;
 import dev.jktstr.btf.ksym.KernelSymbols;
+import dev.jktstr.btf.ksym.KsymException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -16,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Property: any mutated or truncated BTF or ELF input ends in a valid result or a {@link BtfException}:
- * no other exception, no OutOfMemoryError or StackOverflowError, no hang. Every input runs through
+ * Property: any mutated or truncated BTF or ELF (either byte order) input ends in a valid result or a typed
+ * exception of the families involved ({@link BtfException}, {@link ElfException}, {@link KsymException}): no other exception, no OutOfMemoryError or StackOverflowError, no hang. Every input runs through
  * the whole API (decode all types, sizes, field paths, raw and C dumps, value rendering; ELF sections,
  * symbols, notes, program headers, .BTF). {@code -Djktstr.fuzz.seed} and {@code -Djktstr.fuzz.inputs}
  * change the seed and the count (default 100,000 inputs).
@@ -112,11 +115,11 @@ class FuzzTest {
         Object run();
     }
 
-    /** An API call may fail, but only with the module's exception family. */
+    /** An API call may fail, but only with one of the module's exception families. */
     static void attempt(Action a) {
         try {
             a.run();
-        } catch (BtfException expected) {
+        } catch (BtfException | ElfException | KsymException expected) {
             // a typed, explained failure is a valid outcome
         }
     }
@@ -140,27 +143,30 @@ class FuzzTest {
         seeds.add(new Seed("btf", baseBytes, null));
         seeds.add(new Seed("split-btf", split.build(), base));
         seeds.add(new Seed("elf", ElfBuilder.small(baseBytes), null));
+        seeds.add(new Seed("big-endian elf", ElfBuilder.small(baseBytes, ByteOrder.BIG_ENDIAN), null));
         // sanity: the seeds themselves are valid
         exerciseBtf(seeds.get(0).bytes(), null, r);
         exerciseBtf(seeds.get(1).bytes(), base, r);
         exerciseElf(seeds.get(2).bytes());
+        exerciseElf(seeds.get(3).bytes());
         assertThat(Btf.fromElf(Elf.of(MemorySegment.ofArray(seeds.get(2).bytes()))).typeCount()).isEqualTo(37);
+        assertThat(Btf.fromElf(Elf.of(MemorySegment.ofArray(seeds.get(3).bytes()))).typeCount()).isEqualTo(37);
 
-        int[] typed = new int[3];
-        int[] ok = new int[3];
+        int[] typed = new int[4];
+        int[] ok = new int[4];
         for (int i = 0; i < inputs; i++) {
-            int which = i % 10 < 5 ? 0 : i % 10 < 7 ? 1 : 2;
+            int which = i % 10 < 5 ? 0 : i % 10 < 7 ? 1 : i % 10 < 9 ? 2 : 3;
             Seed sd = seeds.get(which);
             byte[] input = mutate(sd.bytes(), r);
             long t0 = System.nanoTime();
             try {
-                if (which == 2) {
+                if (which >= 2) {
                     exerciseElf(input);
                 } else {
                     exerciseBtf(input, sd.base(), r);
                 }
                 ok[which]++;
-            } catch (BtfException e) {
+            } catch (BtfException | ElfException | KsymException e) {
                 typed[which]++;
             } catch (Throwable e) {
                 fail("input " + i + " (" + sd.kind() + ", seed " + seed + ") threw " + e + "\ninput: "
@@ -172,9 +178,9 @@ class FuzzTest {
                         + " ms: runaway work\ninput: " + HexFormat.of().formatHex(input));
             }
         }
-        System.out.printf("fuzz: %d inputs; BTF %d ok / %d typed errors, split BTF %d / %d, ELF %d / %d%n", inputs,
-                ok[0], typed[0], ok[1], typed[1], ok[2], typed[2]);
-        assertThat(ok[0] + typed[0] + ok[1] + typed[1] + ok[2] + typed[2]).isEqualTo(inputs);
+        System.out.printf("fuzz: %d inputs; BTF %d ok / %d typed errors, split BTF %d / %d, ELF %d / %d,"
+                + " big-endian ELF %d / %d%n", inputs, ok[0], typed[0], ok[1], typed[1], ok[2], typed[2], ok[3], typed[3]);
+        assertThat(ok[0] + typed[0] + ok[1] + typed[1] + ok[2] + typed[2] + ok[3] + typed[3]).isEqualTo(inputs);
         assertThat(ok[0]).as("some mutated BTF still parses").isPositive();
         assertThat(typed[0]).as("some mutated BTF is rejected").isPositive();
     }

@@ -3,6 +3,7 @@ package dev.jktstr.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jktstr.testsupport.TinyElf;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.jktstr.testsupport.BootsVm;
 import dev.jktstr.testsupport.HostProgram;
 import dev.jktstr.testsupport.SharedAssets;
+import dev.jktstr.testsupport.TinyElf;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

@@ -7,6 +7,7 @@ import dev.jktstr.testsupport.BootsVm;
 import dev.jktstr.testsupport.HostProgram;
 import dev.jktstr.testsupport.SharedAssets;
 import dev.jktstr.cli.RunCommandTest.Run;
+import dev.jktstr.testsupport.TinyElf;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

@@ -1,9 +1,7 @@
 package dev.jktstr.btf.bpf;
 
-import dev.jktstr.btf.BtfException;
-
 /** A bpf(2) command failed; carries the errno and its name ({@code EPERM}, not -1). */
-public class BpfException extends BtfException {
+public class BpfException extends RuntimeException {
     private final int errno;
     private final String errnoName;
 

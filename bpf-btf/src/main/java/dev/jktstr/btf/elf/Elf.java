@@ -1,10 +1,19 @@
 package dev.jktstr.btf.elf;
 
-import dev.jktstr.btf.BtfLookupException;
+import static dev.jktstr.bindings.elf.ElfH.*;
+
+import dev.jktstr.bindings.elf.Elf64Ehdr;
+import dev.jktstr.bindings.elf.Elf64Nhdr;
+import dev.jktstr.bindings.elf.Elf64Phdr;
+import dev.jktstr.bindings.elf.Elf64Shdr;
+import dev.jktstr.bindings.elf.Elf64Sym;
+import dev.jktstr.bindings.elf.ElfH;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -21,25 +30,31 @@ import java.util.function.Consumer;
 /**
  * An ELF64 file (either byte order) over a {@link MemorySegment}: header, sections by name, symbols
  * ({@code .symtab}, {@code .dynsym}), notes and program headers. Every offset and count read from the
- * file is checked against the segment before use; malformed input ends in {@link ElfFormatException}.
+ * file is checked against the segment before use; malformed input ends in {@link ElfFormatException}, a missing file in {@link ElfException}.
+ *
+ * <p>Headers, section headers, symbols, program headers and note headers are read with the layouts generated
+ * from elf.h ({@code dev.jktstr.bindings.elf}): each is range-checked, then copied out of the file into native
+ * byte order, because the file may be either byte order and need not align its structures.
  *
  * <p>{@link #open(Path)} maps the file (it is never read onto the heap) and {@link #close()} unmaps it;
  * {@link #of(MemorySegment)} borrows a segment (e.g. a decompressed kernel image).
  */
 public final class Elf implements AutoCloseable {
-    private static final ValueLayout.OfShort S_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort S_BE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfInt I_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt I_BE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfLong L_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong L_BE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    public static final int ET_REL = ElfH.ET_REL, ET_EXEC = ElfH.ET_EXEC, ET_DYN = ElfH.ET_DYN, ET_CORE = ElfH.ET_CORE;
+    /** EM_AARCH64 is not generated: the bindings take only the machines they use (bindings/bindings.list). */
+    public static final int EM_X86_64 = ElfH.EM_X86_64, EM_AARCH64 = 183, EM_BPF = ElfH.EM_BPF;
 
-    public static final int ET_REL = 1, ET_EXEC = 2, ET_DYN = 3, ET_CORE = 4;
-    public static final int EM_X86_64 = 62, EM_AARCH64 = 183, EM_BPF = 247;
+    private static final long EHDR_SIZE = Elf64Ehdr.LAYOUT.byteSize();
+    private static final long SHDR_SIZE = Elf64Shdr.LAYOUT.byteSize();
+    private static final long PHDR_SIZE = Elf64Phdr.LAYOUT.byteSize();
+    private static final long SYM_SIZE = Elf64Sym.LAYOUT.byteSize();
+    private static final long NHDR_SIZE = Elf64Nhdr.LAYOUT.byteSize();
 
     private final MemorySegment seg;
     private final Arena owned;
     private final boolean bigEndian;
+    /** Whether the file's byte order differs from this machine's, so fields need swapping. */
+    private final boolean swap;
     private final int type;
     private final int machine;
     private final long entry;
@@ -53,64 +68,64 @@ public final class Elf implements AutoCloseable {
         if (!isElf(seg)) {
             throw new ElfFormatException("not an ELF file (bad magic)");
         }
-        if (seg.byteSize() < 64) {
+        if (seg.byteSize() < EHDR_SIZE) {
             throw new ElfFormatException("ELF header truncated: " + seg.byteSize() + " bytes");
         }
-        int cls = seg.get(ValueLayout.JAVA_BYTE, 4);
-        if (cls != 2) {
-            throw new ElfFormatException(cls == 1 ? "32-bit ELF is not supported (ELF64 only)" : "bad ELF class " + cls);
+        int cls = Elf64Ehdr.e_ident(seg, EI_CLASS);
+        if (cls != ELFCLASS64) {
+            throw new ElfFormatException(cls == ELFCLASS32 ? "32-bit ELF is not supported (ELF64 only)" : "bad ELF class " + cls);
         }
-        int dataEnc = seg.get(ValueLayout.JAVA_BYTE, 5);
-        if (dataEnc != 1 && dataEnc != 2) {
+        int dataEnc = Elf64Ehdr.e_ident(seg, EI_DATA);
+        if (dataEnc != ELFDATA2LSB && dataEnc != ELFDATA2MSB) {
             throw new ElfFormatException("bad ELF data encoding " + dataEnc);
         }
-        bigEndian = dataEnc == 2;
-        type = u16(16);
-        machine = u16(18);
-        entry = u64(24);
-        phoff = u64(32);
-        long shoff = u64(40);
-        int phentsize = u16(54);
-        int phnumRaw = u16(56);
-        int shentsize = u16(58);
-        long shnum = u16(60);
-        int shstrndx = u16(62);
+        bigEndian = dataEnc == ELFDATA2MSB;
+        swap = (bigEndian ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN) != ByteOrder.nativeOrder();
+        MemorySegment eh = struct(0, Elf64Ehdr.LAYOUT, "header");
+        type = Short.toUnsignedInt(Elf64Ehdr.e_type(eh));
+        machine = Short.toUnsignedInt(Elf64Ehdr.e_machine(eh));
+        entry = Elf64Ehdr.e_entry(eh);
+        phoff = Elf64Ehdr.e_phoff(eh);
+        long shoff = Elf64Ehdr.e_shoff(eh);
+        int phentsize = Short.toUnsignedInt(Elf64Ehdr.e_phentsize(eh));
+        int phnumRaw = Short.toUnsignedInt(Elf64Ehdr.e_phnum(eh));
+        int shentsize = Short.toUnsignedInt(Elf64Ehdr.e_shentsize(eh));
+        long shnum = Short.toUnsignedInt(Elf64Ehdr.e_shnum(eh));
+        int shstrndx = Short.toUnsignedInt(Elf64Ehdr.e_shstrndx(eh));
         if (shoff != 0) {
-            if (shentsize != 64) {
+            if (shentsize != SHDR_SIZE) {
                 throw new ElfFormatException("unexpected ELF section header size " + shentsize);
             }
-            checkRange(shoff, 64, "section header 0");
-            if (shnum == 0) {
-                shnum = u64(shoff + 32); // SHN_UNDEF's sh_size holds the real count
+            MemorySegment sh0 = struct(shoff, Elf64Shdr.LAYOUT, "section header 0");
+            if (shnum == SHN_UNDEF) {
+                shnum = Elf64Shdr.sh_size(sh0); // more sections than e_shnum holds: section 0's sh_size has the count
             }
-            if (shstrndx == 0xffff) {
-                shstrndx = u32(shoff + 40); // SHN_XINDEX: sh_link holds it
+            if (shstrndx == SHN_XINDEX) {
+                shstrndx = Elf64Shdr.sh_link(sh0); // likewise for the index of the section name table
             }
-            if (shnum < 0 || shnum > (seg.byteSize() - shoff) / 64) {
+            if (shnum < 0 || shnum > (seg.byteSize() - shoff) / SHDR_SIZE) {
                 throw new ElfFormatException("ELF section headers (" + shnum + " at " + shoff + ") exceed the file");
             }
         } else {
             shnum = 0;
         }
         if (phnumRaw != 0) {
-            if (phentsize != 56) {
+            if (phentsize != PHDR_SIZE) {
                 throw new ElfFormatException("unexpected ELF program header size " + phentsize);
             }
-            checkRange(phoff, 56L * phnumRaw, "program headers");
+            checkRange(phoff, PHDR_SIZE * phnumRaw, "program headers");
         }
         phnum = phnumRaw;
-        List<long[]> raw = new ArrayList<>();
-        for (int i = 0; i < shnum; i++) {
-            long h = shoff + 64L * i;
-            raw.add(new long[] {u32(h), u32(h + 4), u64(h + 8), u64(h + 16), u64(h + 24), u64(h + 32),
-                u32(h + 40), u32(h + 44), u64(h + 48), u64(h + 56)});
-        }
-        long[] strtab = shstrndx > 0 && shstrndx < shnum ? raw.get(shstrndx) : null;
+        MemorySegment names = shstrndx > 0 && shstrndx < shnum
+                ? struct(shoff + SHDR_SIZE * shstrndx, Elf64Shdr.LAYOUT, "section header " + shstrndx) : null;
         List<ElfSection> secs = new ArrayList<>((int) shnum);
         for (int i = 0; i < shnum; i++) {
-            long[] r = raw.get(i);
-            String name = strtab == null ? "" : string(strtab[4], strtab[5], r[0] & 0xffffffffL, "section name");
-            secs.add(new ElfSection(i, name, (int) r[1], r[2], r[3], r[4], r[5], (int) r[6], (int) r[7], r[8], r[9]));
+            MemorySegment sh = struct(shoff + SHDR_SIZE * i, Elf64Shdr.LAYOUT, "section header");
+            String name = names == null ? "" : string(Elf64Shdr.sh_offset(names), Elf64Shdr.sh_size(names),
+                    Integer.toUnsignedLong(Elf64Shdr.sh_name(sh)), "section name");
+            secs.add(new ElfSection(i, name, Elf64Shdr.sh_type(sh), Elf64Shdr.sh_flags(sh), Elf64Shdr.sh_addr(sh),
+                    Elf64Shdr.sh_offset(sh), Elf64Shdr.sh_size(sh), Elf64Shdr.sh_link(sh), Elf64Shdr.sh_info(sh),
+                    Elf64Shdr.sh_addralign(sh), Elf64Shdr.sh_entsize(sh)));
         }
         sections = Collections.unmodifiableList(secs);
     }
@@ -123,7 +138,7 @@ public final class Elf implements AutoCloseable {
             return new Elf(seg, arena);
         } catch (NoSuchFileException e) {
             arena.close();
-            throw new BtfLookupException("no such file: " + file);
+            throw new ElfException("no such file: " + file);
         } catch (IOException e) {
             arena.close();
             throw new UncheckedIOException("cannot map " + file + ": " + e.getMessage(), e);
@@ -140,8 +155,9 @@ public final class Elf implements AutoCloseable {
 
     /** Whether the segment starts with the ELF magic {@code \x7fELF}. */
     public static boolean isElf(MemorySegment s) {
-        return s.byteSize() >= 4 && s.get(ValueLayout.JAVA_BYTE, 0) == 0x7f && s.get(ValueLayout.JAVA_BYTE, 1) == 'E'
-                && s.get(ValueLayout.JAVA_BYTE, 2) == 'L' && s.get(ValueLayout.JAVA_BYTE, 3) == 'F';
+        return s.byteSize() >= SELFMAG && Elf64Ehdr.e_ident(s, EI_MAG0) == (byte) ELFMAG0
+                && Elf64Ehdr.e_ident(s, EI_MAG1) == ELFMAG1 && Elf64Ehdr.e_ident(s, EI_MAG2) == ELFMAG2
+                && Elf64Ehdr.e_ident(s, EI_MAG3) == ELFMAG3;
     }
 
     @Override
@@ -151,19 +167,36 @@ public final class Elf implements AutoCloseable {
         }
     }
 
-    private int u16(long off) {
-        checkRange(off, 2, "field");
-        return Short.toUnsignedInt(seg.get(bigEndian ? S_BE : S_LE, off));
+    /**
+     * The {@code layout}-shaped structure at {@code off}, range-checked and copied into native byte order so the
+     * generated accessors can read it (they read aligned, native-order fields; the file is neither, necessarily).
+     */
+    private MemorySegment struct(long off, StructLayout layout, String what) {
+        checkRange(off, layout.byteSize(), what);
+        MemorySegment copy = MemorySegment.ofArray(new long[(int) ((layout.byteSize() + 7) / 8)]); // 8-aligned
+        MemorySegment.copy(seg, off, copy, 0, layout.byteSize());
+        if (swap) {
+            swapFields(copy, layout);
+        }
+        return copy;
     }
 
-    private int u32(long off) {
-        checkRange(off, 4, "field");
-        return seg.get(bigEndian ? I_BE : I_LE, off);
-    }
-
-    private long u64(long off) {
-        checkRange(off, 8, "field");
-        return seg.get(bigEndian ? L_BE : L_LE, off);
+    /**
+     * Reverses the bytes of every multi-byte field; byte arrays ({@code e_ident}) stay as they are. The ELF
+     * structures hold nothing else (no nested structs or arrays of wider elements).
+     */
+    private static void swapFields(MemorySegment s, StructLayout layout) {
+        long off = 0;
+        for (MemoryLayout m : layout.memberLayouts()) {
+            if (m instanceof ValueLayout && m.byteSize() > 1) {
+                for (long i = 0, j = m.byteSize() - 1; i < j; i++, j--) {
+                    byte a = s.get(ValueLayout.JAVA_BYTE, off + i);
+                    s.set(ValueLayout.JAVA_BYTE, off + i, s.get(ValueLayout.JAVA_BYTE, off + j));
+                    s.set(ValueLayout.JAVA_BYTE, off + j, a);
+                }
+            }
+            off += m.byteSize();
+        }
     }
 
     private void checkRange(long off, long len, String what) {
@@ -268,7 +301,7 @@ public final class Elf implements AutoCloseable {
             if (s.type() != sectionType) {
                 continue;
             }
-            if (s.entrySize() != 24) {
+            if (s.entrySize() != SYM_SIZE) {
                 throw new ElfFormatException("symbol table " + s.name() + " has entry size " + s.entrySize());
             }
             checkRange(s.offset(), s.size(), "symbol table " + s.name());
@@ -276,17 +309,14 @@ public final class Elf implements AutoCloseable {
                 throw new ElfFormatException("symbol table " + s.name() + " links to missing section " + s.link());
             }
             ElfSection strtab = sections.get(s.link());
-            long n = s.size() / 24;
+            long n = s.size() / SYM_SIZE;
             for (long i = 1; i < n; i++) {
-                long e = s.offset() + 24 * i;
-                int nameOff = u32(e);
-                int info = Byte.toUnsignedInt(seg.get(ValueLayout.JAVA_BYTE, e + 4));
-                int other = Byte.toUnsignedInt(seg.get(ValueLayout.JAVA_BYTE, e + 5));
-                int shndx = u16(e + 6);
-                long value = u64(e + 8);
-                long size = u64(e + 16);
-                String name = string(strtab.offset(), strtab.size(), Integer.toUnsignedLong(nameOff), "symbol name");
-                sink.accept(new ElfSymbol(name, value, size, info, other, shndx));
+                MemorySegment sym = struct(s.offset() + SYM_SIZE * i, Elf64Sym.LAYOUT, "symbol");
+                String name = string(strtab.offset(), strtab.size(), Integer.toUnsignedLong(Elf64Sym.st_name(sym)),
+                        "symbol name");
+                sink.accept(new ElfSymbol(name, Elf64Sym.st_value(sym), Elf64Sym.st_size(sym),
+                        Byte.toUnsignedInt(Elf64Sym.st_info(sym)), Byte.toUnsignedInt(Elf64Sym.st_other(sym)),
+                        Short.toUnsignedInt(Elf64Sym.st_shndx(sym))));
             }
         }
     }
@@ -296,9 +326,10 @@ public final class Elf implements AutoCloseable {
     public List<ElfProgramHeader> programHeaders() {
         List<ElfProgramHeader> out = new ArrayList<>(phnum);
         for (int i = 0; i < phnum; i++) {
-            long h = phoff + 56L * i;
-            out.add(new ElfProgramHeader(u32(h), u32(h + 4), u64(h + 8), u64(h + 16), u64(h + 24), u64(h + 32),
-                    u64(h + 40), u64(h + 48)));
+            MemorySegment ph = struct(phoff + PHDR_SIZE * i, Elf64Phdr.LAYOUT, "program header");
+            out.add(new ElfProgramHeader(Elf64Phdr.p_type(ph), Elf64Phdr.p_flags(ph), Elf64Phdr.p_offset(ph),
+                    Elf64Phdr.p_vaddr(ph), Elf64Phdr.p_paddr(ph), Elf64Phdr.p_filesz(ph), Elf64Phdr.p_memsz(ph),
+                    Elf64Phdr.p_align(ph)));
         }
         return out;
     }
@@ -327,11 +358,12 @@ public final class Elf implements AutoCloseable {
         checkRange(off, size, "note area");
         long p = off;
         long end = off + size;
-        while (end - p >= 12) {
-            long namesz = Integer.toUnsignedLong(u32(p));
-            long descsz = Integer.toUnsignedLong(u32(p + 4));
-            int ntype = u32(p + 8);
-            long nameStart = p + 12;
+        while (end - p >= NHDR_SIZE) {
+            MemorySegment nh = struct(p, Elf64Nhdr.LAYOUT, "note header");
+            long namesz = Integer.toUnsignedLong(Elf64Nhdr.n_namesz(nh));
+            long descsz = Integer.toUnsignedLong(Elf64Nhdr.n_descsz(nh));
+            int ntype = Elf64Nhdr.n_type(nh);
+            long nameStart = p + NHDR_SIZE;
             long descStart = nameStart + align4(namesz);
             long next = descStart + align4(descsz);
             if (next > end || next < p) {

@@ -1,6 +1,5 @@
 package dev.jktstr.btf.image;
 
-import dev.jktstr.btf.BtfLookupException;
 import io.airlift.compress.bzip2.BZip2HadoopStreams;
 import java.io.IOException;
 import java.io.InputStream;
@@ -121,7 +120,7 @@ public final class BzImage {
             MemorySegment image = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), mapping);
             return extractVmlinux(image, arena);
         } catch (NoSuchFileException e) {
-            throw new BtfLookupException("no such file: " + bzImage);
+            throw new KernelImageException("no such file: " + bzImage);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot map " + bzImage + ": " + e.getMessage(), e);
         }

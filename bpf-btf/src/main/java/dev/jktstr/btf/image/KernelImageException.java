@@ -1,9 +1,10 @@
 package dev.jktstr.btf.image;
 
-import dev.jktstr.btf.BtfException;
-
-/** A kernel image is malformed, uses an unsupported compression, or does not decompress cleanly. */
-public class KernelImageException extends BtfException {
+/**
+ * Root of the unchecked kernel-image errors: an image that is not there, is malformed, uses an unsupported
+ * compression, or does not decompress cleanly.
+ */
+public class KernelImageException extends RuntimeException {
     public KernelImageException(String message) {
         super(message);
     }

@@ -1,6 +1,5 @@
 package dev.jktstr.btf.ksym;
 
-import dev.jktstr.btf.BtfLookupException;
 import dev.jktstr.btf.elf.Elf;
 import dev.jktstr.btf.elf.ElfSection;
 import dev.jktstr.btf.elf.ElfSymbol;
@@ -107,7 +106,7 @@ public final class KernelSymbols {
         try {
             return Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            throw new BtfLookupException("no such file: " + file);
+            throw new KsymException("no such file: " + file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
@@ -216,9 +215,9 @@ public final class KernelSymbols {
         return i == null ? OptionalLong.empty() : OptionalLong.of(keys[i] ^ Long.MIN_VALUE);
     }
 
-    /** Like {@link #address(String)} but throws {@link BtfLookupException} when absent. */
+    /** Like {@link #address(String)} but throws {@link KsymException} when absent. */
     public long requireAddress(String name) {
-        return address(name).orElseThrow(() -> new BtfLookupException("no kernel symbol '" + name + "'"));
+        return address(name).orElseThrow(() -> new KsymException("no kernel symbol '" + name + "'"));
     }
 
     /** The symbol named {@code name}. */

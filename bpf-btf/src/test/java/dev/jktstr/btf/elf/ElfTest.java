@@ -3,8 +3,11 @@ package dev.jktstr.btf.elf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jktstr.btf.BtfException;
+import dev.jktstr.btf.ElfBuilder;
 import dev.jktstr.btf.TestEnv;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -12,6 +15,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The ELF reader against readelf (the oracle) on the shared vmlinux, and on malformed headers. */
 class ElfTest {
@@ -69,6 +73,43 @@ class ElfTest {
         }
     }
 
+    /** The generated layouts are native-order and aligned; the file is neither, necessarily. */
+    @Test
+    void readsBigEndianAndMisalignedFilesAlike() {
+        byte[] btf = {1, 2, 3, 4, 5};
+        byte[] le = ElfBuilder.small(btf);
+        byte[] misaligned = new byte[le.length + 3];
+        System.arraycopy(le, 0, misaligned, 3, le.length);
+        Elf little = Elf.of(MemorySegment.ofArray(le));
+        Elf big = Elf.of(MemorySegment.ofArray(ElfBuilder.small(btf, ByteOrder.BIG_ENDIAN)));
+        Elf shifted = Elf.of(MemorySegment.ofArray(misaligned).asSlice(3));
+
+        assertThat(little.isBigEndian()).isFalse();
+        assertThat(big.isBigEndian()).isTrue();
+        assertThat(little.sections()).extracting(ElfSection::name)
+                .containsExactly("", ".text", ".BTF", ".note.test", ".symtab", ".strtab", ".shstrtab");
+        assertThat(little.symbols()).extracting(ElfSymbol::name).containsExactly("helper", "main", "global_item");
+        assertThat(little.symbols().get(2)).isEqualTo(new ElfSymbol("global_item", 0x402000, 112, 0x11, 0, 2));
+        assertThat(little.programHeaders()).extracting(ElfProgramHeader::type)
+                .containsExactly(ElfProgramHeader.PT_LOAD, ElfProgramHeader.PT_NOTE);
+        assertThat(little.notes()).singleElement().satisfies(n -> {
+            assertThat(n.name()).isEqualTo("Linux");
+            assertThat(n.type()).isEqualTo(0x13);
+        });
+        for (Elf other : List.of(big, shifted)) {
+            assertThat(other.machine()).isEqualTo(Elf.EM_X86_64);
+            assertThat(other.type()).isEqualTo(Elf.ET_EXEC);
+            assertThat(other.entry()).isEqualTo(little.entry()).isEqualTo(0x401000);
+            assertThat(other.sections()).isEqualTo(little.sections());
+            assertThat(other.symbols()).isEqualTo(little.symbols());
+            assertThat(other.programHeaders()).isEqualTo(little.programHeaders());
+            assertThat(other.notes()).extracting(ElfNote::name, ElfNote::type).containsExactly(
+                    org.assertj.core.groups.Tuple.tuple("Linux", 0x13));
+            assertThat(other.data(other.section(".BTF").orElseThrow()).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE))
+                    .isEqualTo(btf);
+        }
+    }
+
     @Test
     void rejectsMalformedHeaders() {
         assertThatThrownBy(() -> Elf.of(MemorySegment.ofArray(new byte[] {1, 2, 3, 4})))
@@ -88,5 +129,15 @@ class ElfTest {
         h[60] = 3;
         assertThatThrownBy(() -> Elf.of(MemorySegment.ofArray(h))).isInstanceOf(ElfFormatException.class)
                 .hasMessageContaining("outside");
+    }
+
+    /** ELF errors are their own family, not BTF's. */
+    @Test
+    void missingFilesAndBadDataAreElfExceptions(@TempDir Path dir) {
+        Path missing = dir.resolve("vmlinux");
+        assertThatThrownBy(() -> Elf.open(missing)).isInstanceOf(ElfException.class)
+                .isNotInstanceOf(BtfException.class).hasMessage("no such file: " + missing);
+        assertThatThrownBy(() -> Elf.of(MemorySegment.ofArray(new byte[8]))).isInstanceOf(ElfFormatException.class)
+                .isInstanceOf(ElfException.class).isNotInstanceOf(BtfException.class);
     }
 }

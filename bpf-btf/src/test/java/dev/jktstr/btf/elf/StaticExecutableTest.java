@@ -2,6 +2,7 @@ package dev.jktstr.btf.elf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jktstr.testsupport.TinyElf;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

@@ -3,10 +3,12 @@ package dev.jktstr.btf.ksym;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jktstr.btf.BtfException;
 import dev.jktstr.btf.TestEnv;
 import dev.jktstr.btf.elf.Elf;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class KernelSymbolsTest {
 
@@ -51,6 +53,18 @@ class KernelSymbolsTest {
         assertThatThrownBy(() -> KernelSymbols.fromText("ffffffff81000000 T ok\nzzzz T bad\n"))
                 .isInstanceOf(SymbolFormatException.class).hasMessageContaining("line 2");
         assertThatThrownBy(() -> KernelSymbols.fromText("ffffffff81000000 T\n")).isInstanceOf(SymbolFormatException.class);
+    }
+
+    /** Symbol errors are their own family, not BTF's. */
+    @Test
+    void missingSymbolsAndFilesAreKsymExceptions(@TempDir Path dir) {
+        KernelSymbols s = KernelSymbols.fromText("ffffffff81000000 T _text\n");
+        assertThatThrownBy(() -> s.requireAddress("nope")).isInstanceOf(KsymException.class)
+                .isNotInstanceOf(BtfException.class).hasMessage("no kernel symbol 'nope'");
+        Path missing = dir.resolve("System.map");
+        assertThatThrownBy(() -> KernelSymbols.fromSystemMap(missing)).isInstanceOf(KsymException.class)
+                .hasMessage("no such file: " + missing);
+        assertThat(new SymbolFormatException("x")).isInstanceOf(KsymException.class);
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.jktstr.btf.elf;
+package dev.jktstr.testsupport;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -8,25 +8,35 @@ import java.nio.charset.StandardCharsets;
  * Hand-made x86-64 ELF executables, byte by byte (no compiler needed): one PT_LOAD segment holding the whole file
  * at 0x400000, optionally a PT_INTERP (a dynamically linked executable) or a PT_DYNAMIC with a DT_NEEDED entry.
  * The code writes {@code message} to stderr and exits with {@code status}, so {@link #exiting} is a real static
- * program that runs anywhere x86-64 Linux does.
+ * program that runs anywhere x86-64 Linux does (the CLI tests start it in a guest as a fake scheduler).
  */
-final class TinyElf {
-    static final long BASE = 0x400000;
+public final class TinyElf {
+    /** Where the file is loaded. */
+    public static final long BASE = 0x400000;
+
+    // ELF ABI numbers, spelled out: this module depends on none of ours (not bpf-btf's Elf, not the bindings).
+    private static final int ET_EXEC = 2, EM_X86_64 = 62;
+    private static final int PT_LOAD = 1, PT_DYNAMIC = 2, PT_INTERP = 3;
+    private static final long DT_NEEDED = 1;
 
     private TinyElf() {
     }
 
     /** A static executable that writes {@code message} to stderr and exits with {@code status}. */
-    static byte[] exiting(int status, String message) {
-        return build(status, message, null, false, Elf.ET_EXEC, Elf.EM_X86_64);
+    public static byte[] exiting(int status, String message) {
+        return build(status, message, null, false, ET_EXEC, EM_X86_64);
     }
 
     /** The same program, asking for a dynamic loader. */
-    static byte[] dynamic(String interpreter) {
-        return build(0, "", interpreter, false, Elf.ET_EXEC, Elf.EM_X86_64);
+    public static byte[] dynamic(String interpreter) {
+        return build(0, "", interpreter, false, ET_EXEC, EM_X86_64);
     }
 
-    static byte[] build(int status, String message, String interpreter, boolean needed, int type, int machine) {
+    /**
+     * The program with the given {@code e_type} and {@code e_machine}, a PT_INTERP naming {@code interpreter}
+     * (none if null) and, if {@code needed}, a dynamic section with one DT_NEEDED entry.
+     */
+    public static byte[] build(int status, String message, String interpreter, boolean needed, int type, int machine) {
         byte[] msg = message.getBytes(StandardCharsets.UTF_8);
         byte[] interp = interpreter == null ? new byte[0] : (interpreter + "\0").getBytes(StandardCharsets.UTF_8);
         int phnum = 1 + (interpreter != null ? 1 : 0) + (needed ? 1 : 0);
@@ -41,17 +51,17 @@ final class TinyElf {
         b.putShort((short) type).putShort((short) machine).putInt(1).putLong(BASE + codeOff).putLong(64).putLong(0);
         b.putInt(0).putShort((short) 64).putShort((short) 56).putShort((short) phnum).putShort((short) 64)
                 .putShort((short) 0).putShort((short) 0);
-        phdr(b, ElfProgramHeader.PT_LOAD, 5, 0, size, 0x1000);
+        phdr(b, PT_LOAD, 5, 0, size, 0x1000);
         if (interpreter != null) {
-            phdr(b, ElfProgramHeader.PT_INTERP, 4, interpOff, interp.length, 1);
+            phdr(b, PT_INTERP, 4, interpOff, interp.length, 1);
         }
         if (needed) {
-            phdr(b, ElfProgramHeader.PT_DYNAMIC, 6, dynOff, 32, 8);
+            phdr(b, PT_DYNAMIC, 6, dynOff, 32, 8);
         }
         b.put(code).put(msg).put(interp);
         if (needed) {
             b.position(dynOff);
-            b.putLong(1).putLong(0).putLong(0).putLong(0); // DT_NEEDED, DT_NULL
+            b.putLong(DT_NEEDED).putLong(0).putLong(0).putLong(0); // DT_NEEDED, DT_NULL
         }
         return b.array();
     }
