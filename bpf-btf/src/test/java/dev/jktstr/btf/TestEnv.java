@@ -2,6 +2,8 @@ package dev.jktstr.btf;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jktstr.testsupport.HostProgram;
+import dev.jktstr.testsupport.SharedAssets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,32 +20,19 @@ public final class TestEnv {
      * else {@code ../shared/kernels/linux-6.12-sched_ext} beside the repository root.
      */
     public static Path kernelDir() {
-        String env = System.getenv("JKTSTR_KERNEL");
-        if (env != null && !env.isEmpty()) {
-            return Path.of(env);
-        }
-        String root = System.getProperty("jktstr.repo.root", System.getProperty("user.dir") + "/..");
-        return Path.of(root).resolve("../shared/kernels/linux-6.12-sched_ext").normalize();
+        return SharedAssets.kernelLocation();
     }
 
     public static Path requireKernelFile(String name) {
-        Path p = kernelDir().resolve(name);
-        assumeTrue(Files.isReadable(p), "shared test kernel file " + p
-                + " missing: set JKTSTR_KERNEL to a directory with bzImage, vmlinux and System.map");
-        return p;
+        return SharedAssets.requireKernelFile(name);
     }
 
     public static boolean hasTool(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/sbin", tool));
+        return HostProgram.present(tool);
     }
 
     public static void requireTool(String tool, String howToGet) {
-        assumeTrue(hasTool(tool), tool + " not found on PATH: " + howToGet);
+        HostProgram.require(tool, howToGet);
     }
 
     /** Runs a command, returns its stdout; fails the test on a non-zero exit. */

@@ -3,6 +3,7 @@ package dev.jktstr.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jktstr.testsupport.SharedAssets;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -13,10 +14,7 @@ import picocli.CommandLine;
 class BtfCommandTest {
 
     private static Path kernelFile(String name) {
-        String root = System.getProperty("jktstr.repo.root", "..");
-        Path p = Path.of(root).resolve("../shared/kernels/linux-6.12-sched_ext").resolve(name).normalize();
-        assumeTrue(Files.isReadable(p), p + " missing: the shared test kernel is needed beside the repository");
-        return p;
+        return SharedAssets.requireKernelFile(name);
     }
 
     private record Run(int status, String out, String err) {}

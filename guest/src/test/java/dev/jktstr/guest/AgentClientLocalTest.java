@@ -92,9 +92,11 @@ class AgentClientLocalTest {
 
     @Test
     void backgroundChildHoldingThePipesDoesNotBlockExec() {
-        ExecResult r = client.exec(List.of("sh", "-c", "sleep 20 & echo started"), Map.of(), Duration.ofSeconds(10));
+        ExecResult r = client.exec(List.of("sh", "-c", "sleep 20 & echo $!"), Map.of(), Duration.ofSeconds(10));
+        // The local agent runs on this host: end the child it left behind.
+        long child = Long.parseLong(r.stdoutText().strip());
+        ProcessHandle.of(child).ifPresent(ProcessHandle::destroyForcibly);
         assertThat(r.exitCode()).isZero();
-        assertThat(r.stdoutText()).isEqualTo("started\n");
         assertThat(r.elapsed()).isLessThan(Duration.ofSeconds(10));
     }
 
@@ -152,19 +154,6 @@ class AgentClientLocalTest {
         }
         client.ping(Duration.ofSeconds(5));
         assertThat(client.exec(List.of("true"), Map.of(), Duration.ofSeconds(5)).succeeded()).isTrue();
-    }
-
-    @Test
-    void pingLatency() {
-        long[] ns = new long[1000];
-        for (int i = 0; i < ns.length; i++) {
-            long t0 = System.nanoTime();
-            client.ping(Duration.ofSeconds(5));
-            ns[i] = System.nanoTime() - t0;
-        }
-        java.util.Arrays.sort(ns);
-        System.out.printf("local --stdio agent ping RTT over 1000 pings: median %.1f us, p99 %.1f us%n",
-                ns[500] / 1e3, ns[989] / 1e3);
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.jktstr.guest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jktstr.testsupport.BootsVm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /** End to end: the shared kernel boots our initramfs under QEMU TCG and the agent answers on the control port. */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@BootsVm
 class GuestBootTest {
     static final Path SCX_SIMPLE = QemuGuest.kernelDir().resolve("../../schedulers/scx_simple").normalize();
     static GuestImage image;
@@ -111,20 +113,6 @@ class GuestBootTest {
         assertThat(kmsg).anyMatch(l -> l.startsWith("Linux version " + client.kernelRelease()));
         List<KmsgRecord> records = client.readKmsgRecords(Duration.ofSeconds(10));
         assertThat(records.get(0).sequence()).isZero();
-    }
-
-    @Test
-    @Order(6)
-    void controlChannelLatency() {
-        long[] ns = new long[1000];
-        for (int i = 0; i < ns.length; i++) {
-            long t0 = System.nanoTime();
-            client.ping(Duration.ofSeconds(10));
-            ns[i] = System.nanoTime() - t0;
-        }
-        Arrays.sort(ns);
-        System.out.printf("control channel ping RTT (QEMU TCG, virtio-serial, 1000 pings): median %.1f us, p99 %.1f us, "
-                + "max %.1f us%n", ns[500] / 1e3, ns[989] / 1e3, ns[999] / 1e3);
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.jktstr.guest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jktstr.testsupport.BootsVm;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /** Shell mode (jktstr.shell=1) beside the control port, then a guest panic seen from the host. */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@BootsVm
 class GuestPanicAndShellTest {
     static GuestImage image;
     static QemuGuest guest;

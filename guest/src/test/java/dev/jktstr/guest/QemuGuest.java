@@ -1,5 +1,7 @@
 package dev.jktstr.guest;
 
+import dev.jktstr.testsupport.HostProgram;
+import dev.jktstr.testsupport.SharedAssets;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -30,26 +32,18 @@ final class QemuGuest implements AutoCloseable {
     final Duration connectTime;
     private final Thread killer;
 
-    /** The kernel directory: JKTSTR_KERNEL if set (the one place tests read it), else ../shared next to the repo. */
+    /** The shared test kernel's directory ({@link SharedAssets}), or a skip. */
     static Path kernelDir() {
-        String env = System.getenv("JKTSTR_KERNEL");
-        if (env != null && !env.isEmpty()) {
-            return Path.of(env);
-        }
-        String root = System.getProperty("jktstr.repo.root", "..");
-        return Path.of(root).resolve("../shared/kernels/linux-6.12-sched_ext").normalize();
+        return SharedAssets.requireKernelDir();
     }
 
     static void assumeQemuAndKernel() {
-        Assumptions.assumeTrue(onPath(QEMU), QEMU + " is not installed (Debian: apt-get install qemu-system-x86)");
-        Path bz = kernelDir().resolve("bzImage");
-        Assumptions.assumeTrue(Files.isRegularFile(bz), "no kernel at " + bz
-                + " (set JKTSTR_KERNEL to a directory holding bzImage, or put shared/ beside the repo)");
+        HostProgram.require(QEMU, "apt-get install qemu-system-x86");
+        SharedAssets.requireBzImage();
     }
 
     static boolean onPath(String program) {
-        String path = System.getenv("PATH");
-        return path != null && Stream.of(path.split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, program)));
+        return HostProgram.present(program);
     }
 
     QemuGuest(Path initramfs, String extraCmdline) throws IOException {

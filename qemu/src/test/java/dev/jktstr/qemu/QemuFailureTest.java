@@ -3,6 +3,7 @@ package dev.jktstr.qemu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jktstr.testsupport.BootsVm;
 import dev.jktstr.guest.GuestException;
 import dev.jktstr.guest.GuestImage;
 import dev.jktstr.machine.BackendUnavailableException;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Bad input and dying guests end in typed exceptions with the console tail, within their timeouts. */
+@BootsVm
 class QemuFailureTest {
 
     private static GuestImage image;

@@ -3,6 +3,7 @@ package dev.jktstr.qemu;
 import static java.nio.file.StandardWatchEventKinds.ENTRY_CREATE;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jktstr.testsupport.BootsVm;
 import dev.jktstr.machine.Machine;
 import dev.jktstr.machine.MachineSpec;
 import dev.jktstr.machine.Topology;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * under /dev/shm or the temp dir is ever readable by another user, a symlink planted at a predictable path does
  * nothing, and a SIGKILL at any moment of the start leaves nothing RAM-sized behind.
  */
+@BootsVm
 class QemuGuestRamTest {
 
     static final Path SHM = Path.of("/dev/shm");

@@ -2,6 +2,7 @@ package dev.jktstr.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jktstr.testsupport.BootsVm;
 import dev.jktstr.machine.Machine;
 import dev.jktstr.machine.MachineSpec;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** Boot and close many times: nothing may be left behind. */
+@BootsVm
 class QemuLifecycleTest {
 
     @Test

@@ -2,6 +2,7 @@ package dev.jktstr.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jktstr.testsupport.BootsVm;
 import dev.jktstr.guest.ExecResult;
 import dev.jktstr.guest.GuestImage;
 import dev.jktstr.machine.MachineSpec;
@@ -18,6 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Boots each topology once and compares the guest kernel's own /sys view with the request. Under QEMU
  * package ids follow LLCs (one socket per LLC), which is the mapping this backend documents.
  */
+@BootsVm
 class QemuTopologyTest {
 
     private static GuestImage image;

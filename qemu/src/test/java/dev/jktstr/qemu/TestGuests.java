@@ -2,6 +2,7 @@ package dev.jktstr.qemu;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jktstr.testsupport.SharedAssets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -11,32 +12,17 @@ final class TestGuests {
     private TestGuests() {
     }
 
-    /** The shared test kernel directory: JKTSTR_KERNEL if set, else ../shared/kernels/linux-6.12-sched_ext. */
+    /** The shared test kernel directory ({@link SharedAssets}), or a skip. */
     static Path kernelDir() {
-        String env = System.getenv("JKTSTR_KERNEL");
-        Path dir;
-        if (env != null && !env.isEmpty()) {
-            dir = Path.of(env);
-        } else {
-            String root = System.getProperty("jktstr.repo.root", ".");
-            dir = Path.of(root).toAbsolutePath().normalize().resolveSibling("shared").resolve("kernels/linux-6.12-sched_ext");
-        }
-        assumeTrue(Files.isDirectory(dir) || Files.isRegularFile(dir),
-                "test kernel not found at " + dir + "; set JKTSTR_KERNEL or put the shared kernels beside the repo");
-        return dir;
+        return SharedAssets.requireKernelDir();
     }
 
     static Path bzImage() {
-        Path dir = kernelDir();
-        Path image = Files.isDirectory(dir) ? dir.resolve("bzImage") : dir;
-        assumeTrue(Files.isRegularFile(image), "no bzImage in " + dir);
-        return image;
+        return SharedAssets.requireBzImage();
     }
 
     static Path systemMap() {
-        Path map = kernelDir().resolve("System.map");
-        assumeTrue(Files.isRegularFile(map), "no System.map in " + kernelDir());
-        return map;
+        return SharedAssets.requireKernelFile("System.map");
     }
 
     static void assumeQemu() {

@@ -30,8 +30,10 @@ final class GuestShell {
         List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", script, "sh"));
         argv.addAll(List.of(args));
         ExecResult r = agent.exec(argv, Map.of(), SCRIPT_TIMEOUT);
-        if (r.exitCode() != 0) {
-            throw new ScenarioException("in the guest, `" + script + "` failed (exit " + r.exitCode() + "): "
+        if (!r.succeeded()) {
+            String how = r.timedOut() ? "did not finish in " + SCRIPT_TIMEOUT.toSeconds() + " s and was killed"
+                    : r.signal() != 0 ? "was killed by signal " + r.signal() : "failed (exit " + r.exitCode() + ")";
+            throw new ScenarioException("in the guest, `" + script + "` " + how + ": "
                     + GuestText.lines(r.stderrText().strip(), 2000));
         }
         return r.stdoutText();

@@ -3,6 +3,7 @@ package dev.jktstr.scenario;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jktstr.testsupport.BootsVm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * waits out the watchdog while its vCPU keeps running the other. Its gap is the guest's, and the gap claim must FAIL
  * with the host's part (what the host starved the vCPU) named; the opposite case is {@link HostStarvationEndToEndTest}.
  */
+@BootsVm
 class GuestStallEndToEndTest {
     private static Ctx ctx;
 

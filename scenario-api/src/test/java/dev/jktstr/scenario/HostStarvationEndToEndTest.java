@@ -3,6 +3,7 @@ package dev.jktstr.scenario;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jktstr.testsupport.BootsVm;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.invoke.MethodHandle;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code monitor.rqClockStalls}, {@code cg_*.maxGapMs}); with them it must not FAIL, and the claims must say the host
  * was to blame. The opposite, a real stall the host had no part in, is {@link GuestStallEndToEndTest}.
  */
+@BootsVm
 class HostStarvationEndToEndTest {
     private static final int SIGCONT = 18;
     private static final int SIGSTOP = 19;

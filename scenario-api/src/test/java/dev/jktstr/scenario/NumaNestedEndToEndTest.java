@@ -2,6 +2,7 @@ package dev.jktstr.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jktstr.testsupport.BootsVm;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * guest's /proc/PID/numa_maps and /proc/PID/status are the oracle), the canned nested-steady scenario, the live
  * progress a run reports, and the global DSQ check skipped for want of a sched_ext scheduler.
  */
+@BootsVm
 class NumaNestedEndToEndTest {
     private static Ctx ctx;
 

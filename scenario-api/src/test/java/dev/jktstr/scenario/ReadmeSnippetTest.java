@@ -3,6 +3,7 @@ package dev.jktstr.scenario;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jktstr.testsupport.BootsVm;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The README's Java block, exactly as written: compiled and run, and fed to jshell. Each boots a guest. */
+@BootsVm
 class ReadmeSnippetTest {
 
     static List<String> snippet() throws IOException {

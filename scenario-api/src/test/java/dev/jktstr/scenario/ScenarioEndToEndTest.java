@@ -2,6 +2,7 @@ package dev.jktstr.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jktstr.testsupport.BootsVm;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Runs are 3 s: enough for thousands of iterations per worker, short enough for CI.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@BootsVm
 class ScenarioEndToEndTest {
     private static Ctx eevdf;
     private static Ctx simple;

@@ -2,6 +2,7 @@ package dev.jktstr.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jktstr.testsupport.BootsVm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * monitor reads qmap's DSQs (global and user) from guest memory.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@BootsVm
 class SchedulerReplaceEndToEndTest {
     private static Ctx ctx;
 

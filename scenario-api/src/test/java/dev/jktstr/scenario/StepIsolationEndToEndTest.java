@@ -2,6 +2,7 @@ package dev.jktstr.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jktstr.testsupport.BootsVm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (1,1,2,1) and EEVDF — no sched_ext scheduler, so what the claims see is the kernel's own cpuset handling.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@BootsVm
 class StepIsolationEndToEndTest {
     private static Ctx ctx;
 

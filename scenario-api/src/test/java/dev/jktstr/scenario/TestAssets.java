@@ -2,6 +2,8 @@ package dev.jktstr.scenario;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jktstr.testsupport.HostProgram;
+import dev.jktstr.testsupport.SharedAssets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -12,32 +14,26 @@ final class TestAssets {
     }
 
     static Path shared() {
-        return Path.of(System.getProperty("jktstr.repo.root", ".")).toAbsolutePath().normalize().resolveSibling("shared");
+        return SharedAssets.sharedDir();
     }
 
     static Path kernelDir() {
-        Path dir = shared().resolve("kernels/linux-6.12-sched_ext");
-        assumeTrue(Files.isRegularFile(dir.resolve("bzImage")), "no test kernel at " + dir
-                + " (put the shared kernels beside the repo)");
-        assumeTrue(onPath("qemu-system-x86_64"), "qemu-system-x86_64 not installed (Debian: apt-get install qemu-system-x86)");
+        Path dir = SharedAssets.requireKernelDir();
+        SharedAssets.requireBzImage();
+        HostProgram.require("qemu-system-x86_64", "apt-get install qemu-system-x86");
         return dir;
     }
 
     static Path scxSimple() {
-        Path p = shared().resolve("schedulers/scx_simple");
-        assumeTrue(Files.isRegularFile(p), "no scheduler at " + p);
-        return p;
+        return SharedAssets.requireScheduler("scx_simple");
     }
 
     static Path scxQmap() {
-        Path p = shared().resolve("schedulers/scx_qmap");
-        assumeTrue(Files.isRegularFile(p), "no scheduler at " + p);
-        return p;
+        return SharedAssets.requireScheduler("scx_qmap");
     }
 
     static boolean onPath(String program) {
-        String path = System.getenv("PATH");
-        return path != null && Stream.of(path.split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, program)));
+        return HostProgram.present(program);
     }
 
     static Vm.Builder vm() {

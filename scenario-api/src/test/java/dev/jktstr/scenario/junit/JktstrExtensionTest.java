@@ -3,6 +3,8 @@ package dev.jktstr.scenario.junit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jktstr.testsupport.BootsVm;
+import dev.jktstr.testsupport.SharedAssets;
 import dev.jktstr.scenario.Assert;
 import dev.jktstr.scenario.CgroupDef;
 import dev.jktstr.scenario.Ctx;
@@ -16,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
@@ -25,15 +28,26 @@ import org.opentest4j.TestAbortedException;
 
 class JktstrExtensionTest {
 
+    private static String kernelPropertyBefore;
+
     @BeforeAll
     static void kernel() {
-        Path dir = Path.of(System.getProperty("jktstr.repo.root", ".")).toAbsolutePath().normalize().resolveSibling("shared")
-                .resolve("kernels/linux-6.12-sched_ext");
-        if (Files.isRegularFile(dir.resolve("bzImage"))) {
-            System.setProperty(Ctx.KERNEL_PROPERTY, dir.toString());
+        kernelPropertyBefore = System.getProperty(Ctx.KERNEL_PROPERTY);
+        SharedAssets.findKernelFile("bzImage")
+                .ifPresent(bz -> System.setProperty(Ctx.KERNEL_PROPERTY, bz.getParent().toString()));
+    }
+
+    /** The property is JVM-wide: put back what other test classes in this fork saw before. */
+    @AfterAll
+    static void restoreKernelProperty() {
+        if (kernelPropertyBefore == null) {
+            System.clearProperty(Ctx.KERNEL_PROPERTY);
+        } else {
+            System.setProperty(Ctx.KERNEL_PROPERTY, kernelPropertyBefore);
         }
     }
 
+    @BootsVm
     @JktstrTest(llcs = 1, cores = 2, threads = 1, memoryMib = 256, durationMs = 2000)
     void steadyPassesInAGuest(Ctx ctx) {
         org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty(Ctx.KERNEL_PROPERTY) != null, "no shared test kernel");
