@@ -217,20 +217,30 @@ void do_workers_stop(uint32_t id, struct in *c) {
 }
 
 /*
+ * A request that is a u32 count and that many group ids (WORKERS_PEEK, WORKERS_CPUS): fills gs and returns the
+ * count, or sends the error and returns 0.
+ */
+static uint32_t read_group_ids(uint32_t id, struct in *c, const char *request, struct group **gs) {
+    uint32_t n = get_u32(c);
+    if (c->bad || n == 0 || n > AGENT_MAX_GROUPS || (size_t) n * 4 != c->len - c->off) {
+        send_error(id, EINVAL, "malformed %s request (1..%u group ids)", request, AGENT_MAX_GROUPS); return 0;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t gid = get_u32(c);
+        if (!(gs[k] = find_group(gid))) { send_error(id, ENOENT, "no worker group %u", gid); return 0; }
+    }
+    return n;
+}
+
+/*
  * WORKERS_PEEK: the progress of running groups without stopping them. Per worker: its state, work units and
  * iterations so far, its largest gap so far and the gap now (time since its last checkpoint while running).
  * The slots are written by the workers as they go: each value is read once, atomically (aligned u64).
  */
 void do_workers_peek(uint32_t id, struct in *c) {
-    uint32_t n = get_u32(c);
-    if (c->bad || n == 0 || n > AGENT_MAX_GROUPS || (size_t) n * 4 != c->len - c->off) {
-        send_error(id, EINVAL, "malformed WORKERS_PEEK request (1..%u group ids)", AGENT_MAX_GROUPS); return;
-    }
     struct group *gs[AGENT_MAX_GROUPS];
-    for (uint32_t k = 0; k < n; k++) {
-        uint32_t gid = get_u32(c);
-        if (!(gs[k] = find_group(gid))) { send_error(id, ENOENT, "no worker group %u", gid); return; }
-    }
+    uint32_t n = read_group_ids(id, c, "WORKERS_PEEK", gs);
+    if (n == 0) return;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     uint64_t now = (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
@@ -262,15 +272,9 @@ void do_workers_peek(uint32_t id, struct in *c) {
  * each worker used while it applied. Each mask word is exchanged with 0 atomically, so no CPU is lost between takes.
  */
 void do_workers_cpus(uint32_t id, struct in *c) {
-    uint32_t n = get_u32(c);
-    if (c->bad || n == 0 || n > AGENT_MAX_GROUPS || (size_t) n * 4 != c->len - c->off) {
-        send_error(id, EINVAL, "malformed WORKERS_CPUS request (1..%u group ids)", AGENT_MAX_GROUPS); return;
-    }
     struct group *gs[AGENT_MAX_GROUPS];
-    for (uint32_t k = 0; k < n; k++) {
-        uint32_t gid = get_u32(c);
-        if (!(gs[k] = find_group(gid))) { send_error(id, ENOENT, "no worker group %u", gid); return; }
-    }
+    uint32_t n = read_group_ids(id, c, "WORKERS_CPUS", gs);
+    if (n == 0) return;
     struct out o = payload();
     put_u32(&o, n);
     for (uint32_t k = 0; k < n; k++) {
