@@ -39,7 +39,7 @@ public final class GuestRam implements AutoCloseable {
      *
      * @param hugePages advise MADV_HUGEPAGE (transparent huge pages; no hugetlbfs reservation needed)
      */
-    public static GuestRam allocate(Vm vm, List<Long> bytesPerNode, boolean hugePages) {
+    public static GuestRam allocate(VmFd vm, List<Long> bytesPerNode, boolean hugePages) {
         List<Region> regions = new ArrayList<>();
         try {
             long gpa = 0;

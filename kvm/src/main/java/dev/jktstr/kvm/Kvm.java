@@ -156,14 +156,14 @@ public final class Kvm implements AutoCloseable {
     }
 
     /** KVM_CREATE_VM: a new, empty VM. */
-    public Vm createVm() {
+    public VmFd createVm() {
         int vmFd;
         try {
             vmFd = fd.ioctl(KvmH.KVM_CREATE_VM, 0L);
         } catch (NativeException e) {
             throw new KvmCallException("KVM_CREATE_VM", e);
         }
-        return new Vm(this, FileDescriptor.adopt(vmFd, "kvm-vm"));
+        return new VmFd(this, FileDescriptor.adopt(vmFd, "kvm-vm"));
     }
 
     /**

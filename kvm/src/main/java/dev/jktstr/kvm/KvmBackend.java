@@ -1,6 +1,6 @@
 package dev.jktstr.kvm;
 
-import dev.jktstr.kvm.boot.KernelImage;
+import dev.jktstr.kvm.boot.LoadableKernel;
 import dev.jktstr.kvm.boot.LinuxBoot;
 import dev.jktstr.kvm.x86.ApicIdLayout;
 import dev.jktstr.machine.BackendUnavailableException;
@@ -88,13 +88,13 @@ public final class KvmBackend implements MachineBackend {
 
     @Override
     public Machine boot(MachineSpec spec) {
-        KernelImage kernel = KernelImage.read(spec.kernel());
+        LoadableKernel kernel = LoadableKernel.read(spec.kernel());
         Optional<byte[]> initrd = Optional.empty();
         if (spec.initramfs().isPresent()) {
             try {
                 initrd = Optional.of(Files.readAllBytes(spec.initramfs().get()));
             } catch (IOException e) {
-                throw new dev.jktstr.kvm.boot.KernelImageException("cannot read initramfs " + spec.initramfs().get() + ": "
+                throw new dev.jktstr.kvm.boot.KernelLoadException("cannot read initramfs " + spec.initramfs().get() + ": "
                         + e.getMessage(), e);
             }
         }

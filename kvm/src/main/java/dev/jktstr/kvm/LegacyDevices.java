@@ -33,7 +33,7 @@ final class LegacyDevices implements AutoCloseable {
     private final PostCodePort postCode = new PostCodePort();
 
     /** Registers the devices on {@code pio} and the serial irqfds on {@code vm}; on failure closes what it opened. */
-    LegacyDevices(Vm vm, Bus pio, ExitLatch exits) {
+    LegacyDevices(VmFd vm, Bus pio, ExitLatch exits) {
         this.exits = exits;
         try {
             for (int i = 0; i < COM.length; i++) {

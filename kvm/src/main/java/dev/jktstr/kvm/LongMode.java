@@ -68,7 +68,7 @@ public final class LongMode {
     }
 
     /** Puts {@code vcpu} in 64-bit mode at {@code rip} with {@code rsp} and {@code rsi} (the zero page for Linux). */
-    public static void enter(Vcpu vcpu, long rip, long rsp, long rsi) {
+    public static void enter(VcpuFd vcpu, long rip, long rsp, long rsi) {
         vcpu.updateSregs(s -> {
             code(KvmSregs.cs(s));
             for (MemorySegment seg : new MemorySegment[] {KvmSregs.ds(s), KvmSregs.es(s), KvmSregs.fs(s), KvmSregs.gs(s),
@@ -101,7 +101,7 @@ public final class LongMode {
     }
 
     /** MSRs a 64-bit kernel expects cleared or set at entry (Firecracker's list); fast strings on. */
-    public static void setBootMsrs(Vcpu vcpu) {
+    public static void setBootMsrs(VcpuFd vcpu) {
         vcpu.setMsrs(
                 0x174, 0, // IA32_SYSENTER_CS
                 0x175, 0, // IA32_SYSENTER_ESP
@@ -115,7 +115,7 @@ public final class LongMode {
     }
 
     /** LAPIC LINT0 = ExtINT (the PIC's output reaches the CPU) and LINT1 = NMI, as a PC BIOS leaves them. */
-    public static void setupLapicLvts(Vcpu vcpu) {
+    public static void setupLapicLvts(VcpuFd vcpu) {
         vcpu.updateLapic(lapic -> {
             int lint0 = lapic.get(ValueLayout.JAVA_INT_UNALIGNED, 0x350);
             int lint1 = lapic.get(ValueLayout.JAVA_INT_UNALIGNED, 0x360);
@@ -125,7 +125,7 @@ public final class LongMode {
     }
 
     /** Masks LAPIC LINT0: the 8259's output no longer reaches this CPU. */
-    public static void maskLint0(Vcpu vcpu) {
+    public static void maskLint0(VcpuFd vcpu) {
         vcpu.updateLapic(lapic -> lapic.set(ValueLayout.JAVA_INT_UNALIGNED, 0x350,
                 lapic.get(ValueLayout.JAVA_INT_UNALIGNED, 0x350) | 0x10000));
     }

@@ -38,7 +38,7 @@ final class VcpuExitHandler {
     }
 
     /** Handles {@code exit} of vCPU {@code index} on that vCPU's thread, before its next KVM_RUN. */
-    void handle(Vcpu vcpu, int index, VcpuExit exit) {
+    void handle(VcpuFd vcpu, int index, VcpuExit exit) {
         switch (exit) {
             case VcpuExit.Io io -> portIo(vcpu.runArea(), io);
             case VcpuExit.Mmio m -> mmio(vcpu.runArea(), m);
@@ -92,7 +92,7 @@ final class VcpuExitHandler {
         }
     }
 
-    private static String ripOf(Vcpu vcpu) {
+    private static String ripOf(VcpuFd vcpu) {
         try (Arena arena = Arena.ofConfined()) {
             return String.format(" at RIP 0x%x", KvmRegs.rip(vcpu.regs(arena)));
         } catch (RuntimeException e) {

@@ -8,7 +8,7 @@ import java.util.function.Consumer;
  */
 final class VcpuHandle {
 
-    final Vcpu vcpu;
+    final VcpuFd vcpu;
     final int index;
     private final Thread thread;
     /** 0 until the thread runs. */
@@ -16,7 +16,7 @@ final class VcpuHandle {
     volatile boolean parked;
     volatile boolean done;
 
-    VcpuHandle(Vcpu vcpu, int index, Consumer<VcpuHandle> loop) {
+    VcpuHandle(VcpuFd vcpu, int index, Consumer<VcpuHandle> loop) {
         this.vcpu = vcpu;
         this.index = index;
         this.thread = Thread.ofPlatform().daemon().name("kvm-vcpu" + index).unstarted(() -> loop.accept(this));

@@ -23,7 +23,7 @@ final class VcpuRunner {
     private volatile boolean pauseRequested;
     private volatile boolean stopRequested;
 
-    VcpuRunner(List<Vcpu> vcpus, VcpuExitHandler handler, ExitLatch exits) {
+    VcpuRunner(List<VcpuFd> vcpus, VcpuExitHandler handler, ExitLatch exits) {
         this.handler = handler;
         this.exits = exits;
         for (int i = 0; i < vcpus.size(); i++) {
@@ -35,7 +35,7 @@ final class VcpuRunner {
         return handles.size();
     }
 
-    Vcpu vcpu(int index) {
+    VcpuFd vcpu(int index) {
         return handles.get(index).vcpu;
     }
 

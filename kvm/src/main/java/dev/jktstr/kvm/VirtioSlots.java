@@ -20,13 +20,13 @@ import java.util.List;
 final class VirtioSlots implements AutoCloseable {
 
     private final Kvm kvm;
-    private final Vm vm;
+    private final VmFd vm;
     private final GuestRam ram;
     private final Bus mmio;
     private final List<VirtioSlot> slots = new ArrayList<>();
     private final List<EventFd> eventFds = new ArrayList<>();
 
-    VirtioSlots(Kvm kvm, Vm vm, GuestRam ram, Bus mmio) {
+    VirtioSlots(Kvm kvm, VmFd vm, GuestRam ram, Bus mmio) {
         this.kvm = kvm;
         this.vm = vm;
         this.ram = ram;

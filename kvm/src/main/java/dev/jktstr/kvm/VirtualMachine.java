@@ -108,7 +108,7 @@ public final class VirtualMachine implements AutoCloseable {
     private final Duration watchdog;
     private final long createdNanos;
     private final Kvm kvm;
-    private final Vm vm;
+    private final VmFd vm;
     private final GuestRam ram;
     private final Bus pio;
     private final Bus mmio;
@@ -123,7 +123,7 @@ public final class VirtualMachine implements AutoCloseable {
     private long pausedClock;
     private ScheduledFuture<?> watchdogTask;
 
-    VirtualMachine(VmConfig config, long createdNanos, Kvm kvm, Vm vm, GuestRam ram, Bus pio, Bus mmio,
+    VirtualMachine(VmConfig config, long createdNanos, Kvm kvm, VmFd vm, GuestRam ram, Bus pio, Bus mmio,
             LegacyDevices legacy, VirtioSlots virtio, VcpuRunner vcpus, ExitLatch exits) {
         this.topology = config.topology();
         this.watchdog = config.watchdog();
@@ -194,7 +194,7 @@ public final class VirtualMachine implements AutoCloseable {
         return ram;
     }
 
-    public Vm vm() {
+    public VmFd vm() {
         return vm;
     }
 
@@ -203,7 +203,7 @@ public final class VirtualMachine implements AutoCloseable {
     }
 
     /** vCPU {@code cpu} (dense CPU id) for setting up state before {@link #start()}. */
-    public Vcpu vcpu(int cpu) {
+    public VcpuFd vcpu(int cpu) {
         return vcpus.vcpu(cpu);
     }
 
@@ -247,7 +247,7 @@ public final class VirtualMachine implements AutoCloseable {
      * for Linux). vCPUs given no entry wait for INIT/SIPI from the guest.
      */
     public void setEntry(int cpu, long rip, long rsp, long rsi) {
-        Vcpu vcpu = vcpus.vcpu(cpu);
+        VcpuFd vcpu = vcpus.vcpu(cpu);
         LongMode.enter(vcpu, rip, rsp, rsi);
         LongMode.setBootMsrs(vcpu);
         if (cpu != 0) {

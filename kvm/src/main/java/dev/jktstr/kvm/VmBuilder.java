@@ -21,16 +21,16 @@ final class VmBuilder {
         long createdNanos = System.nanoTime();
         VcpuKick.install();
         Kvm kvm = Kvm.open(config.device());
-        Vm vm = null;
+        VmFd vm = null;
         GuestRam ram = null;
-        List<Vcpu> vcpus = new ArrayList<>();
+        List<VcpuFd> vcpus = new ArrayList<>();
         try {
             requireCapabilities(kvm);
             ApicIdLayout topology = config.topology();
             checkVcpuLimits(topology, kvm.maxVcpus(), kvm.maxVcpuId());
             vm = kvm.createVm();
             if (kvm.checkExtension(KvmH.KVM_CAP_SET_TSS_ADDR) > 0) {
-                vm.setTssAddress(Vm.TSS_ADDRESS);
+                vm.setTssAddress(VmFd.TSS_ADDRESS);
             }
             // Memory slots first: on PVM, adding slots after the irqchip exists costs several ms more.
             ram = GuestRam.allocate(vm, config.memoryPerNode(), config.hugePages());
@@ -44,7 +44,7 @@ final class VmBuilder {
             }
             TopologyCpuid cpuid = new TopologyCpuid(topology, kvm.supportedCpuid());
             for (int cpu = 0; cpu < topology.cpuCount(); cpu++) {
-                Vcpu vcpu = vm.createVcpu(topology.apicId(cpu));
+                VcpuFd vcpu = vm.createVcpu(topology.apicId(cpu));
                 vcpus.add(vcpu);
                 vcpu.setCpuid(cpuid.forVcpu(cpu));
                 LongMode.setupLapicLvts(vcpu);
@@ -52,7 +52,7 @@ final class VmBuilder {
             LongMode.writeTables(ram.memory());
             return wire(config, createdNanos, kvm, vm, ram, vcpus);
         } catch (RuntimeException e) {
-            vcpus.forEach(Vcpu::close);
+            vcpus.forEach(VcpuFd::close);
             if (ram != null) {
                 ram.close();
             }
@@ -64,7 +64,7 @@ final class VmBuilder {
         }
     }
 
-    private static VirtualMachine wire(VmConfig config, long createdNanos, Kvm kvm, Vm vm, GuestRam ram, List<Vcpu> vcpus) {
+    private static VirtualMachine wire(VmConfig config, long createdNanos, Kvm kvm, VmFd vm, GuestRam ram, List<VcpuFd> vcpus) {
         ExitLatch exits = new ExitLatch();
         Bus pio = new Bus("port I/O");
         Bus mmio = new Bus("MMIO");

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jktstr.testsupport.BootsVm;
-import dev.jktstr.kvm.boot.KernelImageException;
+import dev.jktstr.kvm.boot.KernelLoadException;
 import dev.jktstr.machine.ExitReason;
 import dev.jktstr.machine.Machine;
 import dev.jktstr.machine.MachineBackends;
@@ -65,7 +65,7 @@ class KvmBackendTest {
     void bootingSomethingThatIsNotAKernelIsATypedError(@TempDir Path dir) throws Exception {
         Path junk = Files.writeString(dir.resolve("junk"), "junk");
         assertThatThrownBy(() -> new KvmBackend().boot(MachineSpec.builder(junk).build()))
-                .isInstanceOf(KernelImageException.class);
+                .isInstanceOf(KernelLoadException.class);
     }
 
     @BootsVm

@@ -67,7 +67,7 @@ class KvmTest {
     void guestRamHasOneRegionPerNodeAndSkipsTheHole() {
         TestGuests.assumeKvm();
         long gib = 1L << 30;
-        try (Kvm kvm = Kvm.open(); Vm vm = kvm.createVm();
+        try (Kvm kvm = Kvm.open(); VmFd vm = kvm.createVm();
              GuestRam ram = GuestRam.allocate(vm, java.util.List.of(2 * gib, 2 * gib), false)) {
             assertThat(ram.regions()).extracting(GuestRam.Region::node, GuestRam.Region::gpa, GuestRam.Region::size)
                     .containsExactly(org.assertj.core.groups.Tuple.tuple(0, 0L, 2 * gib),

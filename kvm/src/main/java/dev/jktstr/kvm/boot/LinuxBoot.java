@@ -53,16 +53,16 @@ public final class LinuxBoot {
     /**
      * Loads {@code kernel} (and {@code initrd}) with {@code cmdline}; the VM must not be started yet.
      *
-     * @throws KernelImageException when RAM is too small or the command line too long, saying how much is needed
+     * @throws KernelLoadException when RAM is too small or the command line too long, saying how much is needed
      */
-    public static Loaded load(VirtualMachine vm, KernelImage kernel, Optional<byte[]> initrd, String cmdline) {
+    public static Loaded load(VirtualMachine vm, LoadableKernel kernel, Optional<byte[]> initrd, String cmdline) {
         GuestMemory memory = vm.memory();
         long lowRamEnd = memory.ramRanges().getFirst().end();
         byte[] cmd = (cmdline + "\0").getBytes(StandardCharsets.US_ASCII);
-        long cmdlineLimit = kernel instanceof KernelImage.BzImage bz && bz.cmdlineSize() > 0
+        long cmdlineLimit = kernel instanceof LoadableKernel.BzImage bz && bz.cmdlineSize() > 0
                 ? Math.min(bz.cmdlineSize() + 1, CMDLINE_MAX) : 2048;
         if (cmd.length > cmdlineLimit) {
-            throw new KernelImageException("the kernel command line is " + (cmd.length - 1) + " bytes; this kernel takes at most "
+            throw new KernelLoadException("the kernel command line is " + (cmd.length - 1) + " bytes; this kernel takes at most "
                     + (cmdlineLimit - 1));
         }
 
@@ -70,7 +70,7 @@ public final class LinuxBoot {
         long kernelStart;
         long kernelEnd;
         switch (kernel) {
-            case KernelImage.BzImage bz -> {
+            case LoadableKernel.BzImage bz -> {
                 kernelStart = BZIMAGE_LOAD;
                 // The decompressor works in [max(load, pref_address), + init_size).
                 kernelEnd = Math.max(BZIMAGE_LOAD + bz.payload().length, Math.max(BZIMAGE_LOAD, bz.prefAddress()) + bz.initSize());
@@ -78,15 +78,15 @@ public final class LinuxBoot {
                 memory.writeBytes(BZIMAGE_LOAD, bz.payload());
                 entry = BZIMAGE_LOAD + 0x200; // startup_64
             }
-            case KernelImage.Elf elf -> {
+            case LoadableKernel.Elf elf -> {
                 kernelStart = elf.lowestAddress();
                 kernelEnd = elf.highestAddress();
                 if (kernelStart < HIGH_MEMORY) {
-                    throw new KernelImageException(elf.path() + " loads at 0x" + Long.toHexString(kernelStart)
+                    throw new KernelLoadException(elf.path() + " loads at 0x" + Long.toHexString(kernelStart)
                             + ", below 1 MiB where the zero page and page tables live; link it at 1 MiB or higher");
                 }
                 requireRam(kernel, kernelEnd, lowRamEnd, initrd, memory);
-                for (KernelImage.Segment s : elf.segments()) {
+                for (LoadableKernel.Segment s : elf.segments()) {
                     memory.writeBytes(s.physAddress(), s.data());
                     long bss = s.memSize() - s.data().length;
                     if (bss > 0) {
@@ -101,7 +101,7 @@ public final class LinuxBoot {
         long initrdSize = 0;
         if (initrd.isPresent()) {
             byte[] rd = initrd.get();
-            long max = kernel instanceof KernelImage.BzImage bz && bz.initrdAddrMax() > 0 ? bz.initrdAddrMax() + 1 : 1L << 31;
+            long max = kernel instanceof LoadableKernel.BzImage bz && bz.initrdAddrMax() > 0 ? bz.initrdAddrMax() + 1 : 1L << 31;
             long top = Math.min(lowRamEnd, max);
             initrdAddress = (top - rd.length) & ~(PAGE - 1);
             initrdSize = rd.length;
@@ -122,12 +122,12 @@ public final class LinuxBoot {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment bp = arena.allocate(BootParams.LAYOUT);
             MemorySegment hdr = BootParams.hdr(bp);
-            if (kernel instanceof KernelImage.BzImage bz) {
+            if (kernel instanceof LoadableKernel.BzImage bz) {
                 MemorySegment.copy(bz.setupHeader(), 0, bp, ValueLayout.JAVA_BYTE, BootParams.hdr$OFFSET,
                         (int) Math.min(bz.setupHeader().length, SetupHeader.LAYOUT.byteSize()));
             } else {
                 SetupHeader.boot_flag(hdr, (short) 0xAA55);
-                SetupHeader.header(hdr, KernelImage.HDRS_MAGIC);
+                SetupHeader.header(hdr, LoadableKernel.HDRS_MAGIC);
                 SetupHeader.kernel_alignment(hdr, 0x100_0000);
             }
             SetupHeader.type_of_loader(hdr, (byte) 0xFF);
@@ -150,14 +150,14 @@ public final class LinuxBoot {
         return new Loaded(entry, kernelStart, kernelEnd, initrdAddress, initrdSize, e820, acpi.rsdpAddress());
     }
 
-    private static void requireRam(KernelImage kernel, long kernelEnd, long lowRamEnd, Optional<byte[]> initrd,
+    private static void requireRam(LoadableKernel kernel, long kernelEnd, long lowRamEnd, Optional<byte[]> initrd,
                                    GuestMemory memory) {
         long need = kernelEnd + initrd.map(b -> (long) b.length + PAGE).orElse(0L);
         if (need > lowRamEnd) {
             long mib = (need + (1 << 20) - 1 >> 20) + 16;
-            throw new KernelImageException(String.format("%s needs RAM up to %d MiB (kernel until 0x%x%s), but the guest has %d MiB"
-                    + " below the 3 GiB hole; give the machine at least %d MiB", kernel instanceof KernelImage.BzImage b ? b.path()
-                    : ((KernelImage.Elf) kernel).path(), need >> 20, kernelEnd,
+            throw new KernelLoadException(String.format("%s needs RAM up to %d MiB (kernel until 0x%x%s), but the guest has %d MiB"
+                    + " below the 3 GiB hole; give the machine at least %d MiB", kernel instanceof LoadableKernel.BzImage b ? b.path()
+                    : ((LoadableKernel.Elf) kernel).path(), need >> 20, kernelEnd,
                     initrd.map(b -> String.format(" + %d KiB initramfs", b.length >> 10)).orElse(""), lowRamEnd >> 20, mib));
         }
     }
@@ -188,7 +188,7 @@ public final class LinuxBoot {
             }
         }
         if (entries.size() > BootparamH.E820_MAX_ENTRIES_ZEROPAGE) {
-            throw new KernelImageException("guest memory has " + entries.size() + " E820 ranges, the zero page holds "
+            throw new KernelLoadException("guest memory has " + entries.size() + " E820 ranges, the zero page holds "
                     + BootparamH.E820_MAX_ENTRIES_ZEROPAGE);
         }
         for (int i = 0; i < entries.size(); i++) {

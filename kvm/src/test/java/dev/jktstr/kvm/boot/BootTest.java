@@ -29,8 +29,8 @@ class BootTest {
     @Test
     void parsesTheSetupHeaderOfTheSharedBzImage() throws Exception {
         Path path = sharedBzImage();
-        KernelImage.BzImage bz = (KernelImage.BzImage) KernelImage.read(path);
-        assertThat(bz.protocol()).isGreaterThanOrEqualTo(KernelImage.MIN_PROTOCOL);
+        LoadableKernel.BzImage bz = (LoadableKernel.BzImage) LoadableKernel.read(path);
+        assertThat(bz.protocol()).isGreaterThanOrEqualTo(LoadableKernel.MIN_PROTOCOL);
         assertThat(bz.relocatable()).isTrue();
         assertThat(bz.initSize()).isGreaterThan(bz.payload().length);
         assertThat(bz.version()).startsWith("6.12");
@@ -45,9 +45,9 @@ class BootTest {
     @Test
     void notAKernelIsATypedError(@TempDir Path dir) throws IOException {
         Path text = Files.writeString(dir.resolve("notes.txt"), "this is not a kernel\n".repeat(100));
-        assertThatThrownBy(() -> KernelImage.read(text)).isInstanceOf(KernelImageException.class)
+        assertThatThrownBy(() -> LoadableKernel.read(text)).isInstanceOf(KernelLoadException.class)
                 .hasMessageContaining("is not a Linux kernel");
-        assertThatThrownBy(() -> KernelImage.read(dir.resolve("missing"))).isInstanceOf(KernelImageException.class)
+        assertThatThrownBy(() -> LoadableKernel.read(dir.resolve("missing"))).isInstanceOf(KernelLoadException.class)
                 .hasMessageContaining("cannot read kernel");
     }
 
@@ -56,12 +56,12 @@ class BootTest {
         byte[] whole = Files.readAllBytes(sharedBzImage());
         for (int length : new int[] {0x300, 64 << 10, whole.length - 1}) {
             Path cut = Files.write(dir.resolve("bzImage-" + length), Arrays.copyOf(whole, length));
-            assertThatThrownBy(() -> KernelImage.read(cut)).isInstanceOf(KernelImageException.class)
+            assertThatThrownBy(() -> LoadableKernel.read(cut)).isInstanceOf(KernelLoadException.class)
                     .hasMessageContaining("truncated");
         }
         // A header cut mid-way reads as not a kernel (no HdrS), never as an index error.
         Path tiny = Files.write(dir.resolve("tiny"), Arrays.copyOf(whole, 0x100));
-        assertThatThrownBy(() -> KernelImage.read(tiny)).isInstanceOf(KernelImageException.class);
+        assertThatThrownBy(() -> LoadableKernel.read(tiny)).isInstanceOf(KernelLoadException.class);
     }
 
     @Test
@@ -69,21 +69,21 @@ class BootTest {
         GuestTestSupport.assumeBinutils();
         byte[] elf = Files.readAllBytes(GuestTestSupport.elf("serial"));
         Path cut = Files.write(dir.resolve("cut.elf"), Arrays.copyOf(elf, 100));
-        assertThatThrownBy(() -> KernelImage.read(cut)).isInstanceOf(KernelImageException.class);
+        assertThatThrownBy(() -> LoadableKernel.read(cut)).isInstanceOf(KernelLoadException.class);
         byte[] foreign = elf.clone();
         foreign[18] = 40; // e_machine = ARM
         Path arm = Files.write(dir.resolve("arm.elf"), foreign);
-        assertThatThrownBy(() -> KernelImage.read(arm)).isInstanceOf(KernelImageException.class)
+        assertThatThrownBy(() -> LoadableKernel.read(arm)).isInstanceOf(KernelLoadException.class)
                 .hasMessageContaining("not an x86_64 executable");
     }
 
     @Test
     void memoryTooSmallForKernelAndInitramfsIsATypedError() {
         GuestTestSupport.assumeKvm();
-        KernelImage bz = KernelImage.read(sharedBzImage());
+        LoadableKernel bz = LoadableKernel.read(sharedBzImage());
         try (VirtualMachine vm = VirtualMachine.builder().memoryMib(32).build()) {
             assertThatThrownBy(() -> LinuxBoot.load(vm, bz, Optional.of(new byte[8 << 20]), "console=ttyS0"))
-                    .isInstanceOf(KernelImageException.class)
+                    .isInstanceOf(KernelLoadException.class)
                     .hasMessageContaining("give the machine at least");
         }
     }
@@ -91,14 +91,14 @@ class BootTest {
     @Test
     void loadsTheSharedBzImageWithZeroPageE820AndAcpi() {
         GuestTestSupport.assumeKvm();
-        KernelImage bz = KernelImage.read(sharedBzImage());
+        LoadableKernel bz = LoadableKernel.read(sharedBzImage());
         try (VirtualMachine vm = VirtualMachine.builder().memoryMib(256).build()) {
             LinuxBoot.Loaded loaded = LinuxBoot.load(vm, bz, Optional.of(new byte[1 << 20]), "console=ttyS0 panic=-1");
             GuestMemory m = vm.memory();
             assertThat(loaded.entry()).isEqualTo(0x100200);
             assertThat(m.readCString(LinuxBoot.CMDLINE, 100)).isEqualTo("console=ttyS0 panic=-1");
             assertThat(m.readShort(LinuxBoot.ZERO_PAGE + 0x1FE) & 0xFFFF).isEqualTo(0xAA55);
-            assertThat(m.readInt(LinuxBoot.ZERO_PAGE + 0x202)).isEqualTo(KernelImage.HDRS_MAGIC);
+            assertThat(m.readInt(LinuxBoot.ZERO_PAGE + 0x202)).isEqualTo(LoadableKernel.HDRS_MAGIC);
             assertThat(m.readByte(LinuxBoot.ZERO_PAGE + 0x210) & 0xFF).isEqualTo(0xFF); // type_of_loader
             assertThat(m.readInt(LinuxBoot.ZERO_PAGE + 0x218)).isEqualTo((int) loaded.initrdAddress());
             assertThat(loaded.initrdAddress() % 4096).isZero();
@@ -119,8 +119,8 @@ class BootTest {
     @Test
     void vmlinuxDirectEntryRunsAnElfGuest() {
         GuestTestSupport.assumeKvm();
-        KernelImage elf = KernelImage.read(GuestTestSupport.elf("serial"));
-        assertThat(elf).isInstanceOf(KernelImage.Elf.class);
+        LoadableKernel elf = LoadableKernel.read(GuestTestSupport.elf("serial"));
+        assertThat(elf).isInstanceOf(LoadableKernel.Elf.class);
         try (VirtualMachine vm = VirtualMachine.builder().memoryMib(32).build()) {
             LinuxBoot.Loaded loaded = LinuxBoot.load(vm, elf, Optional.empty(), "");
             assertThat(loaded.entry()).isEqualTo(0x100000);
@@ -147,8 +147,8 @@ class BootTest {
                     mutant = Arrays.copyOf(mutant, random.nextInt(mutant.length));
                 }
                 try {
-                    KernelImage.parse(Path.of("mutant"), mutant);
-                } catch (KernelImageException expected) {
+                    LoadableKernel.parse(Path.of("mutant"), mutant);
+                } catch (KernelLoadException expected) {
                     // fine: typed
                 }
             }

@@ -16,7 +16,7 @@ import java.lang.foreign.MemorySegment;
  * A VM file descriptor ({@code KVM_CREATE_VM}): memory slots, the in-kernel irqchip and PIT, irqfds,
  * the KVM clock, and {@link #createVcpu(int)}. Each method is one ioctl.
  */
-public final class Vm implements AutoCloseable {
+public final class VmFd implements AutoCloseable {
 
     /** Three pages just below the 4 GiB boundary (in the MMIO hole) for the VMX TSS; Intel needs it. */
     public static final long TSS_ADDRESS = 0xFFFB_D000L;
@@ -25,7 +25,7 @@ public final class Vm implements AutoCloseable {
     private final Kvm kvm;
     private final FileDescriptor fd;
 
-    Vm(Kvm kvm, FileDescriptor fd) {
+    VmFd(Kvm kvm, FileDescriptor fd) {
         this.kvm = kvm;
         this.fd = fd;
     }
@@ -164,14 +164,14 @@ public final class Vm implements AutoCloseable {
     }
 
     /** KVM_CREATE_VCPU with {@code id} (= APIC id) and its kvm_run mapping. */
-    public Vcpu createVcpu(int id) {
+    public VcpuFd createVcpu(int id) {
         int vcpuFd;
         try {
             vcpuFd = fd.ioctl(KvmH.KVM_CREATE_VCPU, id);
         } catch (NativeException e) {
             throw new KvmCallException("KVM_CREATE_VCPU(" + id + ")", e);
         }
-        return Vcpu.create(id, FileDescriptor.adopt(vcpuFd, "kvm-vcpu" + id), kvm.vcpuMmapSize());
+        return VcpuFd.create(id, FileDescriptor.adopt(vcpuFd, "kvm-vcpu" + id), kvm.vcpuMmapSize());
     }
 
     private void call(String name, long request, long arg) {

@@ -15,9 +15,9 @@ import java.util.List;
 /**
  * A Linux kernel as this VMM can load it: a bzImage (64-bit boot protocol, setup header read from the
  * image) or an ELF vmlinux (PT_LOAD segments at their physical addresses, direct 64-bit entry).
- * Parsing checks every offset against the file: malformed input gives a {@link KernelImageException}.
+ * Parsing checks every offset against the file: malformed input gives a {@link KernelLoadException}.
  */
-public sealed interface KernelImage permits KernelImage.BzImage, KernelImage.Elf {
+public sealed interface LoadableKernel permits LoadableKernel.BzImage, LoadableKernel.Elf {
 
     /** Offset of {@code struct setup_header} in a bzImage (and in boot_params). */
     int SETUP_HEADER_OFFSET = 0x1F1;
@@ -33,7 +33,7 @@ public sealed interface KernelImage permits KernelImage.BzImage, KernelImage.Elf
      * @param payload the protected-mode kernel, loaded at {@code loadAddress}; entry at + 0x200
      */
     record BzImage(Path path, int protocol, String version, byte[] setupHeader, byte[] payload, long prefAddress,
-                   long initSize, long initrdAddrMax, long cmdlineSize, boolean relocatable) implements KernelImage {
+                   long initSize, long initrdAddrMax, long cmdlineSize, boolean relocatable) implements LoadableKernel {
         @Override
         public long footprint() {
             return Math.max(initSize, payload.length);
@@ -43,7 +43,7 @@ public sealed interface KernelImage permits KernelImage.BzImage, KernelImage.Elf
     /** One PT_LOAD segment: {@code memSize} bytes at {@code physAddress}, the first {@code data.length} from the file. */
     record Segment(long physAddress, byte[] data, long memSize) {}
 
-    record Elf(Path path, long entry, List<Segment> segments) implements KernelImage {
+    record Elf(Path path, long entry, List<Segment> segments) implements LoadableKernel {
         @Override
         public long footprint() {
             long lo = segments.stream().mapToLong(Segment::physAddress).min().orElse(0);
@@ -61,39 +61,39 @@ public sealed interface KernelImage permits KernelImage.BzImage, KernelImage.Elf
     }
 
     /** Reads and validates {@code path}. */
-    static KernelImage read(Path path) {
+    static LoadableKernel read(Path path) {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(path);
         } catch (IOException e) {
-            throw new KernelImageException("cannot read kernel " + path + ": " + e.getMessage(), e);
+            throw new KernelLoadException("cannot read kernel " + path + ": " + e.getMessage(), e);
         }
         return parse(path, bytes);
     }
 
-    static KernelImage parse(Path path, byte[] bytes) {
+    static LoadableKernel parse(Path path, byte[] bytes) {
         if (bytes.length >= 4 && bytes[0] == 0x7F && bytes[1] == 'E' && bytes[2] == 'L' && bytes[3] == 'F') {
             return parseElf(path, bytes);
         }
         if (bytes.length >= 0x206 && le32(bytes, 0x202) == HDRS_MAGIC) {
             return parseBzImage(path, bytes);
         }
-        throw new KernelImageException(path + " is not a Linux kernel: neither a bzImage (no 'HdrS' boot header at 0x202) nor an"
+        throw new KernelLoadException(path + " is not a Linux kernel: neither a bzImage (no 'HdrS' boot header at 0x202) nor an"
                 + " ELF vmlinux (no ELF magic); pass arch/x86/boot/bzImage or vmlinux from a kernel build");
     }
 
-    private static KernelImage parseBzImage(Path path, byte[] b) {
+    private static LoadableKernel parseBzImage(Path path, byte[] b) {
         int protocol = le16(b, 0x206);
         if (protocol < MIN_PROTOCOL) {
-            throw new KernelImageException(String.format("%s uses boot protocol %d.%02d; this VMM needs 2.12 or newer (Linux 3.8+)",
+            throw new KernelLoadException(String.format("%s uses boot protocol %d.%02d; this VMM needs 2.12 or newer (Linux 3.8+)",
                     path, protocol >> 8, protocol & 0xFF));
         }
         if (le16(b, 0x1FE) != 0xAA55) {
-            throw new KernelImageException(path + " has a 'HdrS' header but no 0xAA55 boot flag at 0x1FE: a damaged bzImage");
+            throw new KernelLoadException(path + " has a 'HdrS' header but no 0xAA55 boot flag at 0x1FE: a damaged bzImage");
         }
         int xloadflags = le16(b, 0x236);
         if ((xloadflags & BootparamH.XLF_KERNEL_64) == 0) {
-            throw new KernelImageException(path + " is a 32-bit kernel (XLF_KERNEL_64 not set); build it for x86_64");
+            throw new KernelLoadException(path + " is a 32-bit kernel (XLF_KERNEL_64 not set); build it for x86_64");
         }
         int setupSects = b[0x1F1] & 0xFF;
         if (setupSects == 0) {
@@ -103,7 +103,7 @@ public sealed interface KernelImage permits KernelImage.BzImage, KernelImage.Elf
         long syssize = le32(b, 0x1F4) & 0xFFFF_FFFFL;
         long payloadLength = syssize * 16;
         if (payloadOffset + payloadLength > b.length || payloadLength == 0) {
-            throw new KernelImageException(String.format("%s is truncated: its setup header says %d bytes of kernel at offset %d,"
+            throw new KernelLoadException(String.format("%s is truncated: its setup header says %d bytes of kernel at offset %d,"
                     + " the file has %d bytes; copy the image again", path, payloadLength, payloadOffset, b.length));
         }
         int headerEnd = 0x202 + (b[0x201] & 0xFF);
@@ -123,28 +123,28 @@ public sealed interface KernelImage permits KernelImage.BzImage, KernelImage.Elf
                 le32(b, 0x22C) & 0xFFFF_FFFFL, le32(b, 0x238) & 0xFFFF_FFFFL, b[0x234] != 0);
     }
 
-    private static KernelImage parseElf(Path path, byte[] b) {
+    private static LoadableKernel parseElf(Path path, byte[] b) {
         // The generated accessors use aligned layouts: read headers from native (8-aligned) copies.
         try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
             return parseElf(path, b, arena);
         }
     }
 
-    private static KernelImage parseElf(Path path, byte[] b, java.lang.foreign.Arena arena) {
+    private static LoadableKernel parseElf(Path path, byte[] b, java.lang.foreign.Arena arena) {
         MemorySegment s = MemorySegment.ofArray(b);
         if (b.length < Elf64Ehdr.LAYOUT.byteSize() || b[ElfH.EI_CLASS] != ElfH.ELFCLASS64 || b[ElfH.EI_DATA] != ElfH.ELFDATA2LSB) {
-            throw new KernelImageException(path + " is an ELF file but not a 64-bit little-endian one; pass an x86_64 vmlinux");
+            throw new KernelLoadException(path + " is an ELF file but not a 64-bit little-endian one; pass an x86_64 vmlinux");
         }
         MemorySegment eh = arena.allocate(Elf64Ehdr.LAYOUT).copyFrom(s.asSlice(0, Elf64Ehdr.LAYOUT.byteSize()));
         if ((Elf64Ehdr.e_machine(eh) & 0xFFFF) != ElfH.EM_X86_64 || (Elf64Ehdr.e_type(eh) & 0xFFFF) != ElfH.ET_EXEC) {
-            throw new KernelImageException(path + " is not an x86_64 executable ELF (e_machine " + Elf64Ehdr.e_machine(eh)
+            throw new KernelLoadException(path + " is not an x86_64 executable ELF (e_machine " + Elf64Ehdr.e_machine(eh)
                     + ", e_type " + Elf64Ehdr.e_type(eh) + "); pass a vmlinux");
         }
         long phoff = Elf64Ehdr.e_phoff(eh);
         int phnum = Elf64Ehdr.e_phnum(eh) & 0xFFFF;
         long phentsize = Elf64Ehdr.e_phentsize(eh) & 0xFFFF;
         if (phnum == 0 || phentsize < Elf64Phdr.LAYOUT.byteSize() || phoff < 0 || phoff + phnum * phentsize > b.length) {
-            throw new KernelImageException(path + " has no readable program headers (truncated ELF?)");
+            throw new KernelLoadException(path + " has no readable program headers (truncated ELF?)");
         }
         long entry = Elf64Ehdr.e_entry(eh);
         long physEntry = -1;
@@ -160,7 +160,7 @@ public sealed interface KernelImage permits KernelImage.BzImage, KernelImage.Elf
             long paddr = Elf64Phdr.p_paddr(ph);
             long vaddr = Elf64Phdr.p_vaddr(ph);
             if (off < 0 || filesz < 0 || filesz > memsz || off + filesz > b.length || paddr < 0 || memsz > 1L << 32) {
-                throw new KernelImageException(String.format("%s: PT_LOAD segment %d (offset %d, %d bytes) lies outside the"
+                throw new KernelLoadException(String.format("%s: PT_LOAD segment %d (offset %d, %d bytes) lies outside the"
                         + " %d-byte file: a truncated or damaged vmlinux", path, i, off, filesz, b.length));
             }
             segments.add(new Segment(paddr, java.util.Arrays.copyOfRange(b, (int) off, (int) (off + filesz)), memsz));
@@ -171,7 +171,7 @@ public sealed interface KernelImage permits KernelImage.BzImage, KernelImage.Elf
             }
         }
         if (segments.isEmpty() || physEntry < 0) {
-            throw new KernelImageException(path + ": the entry point 0x" + Long.toHexString(entry)
+            throw new KernelLoadException(path + ": the entry point 0x" + Long.toHexString(entry)
                     + " lies in no PT_LOAD segment; not a bootable vmlinux");
         }
         return new Elf(path, physEntry, List.copyOf(segments));

@@ -33,22 +33,22 @@ import java.util.function.Consumer;
  * Register access from another thread is safe while the vCPU is out of KVM_RUN (KVM serializes on the
  * vCPU mutex).
  */
-public final class Vcpu implements AutoCloseable {
+public final class VcpuFd implements AutoCloseable {
 
     private final int id;
     private final FileDescriptor fd;
     private final Mmap runArea;
 
-    private Vcpu(int id, FileDescriptor fd, Mmap runArea) {
+    private VcpuFd(int id, FileDescriptor fd, Mmap runArea) {
         this.id = id;
         this.fd = fd;
         this.runArea = runArea;
     }
 
-    static Vcpu create(int id, FileDescriptor fd, long mmapSize) {
+    static VcpuFd create(int id, FileDescriptor fd, long mmapSize) {
         try {
             Mmap run = Mmap.of(fd, mmapSize, LibcH.PROT_READ | LibcH.PROT_WRITE, LibcH.MAP_SHARED, 0);
-            return new Vcpu(id, fd, run);
+            return new VcpuFd(id, fd, run);
         } catch (RuntimeException e) {
             fd.close();
             throw e instanceof NativeException n ? new KvmCallException("mmap(kvm_run of vCPU " + id + ")", n) : e;
