@@ -1,5 +1,6 @@
 package dev.jktstr.cli;
 
+import dev.jktstr.guest.GuestSession;
 import dev.jktstr.guest.ExecResult;
 import dev.jktstr.machine.GuestText;
 import java.io.PrintWriter;
@@ -35,14 +36,14 @@ public final class BootCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (GuestBoot guest = GuestBoot.start(machine, "")) {
+        try (GuestSession guest = GuestBoot.start(machine, "")) {
             out.printf("booted Linux %s on %s in %d ms (VMM start to agent ready; agent started at guest uptime %d ms)%n",
-                    guest.agent.kernelRelease(), guest.machine.backendName(), guest.bootToReady.toMillis(),
-                    guest.agent.agentBootTime().toMillis());
-            ExecResult r = guest.agent.exec(TOPOLOGY_DUMP);
+                    guest.agent().kernelRelease(), guest.machine().backendName(), guest.bootToReady().toMillis(),
+                    guest.agent().agentBootTime().toMillis());
+            ExecResult r = guest.agent().exec(TOPOLOGY_DUMP);
             out.print(GuestText.lines(describe(parse(r.stdoutText())), 64 << 10)); // sysfs values are the guest's
             out.flush();
-            guest.powerOff();
+            guest.powerOff(java.time.Duration.ofSeconds(10));
         }
         return 0;
     }

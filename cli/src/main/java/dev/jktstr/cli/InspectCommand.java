@@ -1,5 +1,6 @@
 package dev.jktstr.cli;
 
+import dev.jktstr.guest.GuestSession;
 import dev.jktstr.btf.Btf;
 import dev.jktstr.btf.elf.StaticExecutable;
 import dev.jktstr.btf.ksym.KernelSymbols;
@@ -91,7 +92,7 @@ public final class InspectCommand implements Callable<Integer> {
 
     private void inspect(PrintWriter out, Btf btf, Path systemMap, SnapshotOptions options, Duration interval, boolean schedExt)
             throws InterruptedException {
-        try (GuestBoot guest = GuestBoot.start(machine, "", b -> {
+        try (GuestSession guest = GuestBoot.start(machine, "", b -> {
                  if (scheduler != null) {
                      b.addBinary(scheduler, GUEST_SCHEDULER);
                  }
@@ -102,7 +103,7 @@ public final class InspectCommand implements Callable<Integer> {
             if (scheduler != null) {
                 startScheduler(guest);
             }
-            Introspector in = Introspector.attach(guest.machine, btf, KernelSymbols.fromSystemMap(systemMap));
+            Introspector in = Introspector.attach(guest.machine(), btf, KernelSymbols.fromSystemMap(systemMap));
             if (interval == null) {
                 print(out, in.snapshot(options));
             } else {
@@ -116,7 +117,7 @@ public final class InspectCommand implements Callable<Integer> {
                     }
                 }
             }
-            guest.powerOff();
+            guest.powerOff(java.time.Duration.ofSeconds(10));
         }
     }
 
@@ -126,8 +127,8 @@ public final class InspectCommand implements Callable<Integer> {
     }
 
     /** Starts the scheduler in the background and waits until sched_ext reports it enabled. */
-    private static void startScheduler(GuestBoot guest) {
-        ExecResult r = guest.agent.exec(List.of("/bin/busybox", "sh", "-c", GUEST_SCHEDULER + " >/tmp/scheduler.log 2>&1 & "
+    private static void startScheduler(GuestSession guest) {
+        ExecResult r = guest.agent().exec(List.of("/bin/busybox", "sh", "-c", GUEST_SCHEDULER + " >/tmp/scheduler.log 2>&1 & "
                 + "for i in $(seq 150); do [ \"$(cat /sys/kernel/sched_ext/state 2>/dev/null)\" = enabled ] && exit 0; "
                 + "sleep 0.2; done; echo \"scheduler did not enable sched_ext within 30 s:\"; tail -20 /tmp/scheduler.log; "
                 + "exit 1"), Map.of(), Duration.ofSeconds(60));

@@ -1,5 +1,6 @@
 package dev.jktstr.cli;
 
+import dev.jktstr.guest.GuestSession;
 import dev.jktstr.guest.ExecResult;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,14 +40,14 @@ public final class ShellCommand implements Callable<Integer> {
     }
 
     private int runOne() {
-        try (GuestBoot guest = GuestBoot.start(machine, "")) {
-            ExecResult r = guest.agent.exec(List.of("/bin/sh", "-c", exec), java.util.Map.of(),
+        try (GuestSession guest = GuestBoot.start(machine, "")) {
+            ExecResult r = guest.agent().exec(List.of("/bin/sh", "-c", exec), java.util.Map.of(),
                     Duration.ofSeconds(execTimeoutSeconds));
             System.out.write(r.stdout(), 0, r.stdout().length);
             System.out.flush();
             System.err.write(r.stderr(), 0, r.stderr().length);
             System.err.flush();
-            guest.powerOff();
+            guest.powerOff(java.time.Duration.ofSeconds(10));
             if (r.timedOut()) {
                 System.err.println("jktstr shell: command timed out after " + execTimeoutSeconds + " s");
                 return 124;
@@ -56,19 +57,19 @@ public final class ShellCommand implements Callable<Integer> {
     }
 
     private int interactive() throws IOException, InterruptedException {
-        try (GuestBoot guest = GuestBoot.start(machine, "jktstr.shell=1")) {
+        try (GuestSession guest = GuestBoot.start(machine, "jktstr.shell=1")) {
             System.err.printf("[jktstr] guest ready in %d ms; shell on the serial console, `exit` powers off%n",
-                    guest.bootToReady.toMillis());
+                    guest.bootToReady().toMillis());
             String saved = rawTerminal();
             try {
                 Thread input = Thread.ofPlatform().daemon().name("jktstr-shell-input").start(() ->
-                        copy(System.in, guest.machine.consoleInput()));
-                copy(guest.machine.console(), System.out);
+                        copy(System.in, guest.machine().consoleInput()));
+                copy(guest.machine().console(), System.out);
                 input.interrupt();
             } finally {
                 restoreTerminal(saved);
             }
-            System.err.println("[jktstr] guest exited: " + guest.machine.awaitExit(Duration.ofSeconds(10)));
+            System.err.println("[jktstr] guest exited: " + guest.machine().awaitExit(Duration.ofSeconds(10)));
         }
         return 0;
     }

@@ -3,13 +3,13 @@ package dev.jktstr.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jktstr.guest.GuestSession;
 import dev.jktstr.testsupport.BootsVm;
 import dev.jktstr.guest.AgentClient;
 import dev.jktstr.guest.GuestImage;
 import dev.jktstr.kconfig.KernelLookup;
 import dev.jktstr.kvm.Kvm;
 import dev.jktstr.kvm.KvmBackend;
-import dev.jktstr.machine.Machine;
 import dev.jktstr.machine.MachineBackend;
 import dev.jktstr.machine.MachineSpec;
 import dev.jktstr.machine.Topology;
@@ -61,9 +61,8 @@ class AgentOnBothBackendsTest {
     }
 
     private static List<String> ask(MachineBackend backend, MachineSpec spec) {
-        try (Machine m = backend.boot(spec);
-             AgentClient agent = AgentClient.connect(m.control().in(), m.control().out(), Duration.ofMinutes(10))) {
-            return questions(agent);
+        try (GuestSession guest = GuestSession.boot(backend, spec, Duration.ofMinutes(10))) {
+            return questions(guest.agent());
         } catch (RuntimeException e) {
             throw new AssertionError(backend.name() + ": " + e.getMessage(), e);
         }

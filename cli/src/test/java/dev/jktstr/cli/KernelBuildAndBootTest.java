@@ -3,10 +3,10 @@ package dev.jktstr.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jktstr.guest.GuestSession;
 import dev.jktstr.testsupport.BootsVm;
 import dev.jktstr.btf.elf.Elf;
 import dev.jktstr.btf.elf.ElfProgramHeader;
-import dev.jktstr.guest.AgentClient;
 import dev.jktstr.guest.ExecResult;
 import dev.jktstr.guest.GuestImage;
 import dev.jktstr.kconfig.CacheEntry;
@@ -17,7 +17,6 @@ import dev.jktstr.kconfig.KernelImage;
 import dev.jktstr.kconfig.KernelLookup;
 import dev.jktstr.kconfig.KernelSource;
 import dev.jktstr.kconfig.SchedulerBuild;
-import dev.jktstr.machine.Machine;
 import dev.jktstr.machine.MachineBackends;
 import dev.jktstr.machine.MachineSpec;
 import dev.jktstr.machine.Topology;
@@ -98,10 +97,8 @@ class KernelBuildAndBootTest {
                         .addBinary(kernel.scheduler("scx_simple"), "/bin/scx_simple").build()) {
             MachineSpec spec = MachineSpec.builder(kernel.image()).initramfs(image.initramfs())
                     .topology(new Topology(1, 1, 2, 1)).memoryPerNodeMib(512).commandLine("quiet").build();
-            try (Machine machine = MachineBackends.fastestFor(spec).boot(spec);
-                    AgentClient agent = AgentClient.connect(machine.control().in(), machine.control().out(),
-                            Duration.ofMinutes(2))) {
-                ExecResult r = agent.exec(List.of("/bin/sh", "-c", "scx_simple >/tmp/scx.log 2>&1 & pid=$!; "
+            try (GuestSession guest = GuestSession.boot(MachineBackends.fastestFor(spec), spec, Duration.ofMinutes(2))) {
+                ExecResult r = guest.agent().exec(List.of("/bin/sh", "-c", "scx_simple >/tmp/scx.log 2>&1 & pid=$!; "
                                 + "for i in $(seq 100); do [ \"$(cat /sys/kernel/sched_ext/state)\" = enabled ] && break;"
                                 + " sleep 0.2; done; cat /sys/kernel/sched_ext/state /sys/kernel/sched_ext/root/ops;"
                                 + " kill -INT $pid; wait $pid; cat /sys/kernel/sched_ext/state"),

@@ -2,6 +2,7 @@ package dev.jktstr.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jktstr.guest.GuestSession;
 import dev.jktstr.testsupport.BootsVm;
 import dev.jktstr.guest.ExecResult;
 import dev.jktstr.guest.GuestImage;
@@ -38,10 +39,10 @@ class QemuAgentEndToEndTest {
     @BeforeAll
     static void boot() {
         TestGuests.assumeQemu();
-        image = GuestSession.image();
+        image = TestGuests.image();
         MachineSpec spec = MachineSpec.builder(TestGuests.bzImage()).initramfs(image.initramfs())
                 .topology(new Topology(1, 1, 2, 1)).memoryPerNodeMib(512).commandLine("quiet").build();
-        guest = GuestSession.boot(TestGuests.tcg(), spec, GuestSession.READY_TIMEOUT);
+        guest = GuestSession.boot(TestGuests.tcg(), spec, TestGuests.READY_TIMEOUT);
         System.out.printf("end-to-end guest: boot to agent ready %d ms%n", guest.bootToReady().toMillis());
     }
 

@@ -3,6 +3,7 @@ package dev.jktstr.qemu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jktstr.guest.GuestSession;
 import dev.jktstr.testsupport.BootsVm;
 import dev.jktstr.guest.GuestException;
 import dev.jktstr.guest.GuestImage;
@@ -34,7 +35,7 @@ class QemuFailureTest {
     @BeforeAll
     static void buildImage() {
         TestGuests.assumeQemu();
-        image = GuestSession.image();
+        image = TestGuests.image();
     }
 
     @AfterAll
@@ -50,7 +51,7 @@ class QemuFailureTest {
 
     @Test
     void guestPanicIsReportedWithTheConsoleTail() {
-        try (GuestSession s = GuestSession.boot(TestGuests.tcg(), spec(image.initramfs()).build(), GuestSession.READY_TIMEOUT)) {
+        try (GuestSession s = GuestSession.boot(TestGuests.tcg(), spec(image.initramfs()).build(), TestGuests.READY_TIMEOUT)) {
             try {
                 s.agent().exec("echo c > /proc/sysrq-trigger");
             } catch (GuestException expected) {

@@ -2,6 +2,7 @@ package dev.jktstr.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jktstr.guest.GuestSession;
 import dev.jktstr.testsupport.BootsVm;
 import dev.jktstr.guest.ExecResult;
 import dev.jktstr.guest.GuestImage;
@@ -28,7 +29,7 @@ class QemuTopologyTest {
     static void buildImage() {
         TestGuests.assumeQemu();
         TestGuests.bzImage();
-        image = GuestSession.image();
+        image = TestGuests.image();
     }
 
     @AfterAll
@@ -52,10 +53,10 @@ class QemuTopologyTest {
         Topology t = Topology.parse(text);
         MachineSpec spec = MachineSpec.builder(TestGuests.bzImage()).initramfs(image.initramfs())
                 .topology(t).memoryPerNodeMib(256).commandLine("quiet").build();
-        try (GuestSession s = GuestSession.boot(TestGuests.tcg(), spec, GuestSession.READY_TIMEOUT)) {
+        try (GuestSession s = GuestSession.boot(TestGuests.tcg(), spec, TestGuests.READY_TIMEOUT)) {
             System.out.printf("topology %s: boot to agent ready %d ms (guest uptime at agent start %d ms)%n",
                     t, s.bootToReady().toMillis(), s.agent().agentBootTime().toMillis());
-            ExecResult r = s.sh(SYS_DUMP);
+            ExecResult r = TestGuests.sh(s, SYS_DUMP);
             assertThat(r.succeeded()).as("sys dump: %s %s", r, r.stderrText()).isTrue();
             Map<String, String> sys = new HashMap<>();
             for (String line : r.stdoutText().split("\n")) {

@@ -5,9 +5,9 @@ import dev.jktstr.btf.ksym.KernelSymbols;
 import dev.jktstr.guest.AgentClient;
 import dev.jktstr.guest.GuestException;
 import dev.jktstr.guest.GuestImage;
+import dev.jktstr.guest.GuestSession;
 import dev.jktstr.introspect.Introspector;
 import dev.jktstr.kconfig.KernelImage;
-import dev.jktstr.machine.BootProgress;
 import dev.jktstr.machine.GuestText;
 import dev.jktstr.machine.Machine;
 import dev.jktstr.machine.MachineBackend;
@@ -33,7 +33,7 @@ public final class Ctx implements AutoCloseable {
     public static final String KERNEL_PROPERTY = "jktstr.kernel";
 
     private final Vm vm;
-    private final GuestImage image;
+    private final GuestSession session;
     private final Machine machine;
     private final AgentClient agent;
     private final GuestShell shell;
@@ -72,21 +72,18 @@ public final class Ctx implements AutoCloseable {
     public record SchedulerSwap(String from, String fromOps, String to, String toOps, Duration detachTook,
             Duration attachTook) {}
 
-    private Ctx(Vm vm, KernelImage kernel, GuestImage image, Machine machine, AgentClient agent, Duration bootTime) {
+    private Ctx(Vm vm, KernelImage kernel, GuestSession session) {
         this.vm = vm;
         this.kernel = kernel;
-        this.image = image;
-        this.machine = machine;
-        this.agent = agent;
+        this.session = session;
+        this.machine = session.machine();
+        this.agent = session.agent();
         this.shell = new GuestShell(agent);
         this.scheduler = new GuestScheduler(agent, shell, vm.scheduler());
-        this.bootTime = bootTime;
+        this.bootTime = session.bootToReady();
         this.duration = vm.duration();
         this.testThresholds = vm.thresholds();
     }
-
-    /** How often a slow boot logs where it is (the console's last line). */
-    static final Duration SLOW_BOOT = Duration.ofSeconds(10);
 
     static Ctx boot(Vm vm) {
         KernelImage kernel = vm.kernelImage(); // the property, else the standard lookup (JKTSTR_KERNEL, cache, ./linux, /boot)
@@ -95,32 +92,34 @@ public final class Ctx implements AutoCloseable {
             ib.addBinary(b.path(), b.guestPath());
         }
         GuestImage image = ib.build();
-        Machine machine = null;
-        AgentClient agent = null;
+        GuestSession session = null;
         try {
             MachineSpec spec = MachineSpec.builder(kernel.image()).initramfs(image.initramfs()).topology(vm.topology())
                     .memoryPerNodeMib(vm.memoryMib()).commandLine(vm.commandLine()).build();
             MachineBackend backend = vm.backend().map(MachineBackends::byName).orElseGet(() -> MachineBackends.fastestFor(spec));
-            machine = backend.boot(spec);
-            try (BootProgress progress = BootProgress.watch(machine, SLOW_BOOT, log::info)) {
-                agent = AgentClient.connect(machine.control().in(), machine.control().out(), vm.bootTimeout());
-            } catch (GuestException e) {
-                throw MachineFailures.explain(machine, "waiting for the guest agent", vm.bootTimeout(), e);
-            }
-            Ctx ctx = new Ctx(vm, kernel, image, machine, agent, Duration.ofNanos(System.nanoTime() - machine.startNanos()));
+            session = GuestSession.boot(backend, spec, image, vm.bootTimeout(), log::info);
+            Ctx ctx = new Ctx(vm, kernel, session);
             try {
                 ctx.prepareGuest();
             } catch (GuestException e) {
                 // a guest that dies here (a kernel oops while the scheduler loads) says why on its console
-                throw MachineFailures.explain(machine, "preparing the guest (cgroups, scheduler)", vm.bootTimeout(), e);
+                throw MachineFailures.explain(session.machine(), "preparing the guest (cgroups, scheduler)", vm.bootTimeout(), e);
             }
             return ctx;
         } catch (MachineException e) {
-            closeAll(agent, machine, image);
+            closeAfterFailure(session, image);
             throw new ScenarioException(e.describe(), e);
         } catch (RuntimeException e) {
-            closeAll(agent, machine, image);
+            closeAfterFailure(session, image);
             throw e;
+        }
+    }
+
+    private static void closeAfterFailure(GuestSession session, GuestImage image) {
+        if (session != null) {
+            session.close();
+        } else {
+            image.close(); // the session, had it been made, would own it
         }
     }
 
@@ -359,7 +358,7 @@ public final class Ctx implements AutoCloseable {
         } catch (GuestException e) {
             log.debug("powering off: {}", e.toString());
         } finally {
-            closeAll(agent, machine, image);
+            session.close();
             synchronized (this) {
                 if (btf != null) {
                     btf.close();
@@ -368,15 +367,5 @@ public final class Ctx implements AutoCloseable {
                 introspector = null;
             }
         }
-    }
-
-    private static void closeAll(AgentClient agent, Machine machine, GuestImage image) {
-        if (agent != null) {
-            agent.close();
-        }
-        if (machine != null) {
-            machine.close();
-        }
-        image.close();
     }
 }
