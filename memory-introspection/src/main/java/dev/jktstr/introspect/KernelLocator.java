@@ -1,5 +1,6 @@
 package dev.jktstr.introspect;
 
+import dev.jktstr.machine.GuestPageTables;
 import dev.jktstr.btf.Btf;
 import dev.jktstr.btf.ksym.KernelSymbols;
 import dev.jktstr.machine.GuestMemory;
@@ -26,15 +27,15 @@ final class KernelLocator {
     static KernelView attach(GuestMemory memory, VcpuRegisters regs, Btf btf, KernelSymbols symbols) {
         boolean fiveLevel = (regs.cr4() & CR4_LA57) != 0;
         long text = KernelView.requireSymbol(symbols, "_text");
-        long cr3 = regs.cr3() & PageTableWalker.ADDR_MASK;
+        long cr3 = regs.cr3() & GuestPageTables.ADDR_MASK;
         // With page-table isolation CR3 may hold the user half; the kernel half is the 8 KiB-aligned page below.
-        List<PageTableWalker> candidates = new ArrayList<>();
-        candidates.add(new PageTableWalker(memory, cr3, fiveLevel));
+        List<GuestPageTables> candidates = new ArrayList<>();
+        candidates.add(new GuestPageTables(memory, cr3, fiveLevel));
         if ((cr3 & 0x1000) != 0) {
-            candidates.add(new PageTableWalker(memory, cr3 & ~0x1000L, fiveLevel));
+            candidates.add(new GuestPageTables(memory, cr3 & ~0x1000L, fiveLevel));
         }
         List<String> tried = new ArrayList<>();
-        for (PageTableWalker w : candidates) {
+        for (GuestPageTables w : candidates) {
             OptionalLong lstar = regs.get("LSTAR");
             OptionalLong entry = symbols.address("entry_SYSCALL_64");
             if (lstar.isPresent() && entry.isPresent() && lstar.getAsLong() != 0) {
@@ -45,7 +46,7 @@ final class KernelLocator {
                 tried.add(String.format("LSTAR slide 0x%x with CR3 0x%x", s, w.root()));
             }
             long first = w.firstKernelImageSlot();
-            if (first != PageTableWalker.NOT_MAPPED) {
+            if (first != GuestPageTables.NOT_MAPPED) {
                 long s = first - text;
                 if (bannerOk(memory, w, symbols, s)) {
                     return finish(memory, btf, symbols, w, s, "page-table walk of the kernel-image range from CR3");
@@ -59,17 +60,17 @@ final class KernelLocator {
                 + "); are System.map and vmlinux from the kernel that runs, and is the guest past early boot?");
     }
 
-    private static boolean bannerOk(GuestMemory memory, PageTableWalker w, KernelSymbols symbols, long slide) {
+    private static boolean bannerOk(GuestMemory memory, GuestPageTables w, KernelSymbols symbols, long slide) {
         OptionalLong banner = symbols.address("linux_banner");
         long probe = banner.isPresent() ? banner.getAsLong() : KernelView.requireSymbol(symbols, "_text");
         long pa = w.translate(probe + slide);
-        if (pa == PageTableWalker.NOT_MAPPED || !memory.isRam(pa, 14)) {
+        if (pa == GuestPageTables.NOT_MAPPED || !memory.isRam(pa, 14)) {
             return false;
         }
         return banner.isEmpty() || new String(memory.readBytes(pa, 13), StandardCharsets.US_ASCII).equals("Linux version");
     }
 
-    private static KernelView finish(GuestMemory memory, Btf btf, KernelSymbols symbols, PageTableWalker cr3Walker,
+    private static KernelView finish(GuestMemory memory, Btf btf, KernelSymbols symbols, GuestPageTables cr3Walker,
             long slide, String how) {
         long physBaseVa = KernelView.requireSymbol(symbols, "phys_base") + slide;
         long physBase = readVia(memory, cr3Walker, physBaseVa);
@@ -81,10 +82,10 @@ final class KernelLocator {
         }
         long pob = readVia(memory, cr3Walker, KernelView.requireSymbol(symbols, "page_offset_base") + slide);
         // Kernel-half tables are shared by every process; init_top_pgt is stable whoever runs.
-        PageTableWalker w = cr3Walker;
+        GuestPageTables w = cr3Walker;
         long topPa = cr3Walker.translate(KernelView.requireSymbol(symbols, "init_top_pgt") + slide);
-        if (topPa != PageTableWalker.NOT_MAPPED) {
-            PageTableWalker init = new PageTableWalker(memory, topPa, cr3Walker.fiveLevel());
+        if (topPa != GuestPageTables.NOT_MAPPED) {
+            GuestPageTables init = new GuestPageTables(memory, topPa, cr3Walker.fiveLevel());
             if (init.translate(text + slide) == textPa) {
                 w = init;
             }
@@ -92,9 +93,9 @@ final class KernelLocator {
         return new KernelView(memory, btf, symbols, slide, how, physBase, pob, w);
     }
 
-    private static long readVia(GuestMemory memory, PageTableWalker w, long va) {
+    private static long readVia(GuestMemory memory, GuestPageTables w, long va) {
         long pa = w.translate(va);
-        if (pa == PageTableWalker.NOT_MAPPED || !memory.isRam(pa, 8)) {
+        if (pa == GuestPageTables.NOT_MAPPED || !memory.isRam(pa, 8)) {
             throw new UnmappedAddressException(va, "is not mapped while locating the kernel");
         }
         return memory.readLong(pa);

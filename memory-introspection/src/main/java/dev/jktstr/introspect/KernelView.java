@@ -1,5 +1,6 @@
 package dev.jktstr.introspect;
 
+import dev.jktstr.machine.GuestPageTables;
 import dev.jktstr.btf.Btf;
 import dev.jktstr.btf.ksym.KernelSymbols;
 import dev.jktstr.machine.GuestMemory;
@@ -25,7 +26,7 @@ import java.util.OptionalLong;
  * threads (the translation cache tolerates races).
  */
 public final class KernelView {
-    static final long START_KERNEL_MAP = 0xFFFF_FFFF_8000_0000L;
+    static final long START_KERNEL_MAP = GuestPageTables.START_KERNEL_MAP;
     private static final int CACHE_SLOTS = 1024;
 
     private record CachedPage(long vpage, long ppage) {}
@@ -39,14 +40,14 @@ public final class KernelView {
     private final long imageStart;
     private final long imageEnd;
     private final long directMapLimit;
-    private final PageTableWalker walker;
+    private final GuestPageTables walker;
     private final String slideSource;
     private final CachedPage[] cache = new CachedPage[CACHE_SLOTS];
     private final TypeResolver types;
     private final PerCpu perCpu = new PerCpu(this);
 
     KernelView(GuestMemory memory, Btf btf, KernelSymbols symbols, long slide, String slideSource, long physBase,
-            long pageOffsetBase, PageTableWalker walker) {
+            long pageOffsetBase, GuestPageTables walker) {
         this.memory = memory;
         this.btf = btf;
         this.types = new TypeResolver(btf);
@@ -84,7 +85,7 @@ public final class KernelView {
         long physBase = imagePa - (requireSymbol(symbols, "_text") - START_KERNEL_MAP);
         long emptyRoot = memory.ramRanges().getFirst().start();
         return new KernelView(memory, btf, symbols, 0, "test layout", physBase, pageOffsetBase,
-                new PageTableWalker(memory, emptyRoot, false));
+                new GuestPageTables(memory, emptyRoot, false));
     }
 
     static long requireSymbol(KernelSymbols symbols, String name) {
@@ -165,7 +166,7 @@ public final class KernelView {
             throw new UnmappedAddressException(va, "is not a kernel address");
         }
         long pa = walker.translate(va);
-        if (pa == PageTableWalker.NOT_MAPPED) {
+        if (pa == GuestPageTables.NOT_MAPPED) {
             throw new UnmappedAddressException(va, "is not mapped in the kernel page tables");
         }
         cache[slot] = new CachedPage(vpage, pa & ~0xFFFL);

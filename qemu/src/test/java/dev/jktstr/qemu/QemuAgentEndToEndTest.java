@@ -6,6 +6,7 @@ import dev.jktstr.guest.GuestSession;
 import dev.jktstr.testsupport.BootsVm;
 import dev.jktstr.guest.ExecResult;
 import dev.jktstr.guest.GuestImage;
+import dev.jktstr.machine.GuestPageTables;
 import dev.jktstr.machine.ExitReason;
 import dev.jktstr.machine.MachineSpec;
 import dev.jktstr.machine.Topology;
@@ -19,7 +20,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.OptionalLong;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -102,15 +102,16 @@ class QemuAgentEndToEndTest {
         String fromMemory;
         try {
             VcpuRegisters regs = guest.machine().registers(0);
-            PageWalker walker = kernelWalker(regs.cr3(), regs.cr4());
-            long textVa = walker.firstKernelImagePage().orElseThrow();
+            GuestPageTables walker = kernelWalker(regs.cr3(), regs.cr4());
+            long textVa = walker.firstKernelImageSlot();
+            assertThat(textVa).as("kernel image mapped").isNotEqualTo(GuestPageTables.NOT_MAPPED);
             long slide = textVa - text;
 
-            OptionalLong bannerPa = walker.translate(banner + slide);
-            assertThat(bannerPa).as("linux_banner mapped").isPresent();
+            long bannerPa = walker.translate(banner + slide);
+            assertThat(bannerPa).as("linux_banner mapped").isNotEqualTo(GuestPageTables.NOT_MAPPED);
             System.out.printf("CR4.LA57=%d; KASLR: virtual slide 0x%x, _text at physical 0x%x, linux_banner at physical 0x%x%n",
-                    (regs.cr4() >> 12) & 1, slide, walker.translate(textVa).getAsLong(), bannerPa.getAsLong());
-            fromMemory = guest.machine().memory().readCString(bannerPa.getAsLong(), 512);
+                    (regs.cr4() >> 12) & 1, slide, walker.translate(textVa), bannerPa);
+            fromMemory = guest.machine().memory().readCString(bannerPa, 512);
         } finally {
             guest.machine().resume();
         }
@@ -118,12 +119,12 @@ class QemuAgentEndToEndTest {
     }
 
     /** With page-table isolation CR3 may hold the user half; the kernel half is the 8 KiB-aligned page below. */
-    private static PageWalker kernelWalker(long cr3, long cr4) {
-        PageWalker w = new PageWalker(guest.machine().memory(), cr3, cr4);
-        if (w.firstKernelImagePage().isPresent()) {
+    private static GuestPageTables kernelWalker(long cr3, long cr4) {
+        GuestPageTables w = GuestPageTables.of(guest.machine().memory(), cr3, cr4);
+        if (w.firstKernelImageSlot() != GuestPageTables.NOT_MAPPED) {
             return w;
         }
-        return new PageWalker(guest.machine().memory(), cr3 & ~0x1000L, cr4);
+        return GuestPageTables.of(guest.machine().memory(), cr3 & ~0x1000L, cr4);
     }
 
     private static long symbol(String name) throws IOException {

@@ -1,8 +1,7 @@
-package dev.jktstr.introspect;
+package dev.jktstr.machine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jktstr.machine.GuestMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -10,7 +9,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** Hand-built page tables in a fake guest RAM: every leaf size, both depths, and garbage tables. */
-class PageTableWalkerTest {
+class GuestPageTablesTest {
     private static final long P = 1;
     private static final long HUGE = 1 << 7;
 
@@ -43,11 +42,11 @@ class PageTableWalkerTest {
                 mem.writeLong(pt + 8 * idx(va4k, 1), 0x77000 | P);
                 mem.writeLong(pd + 8 * idx(va2m, 2), 0x600000 | P | HUGE);
                 mem.writeLong(pdpt + 8 * idx(va1g, 3), 0x4000_0000L | P | HUGE);
-                PageTableWalker w = new PageTableWalker(mem, root, five);
+                GuestPageTables w = new GuestPageTables(mem, root, five);
                 assertThat(w.translate(va4k)).isEqualTo(0x77678);
                 assertThat(w.translate(va2m)).isEqualTo(0x600000 + (va2m & 0x1F_FFFF));
                 assertThat(w.translate(va1g)).isEqualTo(0x4000_0042L);
-                assertThat(w.translate(va4k + 0x1000)).isEqualTo(PageTableWalker.NOT_MAPPED);
+                assertThat(w.translate(va4k + 0x1000)).isEqualTo(GuestPageTables.NOT_MAPPED);
             }
         }
     }
@@ -62,9 +61,9 @@ class PageTableWalkerTest {
             GuestMemory mem = GuestMemory.of(List.of(new GuestMemory.Mapping(0, ram)));
             Random r = new Random(9);
             for (int i = 0; i < 10_000; i++) {
-                PageTableWalker w = new PageTableWalker(mem, r.nextInt(1 << 20), r.nextBoolean());
+                GuestPageTables w = new GuestPageTables(mem, r.nextInt(1 << 20), r.nextBoolean());
                 long pa = w.translate(r.nextLong());
-                assertThat(pa == PageTableWalker.NOT_MAPPED || pa >= 0).isTrue();
+                assertThat(pa == GuestPageTables.NOT_MAPPED || pa >= 0).isTrue();
             }
         }
     }
