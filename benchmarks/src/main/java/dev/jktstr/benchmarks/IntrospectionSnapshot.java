@@ -24,8 +24,9 @@ import java.util.Arrays;
 
 /**
  * Snapshot cost on a 4-vCPU guest: one full scheduler snapshot (every CPU's runqueue and sched_ext
- * state plus event counters), pause to resume, against its peer measured in the same run — the same
- * read with the guest already paused, i.e. what the pause/resume round trip adds. Then bulk guest-memory
+ * state plus event counters), freeze to thaw ({@code Machine.freeze()}: on QEMU a SIGSTOP of the process,
+ * not a QMP stop), against its peer measured in the same run — the same read with the guest already
+ * stopped, i.e. what the freeze/thaw round trip adds. Then bulk guest-memory
  * read bandwidth (guest RAM segment → host buffer) against a host-to-host copy of the same size.
  * Targets: snapshot ≤ 1 ms, bulk read ≥ 5 GB/s.
  *
@@ -73,8 +74,8 @@ public final class IntrospectionSnapshot {
                 }
                 Arrays.sort(full);
                 Arrays.sort(readOnly);
-                System.out.printf("snapshot (4 rq + scx state + counters), %d samples: pause-read-resume median %.3f ms, "
-                        + "p99 %.3f ms (target <= 1 ms); read alone (already paused) median %.1f us, p99 %.1f us; "
+                System.out.printf("snapshot (4 rq + scx state + counters), %d samples: freeze-read-thaw median %.3f ms, "
+                        + "p99 %.3f ms (target <= 1 ms); read alone (guest already stopped) median %.1f us, p99 %.1f us; "
                         + "ratio %.1f%n", samples, ms(pct(full, 50)), ms(pct(full, 99)), pct(readOnly, 50) / 1e3,
                         pct(readOnly, 99) / 1e3, (double) pct(full, 50) / pct(readOnly, 50));
                 bandwidth(m.memory());
