@@ -221,7 +221,7 @@ final class LayoutProbe {
                     }
                 }
                 case "const" -> {
-                    Class<?> holder = loader.loadClass(packageName + "." + JavaEmitter.groupClassName(group));
+                    Class<?> holder = loader.loadClass(packageName + "." + JavaNames.groupClassName(group));
                     constants.add(w.get(0));
                     expect(problems, w.get(0), Long.parseLong(c[1]), holder.getField(w.get(0)).getLong(null));
                 }
@@ -236,7 +236,7 @@ final class LayoutProbe {
     private void coverage(List<String> problems, ClassLoader loader, Set<String> topLevelClasses, Set<String> recordClasses,
                           Map<String, Set<String>> offsetFields, Map<String, Set<String>> unitFields, Set<String> constants)
             throws ClassNotFoundException {
-        String holderName = JavaEmitter.groupClassName(group);
+        String holderName = JavaNames.groupClassName(group);
         for (String top : topLevelClasses) {
             Class<?> type = loader.loadClass(packageName + "." + top);
             if (top.equals(holderName)) {

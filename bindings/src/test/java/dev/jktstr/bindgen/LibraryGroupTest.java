@@ -82,6 +82,6 @@ class LibraryGroupTest {
         assertThat(javac.run(null, diagnostics, diagnostics, args.toArray(String[]::new)))
                 .as("javac on the generated sources: %s", diagnostics).isZero();
         URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader());
-        return loader.loadClass("dev.jktstr.bindings." + group + "." + JavaEmitter.groupClassName(group));
+        return loader.loadClass("dev.jktstr.bindings." + group + "." + JavaNames.groupClassName(group));
     }
 }
