@@ -2,8 +2,8 @@
 # Regenerates the FFM bindings (bindings/src/generated/java) from bindings/bindings.list, byte for byte.
 # Needs JDK 25 and libclang-19 (Debian: libclang1-19 libclang-common-19-dev). See bindings/README.md.
 #
-# The generator is compiled on its own with javac, not through Maven: it depends on nothing else in the
-# module, so this works from a clean clone even when the committed bindings are missing or stale.
+# The generator (module bindgen) is compiled on its own with javac, not through Maven: it depends on nothing
+# but the JDK, so this works from a clean clone even when the committed bindings are missing or stale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +22,6 @@ fi
 
 classes=bindings/target/bindgen-classes
 rm -rf "$classes"
-"$java_home/bin/javac" -d "$classes" bindings/src/main/java/dev/jktstr/bindgen/*.java
+"$java_home/bin/javac" -d "$classes" bindgen/src/main/java/dev/jktstr/bindgen/*.java
 "$java_home/bin/java" --enable-native-access=ALL-UNNAMED -cp "$classes" \
     dev.jktstr.bindgen.Main bindings/bindings.list bindings/src/generated/java

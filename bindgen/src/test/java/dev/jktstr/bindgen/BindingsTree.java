@@ -8,13 +8,13 @@ final class BindingsTree {
 
     private BindingsTree() {}
 
-    /** The bindings module directory: {@code <jktstr.repo.root>/bindings}, else the working directory. */
+    /** The bindings module directory: {@code <jktstr.repo.root>/bindings}, else {@code ../bindings} from here. */
     static Path module() {
         String root = System.getProperty("jktstr.repo.root", "");
         if (!root.isEmpty() && Files.isDirectory(Path.of(root, "bindings"))) {
             return Path.of(root, "bindings");
         }
-        return Path.of("").toAbsolutePath();
+        return Path.of("").toAbsolutePath().resolveSibling("bindings");
     }
 
     static Path list() {
