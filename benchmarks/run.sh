@@ -10,6 +10,7 @@ java=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$jar")
 case "${1:-}" in
   ioctl) "${java[@]}" dev.jktstr.benchmarks.IoctlRatio ;;
   btf) "${java[@]}" -Djktstr.cli.jar="$jktstr_root/cli/target/jktstr.jar" dev.jktstr.benchmarks.BtfBenchmark ;;
+  cli) "${java[@]}" -Djktstr.cli.jar="$jktstr_root/cli/target/jktstr.jar" dev.jktstr.benchmarks.CliStartRatio "${2:-10}" ;;
   zstd) "${java[@]}" "-Djktstr.repo.root=$jktstr_root" dev.jktstr.benchmarks.ZstdDecodeRatio "${@:2}" ;;
   agent-ping) "${java[@]}" dev.jktstr.benchmarks.AgentPingRatio ;;
   boot) "${java[@]}" "-Djktstr.repo.root=$jktstr_root" dev.jktstr.benchmarks.BootVsQemu "${@:2}" ;;
@@ -22,5 +23,5 @@ case "${1:-}" in
   virtio-guest) (cd "$jktstr_root" && mvn -B -q -ntp -pl kvm -am install -DskipTests && \
       mvn -B -q -ntp -pl kvm surefire:test -Dtest=VirtioThroughputBench -Djktstr.benchmark=true -DtrimStackTrace=false \
       -Dsurefire.failIfNoSpecifiedTests=false) | grep -v '^\[' ;;
-  *) echo "usage: benchmarks/run.sh ioctl | btf | zstd [bzImage] [rounds] | agent-ping | boot [runs] [N,L,C,T] [MiB per node] | introspect [samples] [backend] | kvm-start [runs] | kvm-pio [exits] | kvm-boot [runs] [N,L,C,T] [MiB] [--force] | virtio | virtio-guest | agent-kvm-vs-qemu [rounds] [pings per boot] [--force]" >&2; exit 2 ;;
+  *) echo "usage: benchmarks/run.sh ioctl | btf | cli [rounds] | zstd [bzImage] [rounds] | agent-ping | boot [runs] [N,L,C,T] [MiB per node] | introspect [samples] [backend] | kvm-start [runs] | kvm-pio [exits] | kvm-boot [runs] [N,L,C,T] [MiB] [--force] | virtio | virtio-guest | agent-kvm-vs-qemu [rounds] [pings per boot] [--force]" >&2; exit 2 ;;
 esac
