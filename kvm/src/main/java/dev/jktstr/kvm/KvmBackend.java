@@ -28,7 +28,7 @@ public final class KvmBackend implements MachineBackend {
     /**
      * QEMU ranks 50 with KVM and 100 with TCG; under PVM this VMM runs Linux slower than TCG. On real KVM
      * the Linux path passes (the nested proving ground, every CI run), but it is not yet faster than
-     * QEMU+KVM on both counts (boot to READY 0.69x against a 0.5x target, agent PING 1.30x against < 1
+     * QEMU+KVM on both counts (boot to READY 0.55-0.69x against a 0.5x target, agent PING 1.14-1.73x against < 1
      * in the proving ground), so it ranks just behind QEMU; 40 once both targets are met. Until then
      * {@code --backend kvm} / {@code Vm.builder().backend("kvm")} chooses it.
      */
