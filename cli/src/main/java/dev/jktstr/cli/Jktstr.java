@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             BtfCommand.class,
             AcpiCommand.class,
             CpuidCommand.class,
+            TopoCommand.class,
             RunCommand.class,
             NestedKvmCommand.class,
             StatsCommand.class,

@@ -18,13 +18,22 @@ final class MachineOptions {
                     + "Default: JKTSTR_KERNEL, the kernel cache, ./linux, ../linux, /boot/vmlinuz-$(uname -r).")
     String kernel;
 
-    @Option(names = "--topology", paramLabel = "N,L,C,T", defaultValue = "1,1,2,1",
-            description = "NUMA nodes, LLCs per node, cores per LLC, threads per core (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--topology", paramLabel = "N,L,C,T|PRESET", defaultValue = "1,1,2,1",
+            description = "NUMA nodes, LLCs per node, cores per LLC, threads per core, or a preset's name "
+                    + "(jktstr topo lists them) (default: ${DEFAULT-VALUE}).")
     String topology;
 
-    @Option(names = "--memory", paramLabel = "MIB", defaultValue = "512",
-            description = "Guest RAM per NUMA node in MiB (default: ${DEFAULT-VALUE}).")
-    long memoryMib;
+    @Option(names = "--memory", paramLabel = "MIB",
+            description = "Guest RAM per NUMA node in MiB (default: 512, or the preset's share when --topology names one).")
+    Long memoryMib;
+
+    /** RAM per node: --memory, else a named preset's share, else 512 MiB. */
+    long memoryPerNodeMib() {
+        if (memoryMib != null) {
+            return memoryMib;
+        }
+        return dev.jktstr.machine.TopologyPreset.find(topology).map(p -> (long) p.memoryPerNodeMib()).orElse(512L);
+    }
 
     @Option(names = "--backend", paramLabel = "qemu|kvm",
             description = "Machine backend, optionally with a variant (qemu:tcg, qemu:kvm). "
@@ -53,7 +62,7 @@ final class MachineOptions {
     MachineSpec spec(Path kernelImage, Path initramfs, String extraCmdline) {
         String line = (cmdline == null ? "" : cmdline) + (extraCmdline.isEmpty() ? "" : " " + extraCmdline);
         return MachineSpec.builder(kernelImage).initramfs(initramfs).topology(Topology.parse(topology))
-                .memoryPerNodeMib(memoryMib).commandLine(line).build();
+                .memoryPerNodeMib(memoryPerNodeMib()).commandLine(line).build();
     }
 
     MachineBackend backend(MachineSpec spec) {

@@ -95,7 +95,7 @@ public final class RunCommand implements Callable<Integer> {
             throw new InvalidScenarioException("--topology", e.getMessage());
         }
         s.stepsFor(topology); // rejects a bad scenario before anything boots
-        Vm.Builder vb = Vm.builder().topology(topology).memoryMib(machine.memoryMib).scheduler(scheduler())
+        Vm.Builder vb = Vm.builder().topology(topology).memoryMib(machine.memoryPerNodeMib()).scheduler(scheduler())
                 .duration(parseDuration(duration)).commandLine(machine.cmdline).bootTimeout(machine.readyTimeout());
         if (machine.kernel != null && !machine.kernel.isEmpty()) {
             vb.kernel(Path.of(machine.kernel));

@@ -41,11 +41,29 @@ class BootCommandTest {
         new CommandLine(boot).parseArgs("--kernel", "/k", "--topology", "2,2,2,1", "--memory", "256", "--backend", "qemu:tcg");
         assertThat(boot.machine.kernel).isEqualTo("/k");
         assertThat(boot.machine.topology).isEqualTo("2,2,2,1");
-        assertThat(boot.machine.memoryMib).isEqualTo(256);
+        assertThat(boot.machine.memoryPerNodeMib()).isEqualTo(256L);
         assertThat(boot.machine.backend).isEqualTo("qemu:tcg");
         ShellCommand shell = new ShellCommand();
         new CommandLine(shell).parseArgs("--exec", "echo hi");
         assertThat(shell.exec).isEqualTo("echo hi");
         assertThat(shell.machine.topology).isEqualTo("1,1,2,1");
+        assertThat(shell.machine.memoryPerNodeMib()).isEqualTo(512L);
+        // A preset name is a topology; without --memory its VM gets the preset's RAM, split over its nodes.
+        BootCommand numa = new BootCommand();
+        new CommandLine(numa).parseArgs("--topology", "numa2-4llc");
+        assertThat(dev.jktstr.machine.Topology.parse(numa.machine.topology))
+                .isEqualTo(new dev.jktstr.machine.Topology(2, 2, 4, 1));
+        assertThat(numa.machine.memoryPerNodeMib()).isEqualTo(1024L);
+    }
+
+    @Test
+    void topoListsEveryPresetWithItsShape() {
+        java.io.StringWriter out = new java.io.StringWriter();
+        CommandLine cl = Jktstr.commandLine();
+        cl.setOut(new java.io.PrintWriter(out));
+        assertThat(cl.execute("topo")).isZero();
+        assertThat(out.toString().lines()).hasSize(25)
+                .anyMatch(l -> l.matches("odd-3llc\\s+1,3,3,1\\s+9\\s+3\\s+1\\s+2048 MiB\\s+9 CPUs, 3 LLCs \\(odd\\)"))
+                .anyMatch(l -> l.matches("numa4-12llc\\s+4,3,8,2\\s+192\\s+12\\s+4\\s+4096 MiB.*"));
     }
 }

@@ -33,10 +33,16 @@ public record Topology(int numaNodes, int llcsPerNode, int coresPerLlc, int thre
         return new Topology(1, 1, 1, 1);
     }
 
-    /** Parses {@code "N,L,C,T"} (nodes, LLCs per node, cores per LLC, threads per core). */
+    /**
+     * Parses {@code "N,L,C,T"} (nodes, LLCs per node, cores per LLC, threads per core) or a preset's name
+     * ({@code odd-3llc}, see {@link TopologyPreset}).
+     */
     public static Topology parse(String text) {
         if (text == null) {
-            throw new InvalidSpecException("topology", "missing; expected N,L,C,T e.g. 1,2,2,2");
+            throw new InvalidSpecException("topology", "missing; expected N,L,C,T e.g. 1,2,2,2, or a preset name");
+        }
+        if (!text.contains(",") && !text.isBlank() && !Character.isDigit(text.strip().charAt(0))) {
+            return preset(text);
         }
         String[] parts = text.trim().split("\\s*,\\s*", -1);
         if (parts.length != 4) {
@@ -53,6 +59,23 @@ public record Topology(int numaNodes, int llcsPerNode, int coresPerLlc, int thre
             }
         }
         return new Topology(values[0], values[1], values[2], values[3]);
+    }
+
+    /** A named preset's topology ({@link TopologyPreset#named}: an unknown name lists the valid ones). */
+    public static Topology preset(String name) {
+        return TopologyPreset.named(name).topology();
+    }
+
+    /**
+     * From ktstr's terms, where LLCs are counted across the machine: {@code llcs} must split evenly over
+     * {@code numaNodes} (ktstr's {@code numa2-8llc} is {@code new Topology(2, 4, 8, 2)}).
+     */
+    public static Topology fromMachineWideLlcs(int numaNodes, int llcs, int coresPerLlc, int threadsPerCore) {
+        requirePositive("numaNodes", numaNodes);
+        if (llcs < numaNodes || llcs % numaNodes != 0) {
+            throw new InvalidSpecException("llcs", llcs + " LLCs do not split evenly over " + numaNodes + " NUMA nodes");
+        }
+        return new Topology(numaNodes, llcs / numaNodes, coresPerLlc, threadsPerCore);
     }
 
     private static void requirePositive(String field, int value) {

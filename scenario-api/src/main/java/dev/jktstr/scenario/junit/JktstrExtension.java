@@ -72,10 +72,16 @@ public final class JktstrExtension implements ExecutionCondition, ParameterResol
         if (t == null) {
             throw new ParameterResolutionException("a Ctx parameter needs @JktstrTest on the method");
         }
-        String key = t.numaNodes() + "," + t.llcs() + "," + t.cores() + "," + t.threads() + "/" + t.memoryMib() + "/"
+        String key = topology(t) + "/" + t.memoryMib() + "/"
                 + t.scheduler() + "/" + t.kernel();
         Ctx ctx = e.getRoot().getStore(NS).getOrComputeIfAbsent(key, k -> new SharedCtx(boot(t)), SharedCtx.class).ctx();
         return ctx.duration(Duration.ofMillis(t.durationMs()));
+    }
+
+    /** The preset when one is named, else the four counts. */
+    static dev.jktstr.machine.Topology topology(JktstrTest t) {
+        return t.preset().isEmpty() ? new dev.jktstr.machine.Topology(t.numaNodes(), t.llcs(), t.cores(), t.threads())
+                : dev.jktstr.machine.Topology.preset(t.preset());
     }
 
     private static Ctx boot(JktstrTest t) {
@@ -83,7 +89,7 @@ public final class JktstrExtension implements ExecutionCondition, ParameterResol
     }
 
     private static Vm vm(JktstrTest t) {
-        Vm.Builder b = Vm.builder().topology(t.numaNodes(), t.llcs(), t.cores(), t.threads()).memoryMib(t.memoryMib())
+        Vm.Builder b = Vm.builder().topology(topology(t)).memoryMib(t.memoryMib())
                 .scheduler(Scheduler.parse(t.scheduler())).duration(Duration.ofMillis(t.durationMs()));
         if (!t.kernel().isEmpty()) {
             b.kernel(Path.of(t.kernel()));

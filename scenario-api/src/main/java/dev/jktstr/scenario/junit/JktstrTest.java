@@ -18,6 +18,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Test
 @ExtendWith(JktstrExtension.class)
 public @interface JktstrTest {
+    /** A named topology ({@code odd-3llc}; {@code jktstr topo} lists them): when set, it replaces the four counts below. */
+    String preset() default "";
+
     int numaNodes() default 1;
 
     int llcs() default 1;

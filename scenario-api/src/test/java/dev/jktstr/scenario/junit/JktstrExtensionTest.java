@@ -68,6 +68,10 @@ class JktstrExtensionTest {
 
         void plain() {
         }
+
+        @JktstrTest(preset = "smt-3llc", numaNodes = 9)
+        void onAPreset(Ctx ctx) {
+        }
     }
 
     private static ConditionEvaluationResult condition(String method) throws NoSuchMethodException {
@@ -86,6 +90,14 @@ class JktstrExtensionTest {
     }
 
     /** Without a kernel the test is skipped before anything boots, with the lookup's message (what it tried). */
+    @Test
+    void aPresetReplacesTheCounts() throws Exception {
+        java.lang.reflect.Method m = java.util.Arrays.stream(Fixtures.class.getDeclaredMethods())
+                .filter(x -> x.getName().equals("onAPreset")).findFirst().orElseThrow();
+        assertThat(JktstrExtension.topology(m.getAnnotation(JktstrTest.class)))
+                .isEqualTo(new dev.jktstr.machine.Topology(1, 3, 2, 2));
+    }
+
     @Test
     void noKernelSkipsWithTheLookupMessage() throws Exception {
         ConditionEvaluationResult r = condition("noKernel");
