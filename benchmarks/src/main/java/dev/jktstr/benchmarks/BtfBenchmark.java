@@ -189,24 +189,44 @@ public class BtfBenchmark {
         return (System.nanoTime() - t0) / 1e6;
     }
 
-    /**
-     * Whole processes against whole processes: {@code jktstr btf dump FILE} (JVM start included) and
-     * {@code bpftool btf dump file FILE format raw}, both into /dev/null, alternating; medians of {@code runs}.
-     */
-    static double[] wholeProcessMillis(Path file, int runs) throws IOException, InterruptedException {
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Path jar = Path.of(System.getProperty("jktstr.cli.jar", "cli/target/jktstr.jar"));
+    /** The CLI jar ({@code -Djktstr.cli.jar}, else {@code cli/target/jktstr.jar}), or an IOException saying how to build it. */
+    static Path cliJar() throws IOException {
+        Path jar = Path.of(System.getProperty("jktstr.cli.jar", "cli/target/jktstr.jar")).toAbsolutePath();
         if (!java.nio.file.Files.isRegularFile(jar)) {
             throw new IOException(jar + " not found: build the CLI (mvn -pl cli -am package) or pass -Djktstr.cli.jar=JAR");
         }
-        List<String> ours = List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(),
-                "btf", "dump", file.toString());
-        List<String> bpftool = List.of("bpftool", "btf", "dump", "file", file.toString(), "format", "raw");
+        return jar;
+    }
+
+    /** This JVM's java, to start a CLI process with: {@code java --enable-native-access=ALL-UNNAMED OPTIONS -jar JAR}. */
+    static List<String> cliCommand(Path jar, String... jvmOptions) {
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED"));
+        command.addAll(List.of(jvmOptions));
+        command.addAll(List.of("-jar", jar.toString()));
+        return command;
+    }
+
+    /** bpftool, on PATH or in /usr/sbin (where Debian puts it), if installed. */
+    static java.util.Optional<Path> bpftool() {
+        return dev.jktstr.machine.HostTools.onPath().withExtraDirs(Path.of("/usr/sbin"), Path.of("/sbin")).find("bpftool");
+    }
+
+    /**
+     * Whole processes against whole processes: {@code jktstr btf dump FILE} ({@code cli} is the java command that
+     * starts the CLI; JVM start included) and {@code bpftool btf dump file FILE format raw}, both into /dev/null,
+     * alternating; medians of {@code runs}.
+     */
+    static double[] wholeProcessMillis(List<String> cli, Path file, int runs) throws IOException, InterruptedException {
+        List<String> ours = new java.util.ArrayList<>(cli);
+        ours.addAll(List.of("btf", "dump", file.toString()));
+        Path tool = bpftool().orElseThrow(() -> new IOException("bpftool not found (apt-get install bpftool)"));
+        List<String> peer = List.of(tool.toString(), "btf", "dump", "file", file.toString(), "format", "raw");
         double[] a = new double[runs];
         double[] b = new double[runs];
         for (int i = 0; i < runs; i++) {
             a[i] = processMillis(ours);
-            b[i] = processMillis(bpftool);
+            b[i] = processMillis(peer);
         }
         Arrays.sort(a);
         Arrays.sort(b);
@@ -238,7 +258,7 @@ public class BtfBenchmark {
         double named = score(results, "parseIndexAndFindByName");
         double paths = score(results, "resolve1000FieldPaths");
         double raw = score(results, "dumpRawToNull");
-        double[] processes = wholeProcessMillis(file, 10);
+        double[] processes = wholeProcessMillis(cliCommand(cliJar()), file, 10);
         System.out.printf("BTF of %s%n", file);
         System.out.printf("  parse+index        %8.3f ms, %.2f MiB allocated per op (targets: <= 10 ms, <= 4 MiB)%n",
                 parse, parseBytes / (1 << 20));

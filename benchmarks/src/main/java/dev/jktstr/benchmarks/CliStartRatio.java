@@ -1,6 +1,5 @@
 package dev.jktstr.benchmarks;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,27 +23,17 @@ public final class CliStartRatio {
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
-        Path jar = Path.of(System.getProperty("jktstr.cli.jar", "cli/target/jktstr.jar")).toAbsolutePath();
-        if (!Files.isRegularFile(jar)) {
-            throw new IOException(jar + " not found: build the CLI (mvn -pl cli -am package) or pass -Djktstr.cli.jar=JAR");
-        }
+        Path jar = BtfBenchmark.cliJar();
         Path vmlinux = BtfBenchmark.vmlinux();
         Path dir = Files.createTempDirectory("jktstr-cli-start");
         try {
             Path copy = Files.copy(jar, dir.resolve("jktstr.jar"));
             Path aot = dir.resolve("jktstr.aot");
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            List<String> plain = List.of(java, "--enable-native-access=ALL-UNNAMED", "-jar", copy.toString());
-            BtfBenchmark.processMillis(with(List.of(java, "--enable-native-access=ALL-UNNAMED",
-                    "-XX:AOTCacheOutput=" + aot, "-jar", copy.toString()), "--help"));
-            List<String> cached = List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:AOTCache=" + aot,
-                    "-Xlog:aot=off", "-Xlog:cds=off", "-jar", copy.toString());
-            boolean bpftool = dev.jktstr.machine.HostTools.onPath().withExtraDirs(Path.of("/usr/sbin")).find("bpftool")
-                    .isPresent();
+            List<String> plain = BtfBenchmark.cliCommand(copy);
+            BtfBenchmark.processMillis(with(BtfBenchmark.cliCommand(copy, "-XX:AOTCacheOutput=" + aot), "--help"));
+            List<String> cached = BtfBenchmark.cliCommand(copy, "-XX:AOTCache=" + aot, "-Xlog:aot=off", "-Xlog:cds=off");
             double[] helpPlain = new double[rounds];
             double[] helpCached = new double[rounds];
-            double[] dump = new double[rounds];
-            double[] peer = new double[rounds];
             for (int i = 0; i < rounds; i++) {
                 boolean cachedFirst = i % 2 == 1;
                 if (cachedFirst) {
@@ -54,20 +43,16 @@ public final class CliStartRatio {
                     helpPlain[i] = BtfBenchmark.processMillis(with(plain, "--help"));
                     helpCached[i] = BtfBenchmark.processMillis(with(cached, "--help"));
                 }
-                dump[i] = BtfBenchmark.processMillis(with(cached, "btf", "dump", vmlinux.toString()));
-                peer[i] = bpftool ? BtfBenchmark.processMillis(List.of("bpftool", "btf", "dump", "file",
-                        vmlinux.toString(), "format", "raw")) : Double.NaN;
             }
             System.out.printf("jktstr --help, whole process, median of %d: %.0f ms with the AOT cache, %.0f ms without;"
                     + " ratio %.2f (target <= 300 ms with the cache)%n", rounds, median(helpCached), median(helpPlain),
                     median(helpCached) / median(helpPlain));
-            if (bpftool) {
+            if (BtfBenchmark.bpftool().isPresent()) {
+                double[] dump = BtfBenchmark.wholeProcessMillis(cached, vmlinux, rounds);
                 System.out.printf("btf dump of %s, whole processes, median of %d: jktstr %.0f ms, bpftool %.0f ms;"
-                        + " ratio %.2f (target <= 1.0)%n", vmlinux, rounds, median(dump), median(peer),
-                        median(dump) / median(peer));
+                        + " ratio %.2f (target <= 1.0)%n", vmlinux, rounds, dump[0], dump[1], dump[0] / dump[1]);
             } else {
-                System.out.printf("btf dump: jktstr %.0f ms; bpftool not found, no ratio (apt-get install bpftool)%n",
-                        median(dump));
+                System.out.println("btf dump: bpftool not found, no ratio (apt-get install bpftool)");
             }
         } finally {
             dev.jktstr.machine.RunDirectory.deleteTree(dir);

@@ -3,6 +3,7 @@ package dev.jktstr.btf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.jktstr.testsupport.HostProgram;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -69,7 +70,7 @@ class BtfOracleTest {
 
     @Test
     void rawListingEqualsBpftoolLineForLine(@TempDir Path tmp) throws Exception {
-        TestEnv.requireTool("bpftool", BPFTOOL_HINT);
+        HostProgram.require("bpftool", BPFTOOL_HINT);
         Path expected = tmp.resolve("bpftool.raw");
         TestEnv.run(List.of("bpftool", "btf", "dump", "file", vmlinux.toString(), "format", "raw"), expected);
         assertSameLines(expected, write(tmp.resolve("jktstr.raw"), btf, false));
@@ -77,7 +78,7 @@ class BtfOracleTest {
 
     @Test
     void cHeaderEqualsBpftoolAndCompilesWithGcc(@TempDir Path tmp) throws Exception {
-        TestEnv.requireTool("bpftool", BPFTOOL_HINT);
+        HostProgram.require("bpftool", BPFTOOL_HINT);
         Path expected = tmp.resolve("bpftool.h");
         TestEnv.run(List.of("bpftool", "btf", "dump", "file", vmlinux.toString(), "format", "c"), expected);
         Path header = write(tmp.resolve("vmlinux.h"), btf, true);
@@ -86,7 +87,7 @@ class BtfOracleTest {
         assertThat(normaliseWhitespace(Files.readString(header)))
                 .isEqualTo(normaliseWhitespace(Files.readString(expected)));
 
-        TestEnv.requireTool("gcc", "install gcc (apt-get install gcc)");
+        HostProgram.require("gcc", "install gcc (apt-get install gcc)");
         StringBuilder probe = new StringBuilder("#include \"vmlinux.h\"\n");
         for (String path : PATHS) {
             BtfField f = btf.fieldPath(path);
@@ -112,7 +113,7 @@ class BtfOracleTest {
 
     @Test
     void everyKindMatchesBpftool(@TempDir Path tmp) throws Exception {
-        TestEnv.requireTool("bpftool", BPFTOOL_HINT);
+        HostProgram.require("bpftool", BPFTOOL_HINT);
         Path file = tmp.resolve("all.btf");
         Files.write(file, BtfBuilder.allKinds().build());
         Btf b = Btf.load(file);
@@ -128,7 +129,7 @@ class BtfOracleTest {
 
     @Test
     void splitBtfMatchesBpftool(@TempDir Path tmp) throws Exception {
-        TestEnv.requireTool("bpftool", BPFTOOL_HINT);
+        HostProgram.require("bpftool", BPFTOOL_HINT);
         BtfBuilder baseBuilder = BtfBuilder.allKinds();
         byte[] baseBytes = baseBuilder.build();
         Btf base = Btf.fromBytes(baseBytes);
@@ -163,7 +164,7 @@ class BtfOracleTest {
     /** Field paths against gcc on the synthetic header (packed struct, bitfields, anonymous union). */
     @Test
     void syntheticLayoutsMatchGcc(@TempDir Path tmp) throws Exception {
-        TestEnv.requireTool("gcc", "install gcc (apt-get install gcc)");
+        HostProgram.require("gcc", "install gcc (apt-get install gcc)");
         Btf b = Btf.fromBytes(BtfBuilder.allKinds().build());
         Path header = write(tmp.resolve("all.h"), b, true);
         List<String> lines = new ArrayList<>();

@@ -2,7 +2,6 @@ package dev.jktstr.btf;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.jktstr.testsupport.HostProgram;
 import dev.jktstr.testsupport.SharedAssets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,13 +26,6 @@ public final class TestEnv {
         return SharedAssets.requireKernelFile(name);
     }
 
-    public static boolean hasTool(String tool) {
-        return HostProgram.present(tool);
-    }
-
-    public static void requireTool(String tool, String howToGet) {
-        HostProgram.require(tool, howToGet);
-    }
 
     /** Runs a command, returns its stdout; fails the test on a non-zero exit. */
     public static String run(List<String> cmd, Path stdoutFile) throws IOException, InterruptedException {

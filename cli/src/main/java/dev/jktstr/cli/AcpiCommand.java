@@ -52,7 +52,7 @@ final class AcpiCommand implements Callable<Integer> {
         if (memoryMib < 1 || memoryMib > 1L << 20) {
             throw new TopologyEncodingException("--memory must be 1 to 1048576 MiB per node, got " + memoryMib);
         }
-        AcpiLayout.Builder builder = AcpiLayout.builder(t).memory(MemoryAffinity.contiguous(t.nodes(), memoryMib << 20));
+        AcpiLayout.Builder builder = AcpiLayout.builder(t).memory(MemoryAffinity.contiguous(t.numaNodes(), memoryMib << 20));
         if (distances != null && !distances.isBlank()) {
             builder.distances(parseDistances(distances));
         }

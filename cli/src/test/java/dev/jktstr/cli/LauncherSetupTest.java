@@ -3,6 +3,7 @@ package dev.jktstr.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jktstr.testsupport.HostProgram;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,7 +12,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +39,7 @@ class LauncherSetupTest {
         bin = Files.createDirectories(dir.resolve("bin"));
         aptLog = dir.resolve("apt.log");
         for (String tool : List.of("bash", "env", "head", "tr", "dirname", "gcc", "setpriv")) {
-            Optional<Path> real = onPath(tool);
+            Optional<Path> real = HostProgram.find(tool);
             assumeTrue(real.isPresent(), tool + " not on PATH");
             Files.createSymbolicLink(bin.resolve(tool), real.get());
         }
@@ -51,10 +51,6 @@ class LauncherSetupTest {
         Path p = bin.resolve(name);
         Files.writeString(p, "#!/bin/bash\n" + body + "\n");
         Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
-    }
-
-    private static Optional<Path> onPath(String tool) {
-        return Stream.of(System.getenv("PATH").split(":")).map(d -> Path.of(d, tool)).filter(Files::isExecutable).findFirst();
     }
 
     private Result installDeps(String mode) throws Exception {

@@ -3,6 +3,7 @@ package dev.jktstr.guest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jktstr.testsupport.HostProgram;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -43,7 +44,7 @@ class InitramfsWriterTest {
 
     @Test
     void cpioToolExtractsWhatWasWritten(@TempDir Path dir) throws Exception {
-        Assumptions.assumeTrue(QemuGuest.onPath("cpio"), "cpio is not installed (Debian: apt-get install cpio)");
+        HostProgram.require("cpio", "apt-get install cpio");
         Path src = hostFile(dir);
         Path archive = Files.write(dir.resolve("a.cpio"), sample(InitramfsWriter.Compression.NONE, src));
         Path root = Files.createDirectory(dir.resolve("root"));
@@ -69,7 +70,7 @@ class InitramfsWriterTest {
 
     @Test
     void cpioToolListsTheGzipArchive(@TempDir Path dir) throws Exception {
-        Assumptions.assumeTrue(QemuGuest.onPath("cpio"), "cpio is not installed (Debian: apt-get install cpio)");
+        HostProgram.require("cpio", "apt-get install cpio");
         byte[] gz = sample(InitramfsWriter.Compression.GZIP, hostFile(dir));
         byte[] plain = new GZIPInputStream(new ByteArrayInputStream(gz)).readAllBytes();
         Path archive = Files.write(dir.resolve("a.cpio"), plain);

@@ -42,10 +42,6 @@ final class QemuGuest implements AutoCloseable {
         SharedAssets.requireBzImage();
     }
 
-    static boolean onPath(String program) {
-        return HostProgram.present(program);
-    }
-
     QemuGuest(Path initramfs, String extraCmdline) throws IOException {
         dir = Files.createTempDirectory("jktstr-guest-");
         console = dir.resolve("console.log");

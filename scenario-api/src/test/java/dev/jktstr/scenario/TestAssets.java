@@ -1,12 +1,8 @@
 package dev.jktstr.scenario;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import dev.jktstr.testsupport.HostProgram;
 import dev.jktstr.testsupport.SharedAssets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 
 /** The shared test kernel and schedulers (../shared beside the repo); skips with what is missing. */
 final class TestAssets {
@@ -30,10 +26,6 @@ final class TestAssets {
 
     static Path scxQmap() {
         return SharedAssets.requireScheduler("scx_qmap");
-    }
-
-    static boolean onPath(String program) {
-        return HostProgram.present(program);
     }
 
     static Vm.Builder vm() {

@@ -37,11 +37,16 @@ public final class SharedAssets {
                 : sharedDir().resolve("kernels").resolve(KERNEL_NAME);
     }
 
+    /** The kernel's directory: {@link #kernelLocation()}, or the directory of the image it names; not checked. */
+    private static Path kernelDirLocation() {
+        Path location = kernelLocation();
+        return Files.isRegularFile(location) ? location.getParent() : location;
+    }
+
     /** The kernel directory, or a skip. A {@code JKTSTR_KERNEL} naming a bzImage file gives its directory. */
     public static Path requireKernelDir() {
-        Path location = kernelLocation();
-        Path dir = Files.isRegularFile(location) ? location.getParent() : location;
-        assumeTrue(Files.isDirectory(dir), "test kernel not found at " + location
+        Path dir = kernelDirLocation();
+        assumeTrue(Files.isDirectory(dir), "test kernel not found at " + kernelLocation()
                 + "; set JKTSTR_KERNEL or put the shared kernels beside the repository (../shared/kernels/" + KERNEL_NAME + ")");
         return dir;
     }
@@ -64,9 +69,7 @@ public final class SharedAssets {
 
     /** A file of the kernel directory, if readable. */
     public static Optional<Path> findKernelFile(String name) {
-        Path location = kernelLocation();
-        Path dir = Files.isRegularFile(location) ? location.getParent() : location;
-        Path file = dir.resolve(name);
+        Path file = kernelDirLocation().resolve(name);
         return Files.isReadable(file) ? Optional.of(file) : Optional.empty();
     }
 

@@ -3,6 +3,7 @@ package dev.jktstr.btf.elf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jktstr.testsupport.HostProgram;
 import dev.jktstr.btf.BtfException;
 import dev.jktstr.btf.ElfBuilder;
 import dev.jktstr.btf.TestEnv;
@@ -23,7 +24,7 @@ class ElfTest {
     @Test
     void sectionsProgramHeadersAndNotesMatchReadelf() throws Exception {
         Path vmlinux = TestEnv.requireKernelFile("vmlinux");
-        TestEnv.requireTool("readelf", "install binutils (apt-get install binutils)");
+        HostProgram.require("readelf", "install binutils (apt-get install binutils)");
         String sections = TestEnv.run(List.of("readelf", "-S", "-W", vmlinux.toString()), null);
         Pattern row = Pattern.compile("\\[\\s*(\\d+)]\\s+(\\S+)\\s+\\S+\\s+([0-9a-f]{16})\\s+([0-9a-f]+)\\s+([0-9a-f]+)");
         Map<String, long[]> expected = new HashMap<>();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jktstr.testsupport.HostProgram;
 import dev.jktstr.btf.Btf;
 import dev.jktstr.btf.TestEnv;
 import dev.jktstr.btf.elf.Elf;
@@ -137,7 +138,7 @@ class BzImageTest {
     @EnumSource(Compression.class)
     void decompressesEveryKernelCompressor(Compression c, @TempDir Path tmp) throws Exception {
         String tool = command(c).get(0);
-        assumeTrue(TestEnv.hasTool(tool), tool + " not installed: apt-get install " + switch (c) {
+        assumeTrue(HostProgram.present(tool), tool + " not installed: apt-get install " + switch (c) {
             case LZ4 -> "lz4";
             case ZSTD -> "zstd";
             case XZ, LZMA -> "xz-utils";
@@ -157,7 +158,7 @@ class BzImageTest {
 
     @Test
     void rejectsWrongRecordedSizeAndCorruptPayloads(@TempDir Path tmp) throws Exception {
-        assumeTrue(TestEnv.hasTool("gzip"), "gzip not installed");
+        assumeTrue(HostProgram.present("gzip"), "gzip not installed");
         byte[] data = sample();
         byte[] z = compress(Compression.GZIP, data, tmp);
         byte[] truncated = java.util.Arrays.copyOf(z, z.length / 2);
@@ -184,7 +185,7 @@ class BzImageTest {
 
     @Test
     void zstdDecodesTheLargestWindowFromThePipeTheKernelBuildUses(@TempDir Path tmp) throws Exception {
-        TestEnv.requireTool("zstd", "apt-get install zstd to test this format");
+        HostProgram.require("zstd", "apt-get install zstd to test this format");
         byte[] data = sample();
         // What the kernel's cmd_zstd22 would do with --long=31: a 2 GiB window, no content size. `zstd -dc`
         // itself refuses this without --memory=2048MB; aircompressor 2.0.3 refuses anything above 8 MiB.
@@ -200,7 +201,7 @@ class BzImageTest {
 
     @Test
     void zstdCorruptionAndOverrunsAreKernelImageExceptions(@TempDir Path tmp) throws Exception {
-        TestEnv.requireTool("zstd", "apt-get install zstd to test this format");
+        HostProgram.require("zstd", "apt-get install zstd to test this format");
         byte[] data = sample();
         byte[] payload = compress(Compression.ZSTD, data, tmp);
         try (Arena arena = Arena.ofConfined()) {
@@ -230,7 +231,7 @@ class BzImageTest {
 
     @Test
     void theRecordedSizeIsBoundedByInitSize(@TempDir Path tmp) throws Exception {
-        TestEnv.requireTool("zstd", "apt-get install zstd to test this format");
+        HostProgram.require("zstd", "apt-get install zstd to test this format");
         byte[] data = sample();
         byte[] payload = compress(Compression.ZSTD, data, tmp);
         try (Arena arena = Arena.ofConfined()) {
@@ -245,7 +246,7 @@ class BzImageTest {
 
     @Test
     void withoutLibzstdAZstdKernelFailsSayingWhatToInstall(@TempDir Path tmp) throws Exception {
-        TestEnv.requireTool("zstd", "apt-get install zstd to test this format");
+        HostProgram.require("zstd", "apt-get install zstd to test this format");
         Path image = tmp.resolve("bzImage");
         Files.write(image, fakeBzImage(compress(Compression.ZSTD, sample(), tmp)));
         Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");

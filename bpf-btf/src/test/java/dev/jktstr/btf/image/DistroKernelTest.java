@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jktstr.testsupport.HostProgram;
 import dev.jktstr.btf.Btf;
 import dev.jktstr.btf.TestEnv;
 import dev.jktstr.btf.elf.Elf;
@@ -61,7 +62,7 @@ class DistroKernelTest {
             assertThat(elf.section(".BTF")).as(".BTF in %s", k).isPresent();
 
             List<String> tool = systemDecompressor(c);
-            assumeTrue(TestEnv.hasTool(tool.getFirst()), tool.getFirst() + " not installed: cannot compare with it");
+            assumeTrue(HostProgram.present(tool.getFirst()), tool.getFirst() + " not installed: cannot compare with it");
             MemorySegment payload = BzImage.payload(image);
             Path in = tmp.resolve("payload");
             Files.write(in, payload.asSlice(0, payload.byteSize() - (c == Compression.GZIP ? 0 : 4))
@@ -82,7 +83,7 @@ class DistroKernelTest {
     @MethodSource("kernels")
     void btfDumpOfTheBzImageEqualsBpftoolOnTheVmlinuxInside(String spec, @TempDir Path tmp) throws Exception {
         DistroKernels.Kernel k = DistroKernels.require(spec);
-        TestEnv.requireTool("bpftool", "install bpftool (Debian: apt-get install bpftool)");
+        HostProgram.require("bpftool", "install bpftool (Debian: apt-get install bpftool)");
         Path vmlinux = tmp.resolve("vmlinux");
         try (Arena arena = Arena.ofConfined()) {
             Files.write(vmlinux, BzImage.extractVmlinux(k.vmlinuz(), arena).toArray(ValueLayout.JAVA_BYTE));

@@ -2,6 +2,7 @@ package dev.jktstr.btf.image;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jktstr.testsupport.HostProgram;
 import dev.jktstr.btf.TestEnv;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -117,7 +118,7 @@ final class DistroKernels {
 
     private static Kernel fetch(String spec) {
         Path root = cacheRoot();
-        assumeTrue(TestEnv.hasTool("apt-cache") || !cached(root, spec).isEmpty(),
+        assumeTrue(HostProgram.present("apt-cache") || !cached(root, spec).isEmpty(),
                 "distro kernel " + spec + ": apt-cache not found and nothing cached in " + root
                         + " (these tests need a Debian or Ubuntu host with apt)");
         try {
@@ -154,7 +155,7 @@ final class DistroKernels {
 
     /** The package {@code spec} depends on and its candidate version, from the local lists. */
     private static Resolved resolve(String spec) {
-        if (!TestEnv.hasTool("apt-cache")) {
+        if (!HostProgram.present("apt-cache")) {
             return new Resolved(null, null, "apt-cache not found");
         }
         Result depends = exec(List.of("apt-cache", "depends", "--important", spec), null, 60);
@@ -184,7 +185,7 @@ final class DistroKernels {
 
     /** Downloads and unpacks {@code pkg} (and its -dbg package's System.map) into {@code dir}; returns an error or null. */
     private static String download(Path root, String spec, String pkg, String version, Path dir) throws IOException {
-        if (!TestEnv.hasTool("apt-get") || !TestEnv.hasTool("dpkg-deb") || !TestEnv.hasTool("tar")) {
+        if (!HostProgram.present("apt-get") || !HostProgram.present("dpkg-deb") || !HostProgram.present("tar")) {
             return "apt-get, dpkg-deb or tar not found";
         }
         Path staging = Files.createTempDirectory(root, "fetch-");

@@ -35,7 +35,7 @@ public final class AcpiLayout {
     public static Builder builder(MachineSpec spec) {
         ApicIdLayout topology = ApicIdLayout.of(spec.topology());
         return new Builder(topology)
-                .memory(MemoryAffinity.contiguous(topology.nodes(), spec.memoryPerNodeMib() << 20))
+                .memory(MemoryAffinity.contiguous(topology.numaNodes(), spec.memoryPerNodeMib() << 20))
                 .distances(spec.effectiveDistances());
     }
 
@@ -98,11 +98,11 @@ public final class AcpiLayout {
                         + " overlaps the ACPI table range");
             }
             List<MemoryAffinity> ranges = memory != null ? memory
-                    : MemoryAffinity.contiguous(topology.nodes(), 256L << 20);
-            List<List<Integer>> matrix = distances != null ? distances : Slit.defaultDistances(topology.nodes());
-            if (matrix.size() != topology.nodes()) {
+                    : MemoryAffinity.contiguous(topology.numaNodes(), 256L << 20);
+            List<List<Integer>> matrix = distances != null ? distances : Slit.defaultDistances(topology.numaNodes());
+            if (matrix.size() != topology.numaNodes()) {
                 throw new TopologyEncodingException("the distance matrix has " + matrix.size() + " rows for "
-                        + topology.nodes() + " nodes");
+                        + topology.numaNodes() + " nodes");
             }
 
             List<FirmwareTable> tables = new ArrayList<>();

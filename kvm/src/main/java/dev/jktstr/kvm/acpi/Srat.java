@@ -21,12 +21,12 @@ public final class Srat {
 
     public static byte[] build(ApicIdLayout topology, List<MemoryAffinity> memory, OemIds oem) {
         for (MemoryAffinity m : memory) {
-            if (m.node() >= topology.nodes()) {
+            if (m.node() >= topology.numaNodes()) {
                 throw new TopologyEncodingException("memory range at 0x" + Long.toHexString(m.base()) + " is on node "
-                        + m.node() + " but the topology has " + topology.nodes() + " nodes");
+                        + m.node() + " but the topology has " + topology.numaNodes() + " nodes");
             }
         }
-        for (int node = 0; node < topology.nodes(); node++) {
+        for (int node = 0; node < topology.numaNodes(); node++) {
             int n = node;
             if (memory.stream().noneMatch(m -> m.node() == n)) {
                 throw new TopologyEncodingException("node " + node + " has no memory range; Linux would fold its CPUs into another node");

@@ -51,7 +51,7 @@ public record ApicIdLayout(Topology topology) {
 
     // The counts, named as the encoders read them; the numbering behind them is Topology's.
 
-    public int nodes() {
+    public int numaNodes() {
         return topology.numaNodes();
     }
 

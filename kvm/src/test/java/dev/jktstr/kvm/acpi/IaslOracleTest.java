@@ -119,10 +119,10 @@ class IaslOracleTest {
             }
         }
         assertThat(srat).isEqualTo(expectedSrat);
-        assertThat(ranges).isEqualTo(memory != null ? memory : MemoryAffinity.contiguous(t.nodes(), 256L << 20));
+        assertThat(ranges).isEqualTo(memory != null ? memory : MemoryAffinity.contiguous(t.numaNodes(), 256L << 20));
 
         // SLIT: one row of hex distances per locality.
-        List<List<Integer>> expectedDistances = distances != null ? distances : Slit.defaultDistances(t.nodes());
+        List<List<Integer>> expectedDistances = distances != null ? distances : Slit.defaultDistances(t.numaNodes());
         Matcher m = Pattern.compile("Locality\\s+(\\d+) : ([0-9A-F ]+)").matcher(dsl.get("SLIT"));
         List<List<Integer>> slit = new ArrayList<>();
         while (m.find()) {
