@@ -45,6 +45,7 @@ public final class Ctx implements AutoCloseable {
     private Duration duration;
     private Assert testThresholds;
     private volatile boolean monitoring = true;
+    private ExpectedSchedulerError expectedSchedulerError;
     // Introspection is attached on first use (a run's sampler or a snapshot op) and kept for the context's life.
     private boolean introspectionTried;
     private Introspector introspector;
@@ -204,6 +205,21 @@ public final class Ctx implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Claims that runs in this context end with the scheduler failing with a matching error ({@code null}: no such
+     * claim, the default). With it, a run passes the scheduler check only when the scheduler failed that way; a
+     * scheduler that stays attached, or fails with another error, fails the run.
+     */
+    public Ctx expectSchedulerError(ExpectedSchedulerError expected) {
+        this.expectedSchedulerError = expected;
+        return this;
+    }
+
+    /** The claim set by {@link #expectSchedulerError}, or {@code null}. */
+    public ExpectedSchedulerError expectedSchedulerError() {
+        return expectedSchedulerError;
+    }
+
     /** The thresholds the standard checks use now: defaults → the current scheduler's preset → the test's. */
     public Assert thresholds() {
         return thresholdLayers(List.of(currentScheduler().name())).effective();
@@ -340,6 +356,14 @@ public final class Ctx implements AutoCloseable {
      */
     public String schedulerLog() {
         return scheduler.log();
+    }
+
+    /**
+     * What the guest said about the latest scheduler's failure: the kernel's sched_ext kmsg lines (the disable
+     * reason, the scheduler's error message) and the end of the scheduler's output; raw guest text.
+     */
+    String schedulerErrorText() {
+        return scheduler.errorText();
     }
 
     /** Shell scripts in the guest, values as positional parameters. */

@@ -226,6 +226,22 @@ final class GuestScheduler {
         return out;
     }
 
+    /**
+     * The kernel's sched_ext lines since the latest scheduler was enabled (its disable reason and error message) and
+     * the end of that scheduler's output: the text an {@link ExpectedSchedulerError} is checked against; raw guest
+     * text. Lines before the latest enable belong to earlier schedulers of this guest and are left out.
+     */
+    String errorText() {
+        List<String> lines = schedExtKmsg();
+        int from = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains("enabled")) {
+                from = i + 1;
+            }
+        }
+        return String.join("\n", lines.subList(from, lines.size())) + "\n" + log();
+    }
+
     /** The end of the latest sched_ext scheduler's own output, "" when none ran; raw guest text. */
     String log() {
         return active != null ? output() : "";

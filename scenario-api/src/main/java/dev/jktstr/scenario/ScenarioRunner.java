@@ -91,12 +91,23 @@ final class ScenarioRunner {
         verdict.note(hostNote());
         String state = ctx.schedExtState();
         Optional<String> exit = Optional.empty();
+        ExpectedSchedulerError expected = ctx.expectedSchedulerError();
         if (ctx.currentScheduler() instanceof Scheduler.Binary b && !state.equals("enabled")) {
             exit = ctx.schedulerExitReason();
             String log = ctx.schedulerLog().strip(); // guest text: Verdict cleans what it is given
-            verdict.fail("scheduler " + b.name() + " is no longer attached (sched_ext state '" + state + "')"
+            String detached = "scheduler " + b.name() + " is no longer attached (sched_ext state '" + state + "')"
                     + exit.map(r -> ": " + r).orElse("") + (log.isEmpty() ? "" : "; its output: "
-                    + (log.length() > 500 ? "…" + log.substring(log.length() - 500) : log)));
+                    + (log.length() > 500 ? "…" + log.substring(log.length() - 500) : log));
+            if (expected == null) {
+                verdict.fail(detached);
+            } else if (expected.metBy(ctx.schedulerErrorText())) {
+                verdict.note("expected: " + expected + " — " + detached);
+            } else {
+                verdict.fail("expected " + expected + ", but it failed otherwise: " + detached);
+            }
+        } else if (expected != null) {
+            verdict.fail("expected " + expected + ", but " + (ctx.currentScheduler() instanceof Scheduler.Binary b
+                    ? "scheduler " + b.name() + " stayed attached to the end" : "no sched_ext scheduler ran"));
         }
         return new RunResult(name, started, record.elapsed(), total, ctx.kernelRelease(), ctx.kernel().image().toString(),
                 ctx.topology(), ctx.machine().backendName(), startScheduler, state, exit, stats, verdict, summary,
