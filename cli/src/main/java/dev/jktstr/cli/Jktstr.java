@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             NestedKvmCommand.class,
             StatsCommand.class,
             InspectCommand.class,
+            DumpCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Jktstr implements Runnable {

@@ -2,6 +2,7 @@ package dev.jktstr.cli;
 
 import dev.jktstr.scenario.Ctx;
 import dev.jktstr.scenario.ExpectedSchedulerError;
+import dev.jktstr.scenario.FailureEvidence;
 import dev.jktstr.machine.GuestText;
 import dev.jktstr.scenario.InvalidScenarioException;
 import dev.jktstr.scenario.Outcome;
@@ -134,6 +135,7 @@ public final class RunCommand implements Callable<Integer> {
         err.printf("booting %s (%s) ...%n", topology, vm.scheduler().name());
         err.flush();
         RunResult r;
+        FailureEvidence evidence;
         try (Ctx ctx = vm.boot()) {
             err.printf("booted Linux %s on %s in %d ms; running %s for %s%n", ctx.kernelRelease(), ctx.machine().backendName(),
                     ctx.bootTime().toMillis(), s.name(), String.format(Locale.ROOT, "%.1f s", vm.duration().toMillis() / 1e3));
@@ -142,6 +144,7 @@ public final class RunCommand implements Callable<Integer> {
             ctx.expectSchedulerError(expected);
             try {
                 r = Scenarios.run(ctx, s);
+                evidence = ctx.lastFailureEvidence();
             } finally {
                 line.finish();
             }
@@ -160,6 +163,9 @@ public final class RunCommand implements Callable<Integer> {
         Path file = output != null ? output : Path.of("jktstr-results", s.name() + "-" + r.scheduler() + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
         r.write(file);
+        if (evidence != null) {
+            out.print(evidence.bugSummary(evidence.write(file)));
+        }
         out.print(r.verdict().table());
         out.println("result: " + file.toAbsolutePath());
         out.flush();

@@ -94,6 +94,30 @@ class SchedulerFailureTest {
         assertThat(r.exit()).as(r.err() + r.out()).isEqualTo(1);
         assertThat(r.out()).contains("verdict: FAIL — expected a scheduler error matching /dispatch.*loop/, but it"
                 + " failed otherwise: scheduler scx_qmap is no longer attached").contains("test triggering error");
+        // the failure leaves its evidence: BUG SUMMARY first, then a dump beside the result
+        Path dump = dir.resolve("r.failure-dump.json");
+        assertThat(r.out()).contains("BUG SUMMARY\n  outcome:   FAIL — expected a scheduler error")
+                .contains("  scheduler: scx_qmap exited SCX_EXIT_ERROR_BPF (scx_bpf_error)\n")
+                .contains("  error:     test triggering error\n").contains("  dump:      " + dump.toAbsolutePath());
+        assertThat(r.out().indexOf("BUG SUMMARY")).isLessThan(r.out().indexOf("verdict: FAIL"));
+        java.util.Map<String, Object> d = DumpCommand.read(dump);
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> exit = (java.util.Map<String, Object>) d.get("schedulerExit");
+        assertThat(exit).containsEntry("kind", 1025).containsEntry("reason", "scx_bpf_error")
+                .containsEntry("message", "test triggering error");
+        assertThat((java.util.List<?>) exit.get("backtrace")).isNotEmpty();
+        @SuppressWarnings("unchecked")
+        java.util.List<java.util.Map<String, Object>> vcpus = (java.util.List<java.util.Map<String, Object>>) d.get("vcpus");
+        assertThat(vcpus).hasSize(2).allSatisfy(v -> assertThat(v).containsKey("registers"));
+        // qmap's maps, with values, as the flight recorder saw them before the exit freed them
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> recorder = (java.util.Map<String, Object>) d.get("flightRecorder");
+        String snapshots = String.valueOf(recorder.get("snapshots"));
+        assertThat(snapshots).contains("name=scx_qmap.bss").contains("nr_enqueued=");
+        Run show = RunCommandTest.jktstr("dump", "show", dump.toString());
+        assertThat(show.exit()).as(show.err()).isZero();
+        assertThat(show.out()).contains("BUG SUMMARY").contains("error:     test triggering error").contains("cpu 1: RIP=0x")
+                .contains("flight recorder: ").contains("kernel log (last 30 of");
     }
 
     @Test

@@ -46,6 +46,8 @@ public final class Ctx implements AutoCloseable {
     private Assert testThresholds;
     private volatile boolean monitoring = true;
     private ExpectedSchedulerError expectedSchedulerError;
+    private Duration flightRecorderWindow = Duration.ofSeconds(10);
+    private volatile FailureEvidence lastFailureEvidence;
     // Introspection is attached on first use (a run's sampler or a snapshot op) and kept for the context's life.
     private boolean introspectionTried;
     private Introspector introspector;
@@ -220,6 +222,34 @@ public final class Ctx implements AutoCloseable {
         return expectedSchedulerError;
     }
 
+    /**
+     * How much guest state before a failure the flight recorder keeps (snapshots with BPF maps, one a second; default
+     * 10 s; {@link Duration#ZERO} switches it off). A failed run's {@link #lastFailureEvidence()} holds it.
+     */
+    public Ctx flightRecorder(Duration window) {
+        if (window == null || window.isNegative()) {
+            throw new InvalidScenarioException("flightRecorder", "the window must be zero (off) or positive, got " + window);
+        }
+        this.flightRecorderWindow = window;
+        return this;
+    }
+
+    public Duration flightRecorderWindow() {
+        return flightRecorderWindow;
+    }
+
+    /**
+     * The evidence gathered when the latest run in this context ended FAIL or INCONCLUSIVE (while the guest still
+     * ran), or {@code null} when it passed or none ran; write it beside the result with {@link FailureEvidence#write}.
+     */
+    public FailureEvidence lastFailureEvidence() {
+        return lastFailureEvidence;
+    }
+
+    void lastFailureEvidence(FailureEvidence e) {
+        this.lastFailureEvidence = e;
+    }
+
     /** The thresholds the standard checks use now: defaults → the current scheduler's preset → the test's. */
     public Assert thresholds() {
         return thresholdLayers(List.of(currentScheduler().name())).effective();
@@ -364,6 +394,11 @@ public final class Ctx implements AutoCloseable {
      */
     String schedulerErrorText() {
         return scheduler.errorText();
+    }
+
+    /** How the latest scheduler exited, from kmsg and its output ({@link SchedulerExitText}); read while the guest runs. */
+    SchedulerExitText schedulerExit() {
+        return SchedulerExitText.parse(scheduler.kmsgSinceEnable(), scheduler.log());
     }
 
     /** Shell scripts in the guest, values as positional parameters. */

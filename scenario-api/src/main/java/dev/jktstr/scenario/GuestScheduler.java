@@ -232,6 +232,11 @@ final class GuestScheduler {
      * text. Lines before the latest enable belong to earlier schedulers of this guest and are left out.
      */
     String errorText() {
+        return String.join("\n", kmsgSinceEnable()) + "\n" + log();
+    }
+
+    /** The kernel's sched_ext lines since the latest scheduler was enabled, oldest first; raw guest text. */
+    List<String> kmsgSinceEnable() {
         List<String> lines = schedExtKmsg();
         int from = 0;
         for (int i = 0; i < lines.size(); i++) {
@@ -239,7 +244,7 @@ final class GuestScheduler {
                 from = i + 1;
             }
         }
-        return String.join("\n", lines.subList(from, lines.size())) + "\n" + log();
+        return List.copyOf(lines.subList(from, lines.size()));
     }
 
     /** The end of the latest sched_ext scheduler's own output, "" when none ran; raw guest text. */

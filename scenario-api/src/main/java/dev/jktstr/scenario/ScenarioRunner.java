@@ -60,6 +60,17 @@ final class ScenarioRunner {
         record.schedulersRan.add(startScheduler);
         Duration total = steps.stream().map(s -> s.hold().of(ctx.duration())).reduce(Duration.ZERO, Duration::plus);
         monitor.start();
+        ctx.lastFailureEvidence(null);
+        FlightRecorder recorder = FlightRecorder.start(ctx, ctx.flightRecorderWindow());
+        try {
+            return runSteps(name, startScheduler, total, recorder);
+        } finally {
+            recorder.close();
+        }
+    }
+
+    /** The steps, the cleanup and the verdict; the failure evidence while the guest still runs. */
+    private RunResult runSteps(String name, String startScheduler, Duration total, FlightRecorder recorder) {
         try {
             for (int i = 0; i < steps.size(); i++) {
                 runStep(i, total);
@@ -109,9 +120,13 @@ final class ScenarioRunner {
             verdict.fail("expected " + expected + ", but " + (ctx.currentScheduler() instanceof Scheduler.Binary b
                     ? "scheduler " + b.name() + " stayed attached to the end" : "no sched_ext scheduler ran"));
         }
-        return new RunResult(name, started, record.elapsed(), total, ctx.kernelRelease(), ctx.kernel().image().toString(),
-                ctx.topology(), ctx.machine().backendName(), startScheduler, state, exit, stats, verdict, summary,
-                record.schedulersRan, record.timeline, layers);
+        RunResult result = new RunResult(name, started, record.elapsed(), total, ctx.kernelRelease(),
+                ctx.kernel().image().toString(), ctx.topology(), ctx.machine().backendName(), startScheduler, state, exit,
+                stats, verdict, summary, record.schedulersRan, record.timeline, layers);
+        if (result.outcome() == Outcome.FAIL || result.outcome() == Outcome.INCONCLUSIVE) {
+            ctx.lastFailureEvidence(FailureEvidence.collect(ctx, result, recorder));
+        }
+        return result;
     }
 
     private void runStep(int i, Duration total) {
