@@ -99,6 +99,10 @@ record ReportInput(Path dir, List<ReportRun> runs, List<String> warnings, Map<St
                 return run.withResult(null, bad);
             }
             return run.withResult(tree, null);
+        } catch (java.nio.file.NoSuchFileException e) {
+            String why = "missing (the index names it, the directory has no such file)";
+            warnings.add(name + ": " + why);
+            return run.withResult(null, why);
         } catch (IOException | RuntimeException e) {
             String why = "unreadable (" + oneLine(e) + ")";
             warnings.add(name + ": " + why);

@@ -85,9 +85,14 @@ class HtmlReportTest {
         Files.writeString(dir.resolve("index.json"), """
                 {"kind": "jktstr-gauntlet-index", "version": 1, "runs": [
                   {"scenario": "s", "scheduler": "x", "preset": "p", "kernel": "k", "outcome": "PASS",
-                   "result": "../../etc/passwd", "wallMs": 1}]}""");
+                   "result": "../../etc/passwd", "wallMs": 1},
+                  {"scenario": "s", "scheduler": "x", "preset": "q", "kernel": "k", "outcome": "FAIL",
+                   "result": "runs/nope.json", "wallMs": 1}]}""");
         in = ReportInput.load(dir);
-        assertThat(in.runs()).singleElement().satisfies(r -> assertThat(r.problem()).isEqualTo("outside the results directory"));
+        assertThat(in.runs()).extracting(ReportRun::problem).containsExactly("outside the results directory",
+                "missing (the index names it, the directory has no such file)");
+        assertThat(in.warnings()).containsExactly("../../etc/passwd: outside the results directory",
+                "runs/nope.json: missing (the index names it, the directory has no such file)");
     }
 
     @Test
