@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             RunCommand.class,
             NestedKvmCommand.class,
             StatsCommand.class,
+            ReportCommand.class,
             InspectCommand.class,
             DumpCommand.class,
             CommandLine.HelpCommand.class,

@@ -22,6 +22,7 @@ final class ScenarioRunner {
     private final Instant started;
     private final RunRecord record;
     private final HostTimeline host; // what the host gave each vCPU over the run
+    private final HostFacts hostFacts; // cores, load, backend when the run started
     private final RunCgroups cgroups;
     private final RunMonitor monitor;
     private final StepIsolationTracker isolation;
@@ -46,6 +47,7 @@ final class ScenarioRunner {
         this.steps = steps;
         this.started = Instant.now();
         this.record = new RunRecord(ctx, System.nanoTime());
+        this.hostFacts = HostFacts.now(ctx.machine().backendName());
         this.host = HostTimeline.start(ctx.machine(), ctx.topology().cpuCount());
         this.cgroups = new RunCgroups(ctx, host);
         this.monitor = new RunMonitor(ctx, record);
@@ -122,7 +124,8 @@ final class ScenarioRunner {
         }
         RunResult result = new RunResult(name, started, record.elapsed(), total, ctx.kernelRelease(),
                 ctx.kernel().image().toString(), ctx.topology(), ctx.machine().backendName(), startScheduler, state, exit,
-                stats, verdict, summary, record.schedulersRan, record.timeline, layers);
+                stats, verdict, summary, record.schedulersRan, record.timeline, layers, steps, hostFacts,
+                new RunSeries(monitor.series(), record.progressSeries()));
         if (result.outcome() == Outcome.FAIL || result.outcome() == Outcome.INCONCLUSIVE) {
             ctx.lastFailureEvidence(FailureEvidence.collect(ctx, result, recorder));
         }
