@@ -18,6 +18,7 @@ import dev.jktstr.machine.MachineSpec;
 import dev.jktstr.machine.Topology;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -48,6 +49,7 @@ public final class Ctx implements AutoCloseable {
     private ExpectedSchedulerError expectedSchedulerError;
     private Duration flightRecorderWindow = Duration.ofSeconds(10);
     private volatile FailureEvidence lastFailureEvidence;
+    private final List<MapWatch> watches = new java.util.ArrayList<>();
     // Introspection is attached on first use (a run's sampler or a snapshot op) and kept for the context's life.
     private boolean introspectionTried;
     private Introspector introspector;
@@ -236,6 +238,26 @@ public final class Ctx implements AutoCloseable {
 
     public Duration flightRecorderWindow() {
         return flightRecorderWindow;
+    }
+
+    /**
+     * Follows BPF map values through the runs in this context ({@code MapWatch.parse("stats[1]")}): each run reads
+     * them from guest memory four times a second and its result holds them as series ({@link RunSeries#watch}) for
+     * {@link SeriesClaim}s. A watch the guest cannot serve (no such map, key or field) fails the run naming the
+     * nearest names it has.
+     */
+    public Ctx watch(MapWatch... more) {
+        for (MapWatch w : more) {
+            if (!watches.contains(w)) {
+                watches.add(Objects.requireNonNull(w, "watch"));
+            }
+        }
+        return this;
+    }
+
+    /** The watches set by {@link #watch}. */
+    public List<MapWatch> watches() {
+        return List.copyOf(watches);
     }
 
     /**

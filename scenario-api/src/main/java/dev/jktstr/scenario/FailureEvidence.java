@@ -43,6 +43,7 @@ public final class FailureEvidence {
     private final String schedulerOutput;
     private final List<Snapshot> flightRecorder;
     private final String flightRecorderStatus;
+    private final long recorderIntervalMs;
     private final Snapshot finalSnapshot; // null: see finalSnapshotError
     private final String finalSnapshotError;
     private final Map<Integer, VcpuRegisters> registers;
@@ -51,7 +52,7 @@ public final class FailureEvidence {
     private final String kmsgError;
 
     private FailureEvidence(RunResult result, SchedulerExitText exit, String schedulerOutput, List<Snapshot> flightRecorder,
-            String flightRecorderStatus, Snapshot finalSnapshot, String finalSnapshotError,
+            String flightRecorderStatus, long recorderIntervalMs, Snapshot finalSnapshot, String finalSnapshotError,
             Map<Integer, VcpuRegisters> registers, Map<Integer, String> registerErrors, List<KmsgRecord> kmsg,
             String kmsgError) {
         this.result = result;
@@ -60,6 +61,7 @@ public final class FailureEvidence {
         this.schedulerOutput = schedulerOutput;
         this.flightRecorder = List.copyOf(flightRecorder);
         this.flightRecorderStatus = flightRecorderStatus;
+        this.recorderIntervalMs = recorderIntervalMs;
         this.finalSnapshot = finalSnapshot;
         this.finalSnapshotError = finalSnapshotError;
         this.registers = registers;
@@ -102,7 +104,7 @@ public final class FailureEvidence {
         } catch (RuntimeException e) {
             logError = e.toString();
         }
-        return new FailureEvidence(result, exit, output, recorder.snapshots(), recorder.status(), last, lastError, regs,
+        return new FailureEvidence(result, exit, output, recorder.snapshots(), recorder.status(), recorder.interval().toMillis(), last, lastError, regs,
                 regErrors, log, logError);
     }
 
@@ -247,7 +249,7 @@ public final class FailureEvidence {
         g.writeEndArray();
         g.writeObjectFieldStart("flightRecorder");
         g.writeStringField("status", flightRecorderStatus);
-        g.writeNumberField("intervalMs", FlightRecorder.INTERVAL.toMillis());
+        g.writeNumberField("intervalMs", recorderIntervalMs);
         g.writeArrayFieldStart("snapshots");
         for (Snapshot s : flightRecorder) {
             s.writeJson(g);

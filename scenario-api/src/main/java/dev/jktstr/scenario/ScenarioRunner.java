@@ -63,7 +63,7 @@ final class ScenarioRunner {
         Duration total = steps.stream().map(s -> s.hold().of(ctx.duration())).reduce(Duration.ZERO, Duration::plus);
         monitor.start();
         ctx.lastFailureEvidence(null);
-        FlightRecorder recorder = FlightRecorder.start(ctx, ctx.flightRecorderWindow());
+        FlightRecorder recorder = FlightRecorder.start(ctx, ctx.flightRecorderWindow(), record.t0);
         try {
             return runSteps(name, startScheduler, total, recorder);
         } finally {
@@ -79,6 +79,7 @@ final class ScenarioRunner {
             }
         } finally {
             monitor.stop(); // before the workers: no sample sees them go
+            recorder.close(); // its ring and watches stay readable
             // children before parents: a cgroup with children cannot be removed
             for (String n : cgroups.namesNewestFirst()) {
                 try {
@@ -102,6 +103,7 @@ final class ScenarioRunner {
         }
         verdict.note(summary.describe());
         verdict.note(hostNote());
+        recorder.unreadWatches().forEach((watch, why) -> verdict.fail("watch " + watch + ": " + why));
         String state = ctx.schedExtState();
         Optional<String> exit = Optional.empty();
         ExpectedSchedulerError expected = ctx.expectedSchedulerError();
@@ -125,7 +127,7 @@ final class ScenarioRunner {
         RunResult result = new RunResult(name, started, record.elapsed(), total, ctx.kernelRelease(),
                 ctx.kernel().image().toString(), ctx.topology(), ctx.machine().backendName(), startScheduler, state, exit,
                 stats, verdict, summary, record.schedulersRan, record.timeline, layers, steps, hostFacts,
-                new RunSeries(monitor.series(), record.progressSeries()));
+                new RunSeries(monitor.series(), record.progressSeries(), recorder.watches()));
         if (result.outcome() == Outcome.FAIL || result.outcome() == Outcome.INCONCLUSIVE) {
             ctx.lastFailureEvidence(FailureEvidence.collect(ctx, result, recorder));
         }

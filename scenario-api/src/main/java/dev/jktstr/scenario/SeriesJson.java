@@ -110,6 +110,23 @@ final class SeriesJson {
             g.writeEndObject();
         }
         g.writeEndArray();
+        g.writeArrayFieldStart("watches");
+        for (TimeSeries w : s.watches()) {
+            g.writeStartObject();
+            g.writeStringField("name", w.name());
+            longs(g, "atMs", w.atMs());
+            g.writeArrayFieldStart("values");
+            for (double v : w.values()) {
+                if (v == Math.rint(v) && Math.abs(v) < 0x1p53) {
+                    g.writeNumber((long) v);
+                } else {
+                    g.writeNumber(v);
+                }
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        g.writeEndArray();
         g.writeEndObject();
     }
 
