@@ -1,11 +1,9 @@
 package dev.jktstr.cli;
 
-import com.fasterxml.jackson.jr.ob.JSON;
 import dev.jktstr.machine.GuestText;
 import dev.jktstr.scenario.InvalidScenarioException;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -106,20 +104,23 @@ public final class DumpCommand implements Runnable {
     }
 
     /** The dump as maps and lists; anything that is not one is a user error (exit 2), never a stack trace. */
+    @SuppressWarnings("unchecked")
     static Map<String, Object> read(Path file) {
-        Map<String, Object> d;
+        Object tree;
         try {
-            d = JSON.std.mapFrom(Files.readString(file));
+            tree = JsonTree.read(file);
         } catch (IOException | RuntimeException e) {
             throw new InvalidScenarioException("FILE", file + " is not readable JSON: " + e.getMessage());
         }
-        if (!"jktstr-failure-dump".equals(d.get("kind"))) {
+        if (!"jktstr-failure-dump".equals(JsonTree.str(tree, "kind"))) {
             throw new InvalidScenarioException("FILE", file + " is not a jktstr failure dump (no \"kind\": \"jktstr-failure-dump\")");
         }
-        if (!(d.get("version") instanceof Number n) || n.intValue() != 1) {
-            throw new InvalidScenarioException("FILE", file + ": failure dump version " + d.get("version") + ", this jktstr reads 1");
+        Double version = JsonTree.num(tree, "version");
+        if (version == null || version != 1) {
+            throw new InvalidScenarioException("FILE", file + ": failure dump version " + JsonTree.str(tree, "version")
+                    + ", this jktstr reads 1");
         }
-        return d;
+        return (Map<String, Object>) tree;
     }
 
     @SuppressWarnings("unchecked")

@@ -1,5 +1,6 @@
 package dev.jktstr.cli.report;
 
+import dev.jktstr.cli.JsonTree;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package dev.jktstr.cli.report;
 
+import dev.jktstr.cli.JsonTree;
+import dev.jktstr.scenario.FailureEvidence;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +68,7 @@ record ReportInput(Path dir, List<ReportRun> runs, List<String> warnings, Map<St
             ReportRun run = new ReportRun(JsonTree.str(r, "scenario"), JsonTree.str(r, "scheduler"),
                     JsonTree.str(r, "preset"), JsonTree.str(r, "kernel"), JsonTree.str(r, "outcome"),
                     JsonTree.str(r, "reason"), JsonTree.str(r, "result"),
-                    wall == null || wall.isNaN() ? null : wall.longValue(), null, null);
+                    wall == null || wall.isNaN() ? null : wall.longValue(), null, null, null, null);
             if (run.resultPath() != null) {
                 Path f = root.resolve(run.resultPath()).normalize();
                 if (!f.startsWith(root)) {
@@ -98,7 +100,7 @@ record ReportInput(Path dir, List<ReportRun> runs, List<String> warnings, Map<St
                 warnings.add(name + ": " + bad);
                 return run.withResult(null, bad);
             }
-            return run.withResult(tree, null);
+            return withDump(run.withResult(tree, null), f, name, warnings);
         } catch (java.nio.file.NoSuchFileException e) {
             String why = "missing (the index names it, the directory has no such file)";
             warnings.add(name + ": " + why);
@@ -107,6 +109,21 @@ record ReportInput(Path dir, List<ReportRun> runs, List<String> warnings, Map<St
             String why = "unreadable (" + oneLine(e) + ")";
             warnings.add(name + ": " + why);
             return run.withResult(null, why);
+        }
+    }
+
+    /** The run with the failure dump that sits beside its result file {@code f}, when there is one. */
+    private static ReportRun withDump(ReportRun run, Path f, String name, List<String> warnings) {
+        Path dump = FailureEvidence.dumpPathFor(f);
+        if (!Files.isRegularFile(dump)) {
+            return run;
+        }
+        String href = name.substring(0, name.length() - f.getFileName().toString().length()) + dump.getFileName();
+        try {
+            return run.withDump(href, JsonTree.read(dump));
+        } catch (IOException | RuntimeException e) {
+            warnings.add(href + ": unreadable failure dump (" + oneLine(e) + ")");
+            return run.withDump(href, null);
         }
     }
 
@@ -131,7 +148,7 @@ record ReportInput(Path dir, List<ReportRun> runs, List<String> warnings, Map<St
                     warnings.add(name + ": " + bad);
                     continue;
                 }
-                runs.add(ReportRun.fromResult(name, tree));
+                runs.add(withDump(ReportRun.fromResult(name, tree), f, name, warnings));
             } catch (IOException | RuntimeException e) {
                 warnings.add(name + ": unreadable (" + oneLine(e) + ")");
             }

@@ -1,5 +1,6 @@
 package dev.jktstr.cli.report;
 
+import dev.jktstr.cli.JsonTree;
 import static dev.jktstr.cli.report.Html.text;
 
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.jktstr.cli.report;
 
+import dev.jktstr.cli.JsonTree;
 import static dev.jktstr.cli.report.Html.text;
 
 import java.util.List;
@@ -55,6 +56,7 @@ final class RunSection {
         }
         if (!"PASS".equals(run.outcome())) {
             failure(b, r);
+            dump(b, run);
         }
         verdict(b, r);
         ChartData data = new ChartData(r);
@@ -106,6 +108,44 @@ final class RunSection {
             if (s.contains("kmsg") || s.contains("sched_ext:") || s.contains("BUG") || s.contains("scx_")) {
                 b.append("<pre class=\"kmsg\">").append(text(s)).append("</pre>\n");
             }
+        }
+        b.append("</div>\n");
+    }
+
+    /** The failure dump's link and what it says of the scheduler's exit, its stack and the end of the kernel log. */
+    private static void dump(StringBuilder b, ReportRun run) {
+        if (run.dumpPath() == null) {
+            return;
+        }
+        b.append("<div class=\"failure\"><h3>Failure dump</h3>\n<p><a href=\"").append(text(run.dumpPath())).append("\">")
+                .append(text(run.dumpPath())).append("</a> (<code>jktstr dump show</code> prints it)</p>\n");
+        Object d = run.dump();
+        if (d == null) {
+            b.append("<p class=\"none\">the dump could not be read</p></div>\n");
+            return;
+        }
+        b.append("<table class=\"meta\">");
+        row(b, "exit", JsonTree.str(d, "schedulerExit", "kindName") + " (" + JsonTree.str(d, "schedulerExit", "reason") + ")");
+        row(b, "error", JsonTree.str(d, "schedulerExit", "message"));
+        Double cpu = JsonTree.num(d, "schedulerExit", "cpu");
+        row(b, "where", JsonTree.str(d, "schedulerExit", "task") + (cpu == null ? "" : " on CPU " + Html.number(cpu)));
+        row(b, "flight recorder", JsonTree.list(d, "flightRecorder", "snapshots").size() + " snapshot(s)");
+        row(b, "vCPU registers", JsonTree.list(d, "vcpus").size() + " CPU(s)");
+        b.append("</table>\n");
+        List<?> frames = JsonTree.list(d, "schedulerExit", "backtrace");
+        if (!frames.isEmpty()) {
+            b.append("<p>stack of the exit:</p><pre class=\"kmsg\">");
+            frames.stream().limit(16).forEach(f -> b.append(text(f)).append('\n'));
+            b.append("</pre>\n");
+        }
+        List<?> kmsg = JsonTree.list(d, "kmsg", "records");
+        if (!kmsg.isEmpty()) {
+            b.append("<p>kernel log, the last ").append(Math.min(40, kmsg.size())).append(" of ").append(kmsg.size())
+                    .append(" records:</p><pre class=\"kmsg\">");
+            for (Object k : kmsg.subList(Math.max(0, kmsg.size() - 40), kmsg.size())) {
+                b.append(text(JsonTree.str(k, "text"))).append('\n');
+            }
+            b.append("</pre>\n");
         }
         b.append("</div>\n");
     }

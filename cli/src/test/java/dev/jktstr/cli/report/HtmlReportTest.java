@@ -34,6 +34,11 @@ class HtmlReportTest {
         assertThat(html).contains("1 PASS".replace("1", "2")).contains("1 FAIL, 1 INCONCLUSIVE, 1 SKIP, 1 ERROR");
         // the FAIL run's evidence: the scheduler's exit from kmsg, shown first
         assertThat(html).contains("<div class=\"failure\">").contains("sched_ext: BPF scheduler &quot;simple&quot; disabled");
+        // ... and the failure dump beside its result file: linked, with the exit it recorded and the end of kmsg
+        assertThat(html).contains("<a href=\"runs/mixed-scx_simple-2llc.failure-dump.json\">")
+                .contains("SCX_EXIT_ERROR_BPF (scx_bpf_error)").contains("init[136] on CPU 1")
+                .contains("scx_bpf_error_bstr+0x66/0x80").contains("the last 2 of 2 records")
+                .contains("&lt;b&gt;evil&lt;/b&gt; dump message").doesNotContain("<img src=y");
         // v2 run: monitor charts; v1 run: says it has no series, still charts its workers
         assertThat(html).contains("data-chart=\"nrRunning\"", "data-chart=\"dsqDepth\"", "data-chart=\"progress\"",
                 "data-chart=\"gap\"", "data-chart=\"wake\"").contains("format version 1 keeps none");
