@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             RunCommand.class,
             NestedKvmCommand.class,
             StatsCommand.class,
+            PerfDeltaCommand.class,
             InspectCommand.class,
             CommandLine.HelpCommand.class,
         })
