@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             NestedKvmCommand.class,
             StatsCommand.class,
             PerfDeltaCommand.class,
+            VerifierCommand.class,
             InspectCommand.class,
             CommandLine.HelpCommand.class,
         })
