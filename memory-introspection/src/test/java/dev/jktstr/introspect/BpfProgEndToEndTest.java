@@ -187,4 +187,27 @@ class BpfProgEndToEndTest {
         assertThat(enqueueRan).as("stats on: the scheduler's enqueue callback ran").isTrue();
         assertThat(introspector.paused(KernelWalkers::bpfStatsEnabled)).isTrue();
     }
+
+    /** What walking the programs adds to a snapshot's read (guest stopped): printed for benchmarks/README.md, not asserted. */
+    @Test
+    void programWalkCostIsPrinted() {
+        SnapshotOptions withProgs = SnapshotOptions.SCHEDULER.withProgs(true);
+        long[] plain = new long[21];
+        long[] progs = new long[21];
+        int[] count = new int[1];
+        for (int i = 0; i < plain.length; i++) {
+            plain[i] = introspector.paused(w -> timed(() -> Introspector.read(w, SnapshotOptions.SCHEDULER)));
+            progs[i] = introspector.paused(w -> timed(() -> count[0] = Introspector.read(w, withProgs).progs().size()));
+        }
+        java.util.Arrays.sort(plain);
+        java.util.Arrays.sort(progs);
+        System.out.printf("snapshot read, guest stopped, median of %d: scheduler %.1f µs, scheduler + %d programs %.1f µs%n",
+                plain.length, plain[plain.length / 2] / 1e3, count[0], progs[progs.length / 2] / 1e3);
+    }
+
+    private static long timed(Runnable r) {
+        long t0 = System.nanoTime();
+        r.run();
+        return System.nanoTime() - t0;
+    }
 }
