@@ -11,8 +11,8 @@ import java.util.Optional;
 /**
  * Every per-cgroup metric that result files carry ({@code ResultJson.metrics(CgroupStats)}), registered once: unit,
  * polarity, kind and default gate. {@code MetricRegistryTest} checks that each metric a result file holds is
- * here, so a new metric cannot be written without being registered. Gates are set wide enough that the run-to-run
- * noise of TCG guests (see benchmarks/README.md) does not trip them on its own.
+ * here, so a new metric cannot be written without being registered. The gates are defaults for runs of a few
+ * seconds; {@code perf-delta} also refuses a verdict on a change within the runs' own spread.
  */
 public final class MetricRegistry {
     private static final Map<String, RegisteredMetric> METRICS = new LinkedHashMap<>();
@@ -21,9 +21,11 @@ public final class MetricRegistry {
         add("workers", "workers", Polarity.INFORMATIONAL, Kind.GAUGE, 0, 0, "workers in the cgroup");
         add("stuckWorkers", "workers", Polarity.LOWER_IS_BETTER, Kind.COUNTER, 0, 1,
                 "workers that did no iteration or did not report when stopped");
-        add("maxGapMs", "ms", Polarity.LOWER_IS_BETTER, Kind.LATENCY_PERCENTILE, 0.25, 5,
+        // A maximum is the noisiest number a run has: identical 2 s runs under QEMU TCG on a shared host gave
+        // longest gaps from 11 to 120 ms (PerfDeltaRealRunsTest, benchmarks/README.md), so the gate is +50% and +50 ms.
+        add("maxGapMs", "ms", Polarity.LOWER_IS_BETTER, Kind.LATENCY_PERCENTILE, 0.5, 50,
                 "longest time any worker was kept from running (p100), host stalls included");
-        add("maxGuestGapMs", "ms", Polarity.LOWER_IS_BETTER, Kind.LATENCY_PERCENTILE, 0.25, 5,
+        add("maxGuestGapMs", "ms", Polarity.LOWER_IS_BETTER, Kind.LATENCY_PERCENTILE, 0.5, 50,
                 "longest gap the host did not cause (p100)");
         add("fairnessSpread", "ratio", Polarity.LOWER_IS_BETTER, Kind.GAUGE, 0.25, 0.05,
                 "(max - min) / mean of the workers' CPU time; 0 is perfectly fair");
