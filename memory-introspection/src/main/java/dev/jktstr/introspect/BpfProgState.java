@@ -8,7 +8,8 @@ import java.util.List;
  *
  * @param name {@code aux->name} (at most 15 characters: the kernel truncates it)
  * @param type the {@code bpf_prog_type} enumerator name, e.g. BPF_PROG_TYPE_STRUCT_OPS
- * @param attachType the {@code bpf_attach_type} enumerator name of {@code expected_attach_type}
+ * @param attachType the {@code bpf_attach_type} enumerator name of {@code expected_attach_type}; for a struct_ops
+ *        program, which keeps its member's index there, {@code member <index>}
  * @param attachTo {@code aux->attach_func_name}: the traced function, or a struct_ops program's member (e.g.
  *        {@code enqueue}); null where the program has none
  * @param tag the program's tag (hex of {@code prog->tag}, as fdinfo's {@code prog_tag})

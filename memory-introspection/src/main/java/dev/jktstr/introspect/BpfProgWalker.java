@@ -65,8 +65,10 @@ final class BpfProgWalker {
         String name = aux.field("name").asString();
         String at = "prog[" + id + ":" + name + "]";
         String type = or(FieldError.attempt(errors, at + ".type", () -> prog.field("type").enumName()), "");
+        // A struct_ops program's expected_attach_type holds its member's index, not a bpf_attach_type.
         String attachType = or(FieldError.attempt(errors, at + ".expected_attach_type",
-                () -> prog.field("expected_attach_type").enumName()), "");
+                () -> type.equals("BPF_PROG_TYPE_STRUCT_OPS") ? "member " + prog.field("expected_attach_type").asLong()
+                        : prog.field("expected_attach_type").enumName()), "");
         String attachTo = FieldError.attempt(errors, at + ".attach_func_name", () -> {
             GuestObject f = aux.field("attach_func_name");
             return f.isNull() ? null : f.asString();

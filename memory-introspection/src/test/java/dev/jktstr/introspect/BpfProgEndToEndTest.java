@@ -181,6 +181,8 @@ class BpfProgEndToEndTest {
                     Long.parseLong(after.get(id).get("run_time_ns")));
             if (p.type().equals("BPF_PROG_TYPE_STRUCT_OPS")) {
                 assertThat(opsMembers).as("prog %d attach point", id).contains(p.attachTo());
+                // the member's index in sched_ext_ops, where the kernel keeps it
+                assertThat(p.attachType()).isEqualTo("member " + opsMembers.indexOf(p.attachTo()));
                 enqueueRan |= p.attachTo().equals("enqueue") && p.runCount() > 0;
             }
         }

@@ -302,6 +302,7 @@ class HostileKernelTest {
         assertThat(good.errors()).isEmpty();
         assertThat(good.type()).isEqualTo("BPF_PROG_TYPE_STRUCT_OPS");
         assertThat(good.attachTo()).isEqualTo("enqueue");
+        assertThat(good.attachType()).isEqualTo("member 0");
         assertThat(good.xlatedBytes()).isEqualTo(80);
         assertThat(good.jitedBytes()).isEqualTo(77);
         assertThat(good.memlockBytes()).isEqualTo(4096);
