@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
             NestedKvmCommand.class,
             StatsCommand.class,
             ReportCommand.class,
+            PerfDeltaCommand.class,
+            VerifierCommand.class,
             InspectCommand.class,
             DumpCommand.class,
             CommandLine.HelpCommand.class,
