@@ -3,6 +3,7 @@ package dev.jktstr.cli;
 import dev.jktstr.scenario.Ctx;
 import dev.jktstr.scenario.ExpectedSchedulerError;
 import dev.jktstr.scenario.FailureEvidence;
+import dev.jktstr.scenario.SchedulerWatchdog;
 import dev.jktstr.machine.GuestText;
 import dev.jktstr.scenario.InvalidScenarioException;
 import dev.jktstr.scenario.Outcome;
@@ -60,6 +61,11 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--expect-scheduler-error-regex", paramLabel = "REGEX",
             description = "As --expect-scheduler-error, with a regular expression found in the error text.")
     String expectSchedulerErrorRegex;
+
+    @Option(names = "--watchdog", paramLabel = "TIME",
+            description = "Override the sched_ext watchdog timeout of the scheduler under test (100ms to 30s), so a"
+                    + " stall ejects it that much sooner (written into the guest kernel's scx_watchdog_timeout).")
+    String watchdog;
 
     @Option(names = "--duration", paramLabel = "TIME", defaultValue = "10s",
             description = "Run time, e.g. 10s, 500ms, 2m (default: ${DEFAULT-VALUE}).")
@@ -119,6 +125,12 @@ public final class RunCommand implements Callable<Integer> {
         }
         s.stepsFor(topology); // rejects a bad scenario before anything boots
         ExpectedSchedulerError expected = expectedError();
+        if (watchdog != null) {
+            SchedulerWatchdog.checked(parseDuration(watchdog, "--watchdog")); // refused before anything boots
+            if (scheduler.equalsIgnoreCase("eevdf")) {
+                throw new InvalidScenarioException("--watchdog", "EEVDF has no sched_ext watchdog; give --scheduler");
+            }
+        }
         Vm.Builder vb = Vm.builder().topology(topology).memoryMib(machine.memoryPerNodeMib()).scheduler(scheduler())
                 .duration(parseDuration(duration)).commandLine(machine.cmdline).bootTimeout(machine.readyTimeout());
         if (machine.kernel != null && !machine.kernel.isEmpty()) {
@@ -142,6 +154,9 @@ public final class RunCommand implements Callable<Integer> {
             ProgressLine line = ProgressLine.forStderr(err);
             ctx.onProgress(line::accept);
             ctx.expectSchedulerError(expected);
+            if (watchdog != null) {
+                ctx.schedulerWatchdog(parseDuration(watchdog, "--watchdog"));
+            }
             try {
                 r = Scenarios.run(ctx, s);
                 evidence = ctx.lastFailureEvidence();
@@ -175,9 +190,14 @@ public final class RunCommand implements Callable<Integer> {
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m)?");
 
     static Duration parseDuration(String text) {
+        return parseDuration(text, "--duration");
+    }
+
+    /** A duration option's value ({@code 10s}, {@code 500ms}, {@code 2m}); for the watchdog also in its range. */
+    static Duration parseDuration(String text, String option) {
         Matcher m = DURATION.matcher(text.strip());
         if (!m.matches()) {
-            throw new InvalidScenarioException("--duration", "'" + text + "' is not a positive duration like 10s, 500ms or 2m");
+            throw new InvalidScenarioException(option, "'" + text + "' is not a positive duration like 10s, 500ms or 2m");
         }
         double v = Double.parseDouble(m.group(1));
         String unit = m.group(2) == null ? "s" : m.group(2);
@@ -187,7 +207,7 @@ public final class RunCommand implements Callable<Integer> {
             default -> 1000;
         });
         if (ms <= 0) {
-            throw new InvalidScenarioException("--duration", "must be positive, got " + text);
+            throw new InvalidScenarioException(option, "must be positive, got " + text);
         }
         return Duration.ofMillis(ms);
     }

@@ -50,6 +50,7 @@ public final class Ctx implements AutoCloseable {
     private Duration flightRecorderWindow = Duration.ofSeconds(10);
     private volatile FailureEvidence lastFailureEvidence;
     private final List<MapWatch> watches = new java.util.ArrayList<>();
+    private Duration schedulerWatchdog; // null: the scheduler's own
     // Introspection is attached on first use (a run's sampler or a snapshot op) and kept for the context's life.
     private boolean introspectionTried;
     private Introspector introspector;
@@ -253,6 +254,20 @@ public final class Ctx implements AutoCloseable {
             }
         }
         return this;
+    }
+
+    /**
+     * Overrides the sched_ext watchdog timeout for the scheduler in charge at the start of each run (100 ms to 30 s;
+     * {@code null}: the scheduler's own): a stall is caught that much sooner. Written into the guest kernel's
+     * {@code scx_watchdog_timeout}; the run's notes say the value it replaced.
+     */
+    public Ctx schedulerWatchdog(Duration timeout) {
+        this.schedulerWatchdog = timeout == null ? null : SchedulerWatchdog.checked(timeout);
+        return this;
+    }
+
+    public Duration schedulerWatchdog() {
+        return schedulerWatchdog;
     }
 
     /** The watches set by {@link #watch}. */
