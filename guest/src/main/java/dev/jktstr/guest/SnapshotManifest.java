@@ -1,0 +1,143 @@
+package dev.jktstr.guest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.io.StringReader;
+import java.io.Writer;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.zip.CRC32C;
+
+/**
+ * What a stored snapshot is: its {@link SnapshotKey} and the size and CRC-32C of its state file, written next to it as
+ * {@value #FILE} (a properties file). Checked before every restore, so a truncated or damaged state file is refused
+ * with the reason instead of reaching QEMU (which would fail late, or load a half guest).
+ */
+public record SnapshotManifest(SnapshotKey key, long stateSize, long stateCrc32c) {
+
+    static final String FILE = "manifest.properties";
+    /** A manifest is small; anything larger is not ours. */
+    private static final int MAX_BYTES = 64 << 10;
+    private static final String KEY_PREFIX = "key.";
+
+    /** The manifest of a state file just written. */
+    static SnapshotManifest of(SnapshotKey key, Path state) throws IOException {
+        return new SnapshotManifest(key, Files.size(state), crc32c(state));
+    }
+
+    void write(Path file) throws IOException {
+        Map<String, String> sorted = new TreeMap<>();
+        key.components().forEach((k, v) -> sorted.put(KEY_PREFIX + k, v));
+        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            w.write("# jktstr snapshot manifest\n");
+            w.write("state.size=" + stateSize + "\n");
+            w.write("state.crc32c=" + Long.toHexString(stateCrc32c) + "\n");
+            // components in the key's order, so a refusal names the same first difference every time
+            for (Map.Entry<String, String> e : key.components().entrySet()) {
+                Properties one = new Properties();
+                one.setProperty(KEY_PREFIX + e.getKey(), e.getValue());
+                java.io.StringWriter sw = new java.io.StringWriter();
+                one.store(sw, null);
+                sw.toString().lines().filter(l -> !l.startsWith("#")).forEach(l -> {
+                    try {
+                        w.write(l + "\n");
+                    } catch (IOException x) {
+                        throw new java.io.UncheckedIOException(x);
+                    }
+                });
+            }
+        }
+    }
+
+    /** Reads a manifest; anything missing, malformed or oversized is an {@link IOException} naming what. */
+    static SnapshotManifest read(Path file) throws IOException {
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes(MAX_BYTES + 1);
+        }
+        if (bytes.length > MAX_BYTES) {
+            throw new IOException("manifest " + file + " is larger than " + MAX_BYTES + " bytes");
+        }
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        Properties p = new Properties();
+        try (Reader r = new StringReader(text)) {
+            p.load(r);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("manifest " + file + " is malformed: " + e.getMessage());
+        }
+        Map<String, String> components = new LinkedHashMap<>();
+        // keep the file's order of components (Properties itself forgets it)
+        for (String line : text.lines().toList()) {
+            int eq = line.indexOf('=');
+            if (line.startsWith(KEY_PREFIX) && eq > 0) {
+                String name = line.substring(0, eq).strip();
+                String value = p.getProperty(name);
+                if (value != null) {
+                    components.put(name.substring(KEY_PREFIX.length()), value);
+                }
+            }
+        }
+        try {
+            long size = Long.parseLong(required(p, "state.size", file));
+            long crc = Long.parseUnsignedLong(required(p, "state.crc32c", file), 16);
+            if (size <= 0 || components.isEmpty()) {
+                throw new IOException("manifest " + file + " has no state size or no key");
+            }
+            return new SnapshotManifest(new SnapshotKey(components), size, crc);
+        } catch (NumberFormatException e) {
+            throw new IOException("manifest " + file + " has a malformed number: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new IOException("manifest " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static String required(Properties p, String name, Path file) throws IOException {
+        String v = p.getProperty(name);
+        if (v == null) {
+            throw new IOException("manifest " + file + " lacks " + name);
+        }
+        return v.strip();
+    }
+
+    /** Why {@code state} is not the file this manifest describes (truncated, grown, damaged), or empty when it is. */
+    Optional<String> check(Path state) throws IOException {
+        if (!Files.isRegularFile(state)) {
+            return Optional.of("the state file " + state + " is missing");
+        }
+        long size = Files.size(state);
+        if (size != stateSize) {
+            return Optional.of("the state file is " + size + " bytes, the manifest says " + stateSize
+                    + (size < stateSize ? " (truncated)" : ""));
+        }
+        long crc = crc32c(state);
+        if (crc != stateCrc32c) {
+            return Optional.of("the state file's CRC-32C is " + Long.toHexString(crc) + ", the manifest says "
+                    + Long.toHexString(stateCrc32c) + " (damaged)");
+        }
+        return Optional.empty();
+    }
+
+    /** CRC-32C of a whole file (hardware-assisted in the JDK: a few ms for the tens of MiB a state file holds). */
+    static long crc32c(Path file) throws IOException {
+        CRC32C crc = new CRC32C();
+        ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            while (ch.read(buf) > 0 || buf.position() > 0) {
+                buf.flip();
+                crc.update(buf);
+                buf.clear();
+            }
+        }
+        return crc.getValue();
+    }
+}
