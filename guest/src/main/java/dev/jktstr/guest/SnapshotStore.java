@@ -50,11 +50,33 @@ public final class SnapshotStore {
         return at(defaultDir());
     }
 
-    /** {@code $XDG_CACHE_HOME/jktstr/snapshots}, or {@code ~/.cache/jktstr/snapshots} when that is unset. */
+    /**
+     * The {@code jktstr.snapshot.dir} system property (a test's own store), else {@code $XDG_CACHE_HOME/jktstr/snapshots},
+     * or {@code ~/.cache/jktstr/snapshots} when that is unset.
+     */
     public static Path defaultDir() {
+        String own = System.getProperty("jktstr.snapshot.dir");
+        if (own != null && !own.isEmpty()) {
+            return Path.of(own);
+        }
         String xdg = System.getenv("XDG_CACHE_HOME");
         Path base = xdg == null || xdg.isEmpty() ? Path.of(System.getProperty("user.home"), ".cache") : Path.of(xdg);
         return base.resolve("jktstr").resolve("snapshots");
+    }
+
+    /**
+     * Whether boots use snapshots unless told otherwise: the {@code jktstr.snapshot} system property, else the
+     * {@code JKTSTR_SNAPSHOT} environment variable ({@code 1}, {@code true}, {@code on}); off when neither is set.
+     */
+    public static boolean enabledByDefault() {
+        String v = System.getProperty("jktstr.snapshot");
+        if (v == null || v.isEmpty()) {
+            v = System.getenv("JKTSTR_SNAPSHOT");
+        }
+        return v != null && switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "1", "true", "on", "yes" -> true;
+            default -> false;
+        };
     }
 
     public Path dir() {

@@ -6,6 +6,7 @@ import dev.jktstr.guest.AgentClient;
 import dev.jktstr.guest.GuestException;
 import dev.jktstr.guest.GuestImage;
 import dev.jktstr.guest.GuestSession;
+import dev.jktstr.guest.SnapshotStore;
 import dev.jktstr.introspect.Introspector;
 import dev.jktstr.kconfig.KernelImage;
 import dev.jktstr.machine.GuestText;
@@ -97,7 +98,8 @@ public final class Ctx implements AutoCloseable {
             MachineSpec spec = MachineSpec.builder(kernel.image()).initramfs(image.initramfs()).topology(vm.topology())
                     .memoryPerNodeMib(vm.memoryMib()).commandLine(vm.commandLine()).build();
             MachineBackend backend = vm.backend().map(MachineBackends::byName).orElseGet(() -> MachineBackends.fastestFor(spec));
-            session = GuestSession.boot(backend, spec, image, vm.bootTimeout(), log::info);
+            session = GuestSession.boot(backend, spec, image, vm.bootTimeout(), log::info,
+                    vm.snapshot() ? SnapshotStore.inUserCache() : null);
             Ctx ctx = new Ctx(vm, kernel, session);
             try {
                 ctx.prepareGuest();
@@ -319,6 +321,11 @@ public final class Ctx implements AutoCloseable {
 
     public Duration bootTime() {
         return bootTime;
+    }
+
+    /** Whether the guest started from a snapshot ({@link Vm.Builder#snapshot}) rather than a cold boot. */
+    public boolean fromSnapshot() {
+        return session.restored();
     }
 
     /** sched_ext's state as the guest reports it ({@code enabled}, {@code disabled}, …), or "" without sched_ext. */
