@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
 import java.io.StringReader;
-import java.io.Writer;
+import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.TreeMap;
 import java.util.zip.CRC32C;
 
 /**
@@ -36,27 +35,25 @@ public record SnapshotManifest(SnapshotKey key, long stateSize, long stateCrc32c
     }
 
     void write(Path file) throws IOException {
-        Map<String, String> sorted = new TreeMap<>();
-        key.components().forEach((k, v) -> sorted.put(KEY_PREFIX + k, v));
-        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            w.write("# jktstr snapshot manifest\n");
-            w.write("state.size=" + stateSize + "\n");
-            w.write("state.crc32c=" + Long.toHexString(stateCrc32c) + "\n");
-            // components in the key's order, so a refusal names the same first difference every time
-            for (Map.Entry<String, String> e : key.components().entrySet()) {
-                Properties one = new Properties();
-                one.setProperty(KEY_PREFIX + e.getKey(), e.getValue());
-                java.io.StringWriter sw = new java.io.StringWriter();
-                one.store(sw, null);
-                sw.toString().lines().filter(l -> !l.startsWith("#")).forEach(l -> {
-                    try {
-                        w.write(l + "\n");
-                    } catch (IOException x) {
-                        throw new java.io.UncheckedIOException(x);
-                    }
-                });
-            }
+        StringBuilder text = new StringBuilder("# jktstr snapshot manifest\n");
+        text.append("state.size=").append(stateSize).append('\n');
+        text.append("state.crc32c=").append(Long.toHexString(stateCrc32c)).append('\n');
+        // components in the key's order, so a refusal names the same first difference every time
+        key.components().forEach((k, v) -> text.append(propertyLine(KEY_PREFIX + k, v)));
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+    }
+
+    /** One {@code name=value} line escaped as {@link Properties#load} reads it back. */
+    private static String propertyLine(String name, String value) {
+        Properties one = new Properties();
+        one.setProperty(name, value);
+        StringWriter w = new StringWriter();
+        try {
+            one.store(w, null);
+        } catch (IOException e) {
+            throw new IllegalStateException("a StringWriter does not fail", e);
         }
+        return w.toString().lines().filter(l -> !l.startsWith("#")).map(l -> l + "\n").reduce("", String::concat);
     }
 
     /** Reads a manifest; anything missing, malformed or oversized is an {@link IOException} naming what. */
