@@ -107,11 +107,16 @@ final class QemuMachine implements Machine {
 
             Duration left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1_000_000L));
             qmp = new QmpClient(c.qmp(), name, exit::onEvent, left);
-            if (state != null) {
-                // RAM and devices come from the file into the fresh memfds, before they are mapped below
-                QemuMigration.load(qmp, state, Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1_000_000L)));
-            }
             ram = GuestRamMapping.map(process.pid(), spec, qmp);
+            if (state != null) {
+                // RAM from the file straight into the fresh memfds, then QEMU loads the devices (x-ignore-shared)
+                QemuRamImage.Layout layout = QemuRamImage.layout(state, spec.topology().numaNodes(),
+                        spec.memoryPerNodeMib() << 20);
+                QemuRamImage.restore(state, layout, ram.nodes());
+                QemuMigration.ignoreSharedRam(qmp);
+                QemuMigration.load(qmp, state, layout.devicesLength(),
+                        Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1_000_000L)));
+            }
             // Everything is connected and mapped: the socket names are no longer needed, so nothing is
             // left on disk even if the JVM is SIGKILLed from here on (guest RAM never had a name).
             sockets.removeNames();
@@ -185,8 +190,9 @@ final class QemuMachine implements Machine {
     }
 
     /**
-     * Stops the guest, migrates it into {@code file} ({@link QemuMigration}) and lets it run on; a save that fails or
-     * times out is cancelled first, so the guest runs on either way.
+     * Stops the guest, migrates its devices into {@code file} ({@link QemuMigration}; QEMU skips the shared RAM), appends
+     * guest RAM from our mapping ({@link QemuRamImage}) and lets the guest run on; a save that fails or times out is
+     * cancelled first, so the guest runs on either way.
      */
     @Override
     public synchronized void saveState(Path file, Duration timeout) {
@@ -195,7 +201,11 @@ final class QemuMachine implements Machine {
         boolean wasPaused = paused;
         qmp.execute("stop", Map.of(), QmpClient.COMMAND_TIMEOUT);
         try {
+            QemuMigration.ignoreSharedRam(qmp);
             QemuMigration.save(qmp, file, timeout);
+            QemuRamImage.append(file, ram.nodes());
+        } catch (IOException e) {
+            throw new MachineException("cannot write guest RAM into " + file + ": " + e.getMessage(), e);
         } catch (MachineException e) {
             try {
                 qmp.execute("migrate_cancel", Map.of(), QmpClient.COMMAND_TIMEOUT);

@@ -8,9 +8,8 @@ import java.util.Map;
 
 /**
  * Saves a stopped guest's whole state into a file and loads it into a QEMU started with {@code -incoming defer},
- * through QEMU's migration over {@code exec:} (QEMU 7.2 has no {@code file:} URI; that came in 8.2). Guest RAM goes
- * into the stream: QEMU writes a zero page as a flag only, so a 256 MiB guest that has touched 40 MiB saves about
- * that much, and loading it writes into the fresh memfds the JVM maps, so introspection reads the restored RAM.
+ * through QEMU's migration over {@code exec:} (QEMU 7.2 has no {@code file:} URI; that came in 8.2). Guest RAM, on
+ * shared memfds, stays out of QEMU's stream ({@link #ignoreSharedRam}): {@link QemuRamImage} carries it.
  */
 final class QemuMigration {
 
@@ -26,10 +25,23 @@ final class QemuMigration {
         await(qmp, "saving the guest to " + file, timeout);
     }
 
-    /** Loads {@code file} into a QEMU started with {@code -incoming defer}; the guest stays paused. */
-    static void load(QmpClient qmp, Path file, Duration timeout) {
-        qmp.execute("migrate-incoming", Map.of("uri", "exec:cat " + shellQuote(file)), QmpClient.COMMAND_TIMEOUT);
+    /**
+     * Loads the first {@code length} bytes of {@code file} (QEMU's stream; guest RAM follows it, for
+     * {@link QemuRamImage}) into a QEMU started with {@code -incoming defer}; the guest stays paused.
+     */
+    static void load(QmpClient qmp, Path file, long length, Duration timeout) {
+        qmp.execute("migrate-incoming", Map.of("uri", "exec:head -c " + length + " " + shellQuote(file)),
+                QmpClient.COMMAND_TIMEOUT);
         await(qmp, "restoring the guest from " + file, timeout);
+    }
+
+    /**
+     * Leaves shared RAM (our memfd backends) out of the stream, on both sides: the JVM saves and restores it
+     * ({@link QemuRamImage}), faster than QEMU's page-by-page stream. ROMs and devices stay in the stream.
+     */
+    static void ignoreSharedRam(QmpClient qmp) {
+        qmp.execute("migrate-set-capabilities", Map.of("capabilities",
+                List.of(Map.of("capability", "x-ignore-shared", "state", true))), QmpClient.COMMAND_TIMEOUT);
     }
 
     private static void await(QmpClient qmp, String what, Duration timeout) {
