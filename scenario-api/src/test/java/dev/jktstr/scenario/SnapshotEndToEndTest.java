@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The same {@code Vm} (scx_simple, 1,1,2,1) booted cold, which saves a snapshot, then started from it: the restored
  * guest's kernel is readable from guest memory (KASLR slide, runqueues) and the {@code steady} scenario gives it the
  * same verdict, claim by claim, as the cold boot. The store is a temp dir ({@code jktstr.snapshot.dir}).
+ * Printed per run: its times to READY and both verdict tables.
  */
 @BootsVm
 class SnapshotEndToEndTest {
@@ -42,7 +44,7 @@ class SnapshotEndToEndTest {
         long coldSlide;
         try (Ctx ctx = vm.boot()) {
             assertThat(ctx.fromSnapshot()).isFalse();
-            cold = Scenarios.run(ctx, Scenarios.steady());
+            cold = decided(ctx);
             coldSlide = ctx.introspector().orElseThrow().view().slide();
             System.out.printf("cold boot: %d ms to READY; steady %s%n%s", ctx.bootTime().toMillis(), cold.outcome(),
                     cold.verdict().table());
@@ -56,13 +58,31 @@ class SnapshotEndToEndTest {
             assertThat(snap.runqueues()).allSatisfy(rq -> assertThat(rq.nrSwitches()).isPositive());
             System.out.printf("restored: %d ms to READY; runqueues %s%n", ctx.bootTime().toMillis(), snap.runqueues());
 
-            RunResult warm = Scenarios.run(ctx, Scenarios.steady());
+            RunResult warm = decided(ctx);
             warm.write(dir.resolve("steady-restored.json"));
             System.out.printf("restored: steady %s%n%s", warm.outcome(), warm.verdict().table());
             assertThat(warm.outcome()).as(warm.verdict().reason()).isEqualTo(cold.outcome()).isEqualTo(Outcome.PASS);
             assertThat(outcomes(warm)).isEqualTo(outcomes(cold));
             assertThat(warm.monitor().status()).isEqualTo("sampled");
         }
+    }
+
+    /**
+     * A steady run with a verdict: INCONCLUSIVE says the loaded host starved a vCPU (nothing about the guest), so such a
+     * run is repeated, up to three times; a host that stays too loaded aborts the test rather than compare noise.
+     */
+    private static RunResult decided(Ctx ctx) {
+        RunResult r = null;
+        for (int i = 0; i < 3; i++) {
+            r = Scenarios.run(ctx, Scenarios.steady());
+            if (r.outcome() != Outcome.INCONCLUSIVE) {
+                return r;
+            }
+            System.out.println("inconclusive (host load), again: " + r.verdict().reason());
+        }
+        Assumptions.abort("steady stayed INCONCLUSIVE three times: the host is too loaded to compare verdicts; "
+                + r.verdict().reason());
+        return r;
     }
 
     private static Map<String, Outcome> outcomes(RunResult r) {
