@@ -1,11 +1,13 @@
 package dev.jktstr.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jktstr.guest.ExecResult;
 import dev.jktstr.guest.GuestImage;
 import dev.jktstr.guest.GuestSession;
 import dev.jktstr.guest.SnapshotStore;
+import dev.jktstr.machine.MachineException;
 import dev.jktstr.machine.MachineSpec;
 import dev.jktstr.machine.Topology;
 import dev.jktstr.testsupport.BootsVm;
@@ -28,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Snapshots on QEMU through {@link GuestSession}: a cold boot saves, the next boot of the same configuration restores
  * and its agent answers; a snapshot of another initramfs is refused with the reason, and so is a truncated one, each
- * followed by a cold boot. One image and one store for the class; the tests run in order.
+ * followed by a cold boot; a restore that fails (damaged device stream, damaged RAM trailer) leaves nothing behind.
+ * One image and one store for the class; the tests run in order.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @BootsVm
@@ -130,6 +133,38 @@ class QemuSnapshotTest {
         try (Stream<Path> left = Files.list(storeDir)) {
             assertThat(left.map(p -> p.getFileName().toString()))
                     .as("no temp or old directories left").noneMatch(n -> n.contains(".tmp-") || n.contains(".old-"));
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aRestoreThatFailsLeavesNoQemuNoSocketsAndNoTempFiles() throws IOException {
+        Path good = onlyStateFile();
+        List<Path> tempBefore = ourTempDirs();
+        Path badDevices = Files.copy(good, storeDir.resolve("bad-devices.bin"));
+        try (RandomAccessFile f = new RandomAccessFile(badDevices.toFile(), "rw")) {
+            f.write(new byte[64]); // QEMU's stream magic and header gone; our RAM trailer intact
+        }
+        Path badTrailer = Files.copy(good, storeDir.resolve("bad-trailer.bin"));
+        try (RandomAccessFile f = new RandomAccessFile(badTrailer.toFile(), "rw")) {
+            f.seek(f.length() - 80);
+            f.write(new byte[8]);
+        }
+        for (Path bad : List.of(badDevices, badTrailer)) {
+            assertThatThrownBy(() -> TestGuests.tcg().restore(spec(image.initramfs()), bad).close())
+                    .isInstanceOf(MachineException.class);
+        }
+        assertThat(ProcessHandle.current().descendants()
+                .filter(p -> p.info().command().orElse("").contains("qemu")).toList()).as("qemu processes left").isEmpty();
+        assertThat(QemuProcesses.liveCount()).isZero();
+        assertThat(ourTempDirs()).as("socket dirs left").isEqualTo(tempBefore);
+        Files.delete(badDevices);
+        Files.delete(badTrailer);
+    }
+
+    private static List<Path> ourTempDirs() throws IOException {
+        try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return s.filter(p -> p.getFileName().toString().startsWith("jktstr-qemu-")).sorted().toList();
         }
     }
 
