@@ -30,6 +30,8 @@ public final class SnapshotStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotStore.class);
     static final String STATE_FILE = "state.bin";
+    /** A save's temp directory older than this was abandoned (a save takes about a second). */
+    static final Duration ABANDONED = Duration.ofMinutes(10);
 
     /** What {@link #find} found: a state file to restore, or why there is none (shown to the user). */
     public record Lookup(Optional<SnapshotKey> key, Optional<Path> state, String reason) {}
@@ -139,6 +141,7 @@ public final class SnapshotStore {
     public Path save(SnapshotKey key, Machine machine, Duration timeout) throws IOException {
         Files.createDirectories(dir);
         restrictToOwner(dir);
+        removeAbandoned();
         Path slot = dir.resolve(key.slot());
         Path tmp = Files.createTempDirectory(dir, key.slot() + ".tmp-");
         try {
@@ -174,6 +177,24 @@ public final class SnapshotStore {
             if (old != null) {
                 deleteTree(old);
             }
+        }
+    }
+
+    /**
+     * Removes what a save killed half-way left ({@code <slot>.tmp-*}, {@code <slot>.old-*}) once it is older than
+     * {@link #ABANDONED}: a JVM SIGKILLed while saving cannot clean up after itself.
+     */
+    private void removeAbandoned() {
+        long cutoff = System.currentTimeMillis() - ABANDONED.toMillis();
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.toList()) {
+                String n = p.getFileName().toString();
+                if ((n.contains(".tmp-") || n.contains(".old-")) && Files.getLastModifiedTime(p).toMillis() < cutoff) {
+                    deleteTree(p);
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            LOG.debug("cleanup of {}: {}", dir, e.toString());
         }
     }
 

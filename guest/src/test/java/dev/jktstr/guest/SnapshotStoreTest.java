@@ -146,6 +146,18 @@ class SnapshotStoreTest {
     }
 
     @Test
+    void aSaveRemovesWhatAKilledSaveLeftLongAgoButNotAFreshOne() throws IOException {
+        Files.createDirectories(store.dir());
+        Path abandoned = Files.createDirectories(store.dir().resolve("0123456789abcdef.tmp-1"));
+        Files.write(abandoned.resolve(SnapshotStore.STATE_FILE), new byte[10]);
+        Files.setLastModifiedTime(abandoned, java.nio.file.attribute.FileTime.fromMillis(0));
+        Path fresh = Files.createDirectories(store.dir().resolve("0123456789abcdef.tmp-2"));
+        store.save(find().key().get(), machine(10), Duration.ofSeconds(5));
+        assertThat(abandoned).doesNotExist();
+        assertThat(fresh).exists();
+    }
+
+    @Test
     void aBackendWithoutSnapshotsOrASpecWithDisksHasNoKey() throws IOException {
         assertThat(store.find(backend(Optional.empty()), spec()).key()).isEmpty();
         assertThat(store.find(backend(Optional.empty()), spec()).reason()).isEqualTo("the fake backend has no snapshots");
