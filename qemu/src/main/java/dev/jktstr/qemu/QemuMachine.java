@@ -110,12 +110,7 @@ final class QemuMachine implements Machine {
             ram = GuestRamMapping.map(process.pid(), spec, qmp);
             if (state != null) {
                 // RAM from the file straight into the fresh memfds, then QEMU loads the devices (x-ignore-shared)
-                QemuRamImage.Layout layout = QemuRamImage.layout(state, spec.topology().numaNodes(),
-                        spec.memoryPerNodeMib() << 20);
-                QemuRamImage.restore(state, layout, ram.nodes());
-                QemuMigration.ignoreSharedRam(qmp);
-                QemuMigration.load(qmp, state, layout.devicesLength(),
-                        Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1_000_000L)));
+                restoreFrom(state, deadline);
             }
             // Everything is connected and mapped: the socket names are no longer needed, so nothing is
             // left on disk even if the JVM is SIGKILLed from here on (guest RAM never had a name).
@@ -130,6 +125,20 @@ final class QemuMachine implements Machine {
             }
             throw failure(e.getMessage(), e);
         }
+    }
+
+    /** Guest RAM from {@code state} into the mapped memfds, then QEMU loads the devices; failures name the file. */
+    private void restoreFrom(Path state, long deadline) {
+        QemuRamImage.Layout layout;
+        try {
+            layout = QemuRamImage.layout(state, spec.topology().numaNodes(), spec.memoryPerNodeMib() << 20);
+            QemuRamImage.restore(state, layout, ram.nodes());
+        } catch (IOException e) {
+            throw failure("cannot restore guest RAM from " + state + ": " + e.getMessage(), e);
+        }
+        QemuMigration.ignoreSharedRam(qmp);
+        QemuMigration.load(qmp, state, layout.devicesLength(),
+                Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1_000_000L)));
     }
 
     /** While waiting for QEMU to connect its {@code what}: gives up when QEMU has exited or the start timed out. */
