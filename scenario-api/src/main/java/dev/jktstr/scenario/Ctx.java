@@ -80,7 +80,7 @@ public final class Ctx implements AutoCloseable {
         this.machine = session.machine();
         this.agent = session.agent();
         this.shell = new GuestShell(agent);
-        this.scheduler = new GuestScheduler(agent, shell, vm.scheduler());
+        this.scheduler = new GuestScheduler(agent, shell, vm.scheduler(), !vm.snapshot());
         this.bootTime = session.bootToReady();
         this.duration = vm.duration();
         this.testThresholds = vm.thresholds();
@@ -89,7 +89,9 @@ public final class Ctx implements AutoCloseable {
     static Ctx boot(Vm vm) {
         KernelImage kernel = vm.kernelImage(); // the property, else the standard lookup (JKTSTR_KERNEL, cache, ./linux, /boot)
         GuestImage.Builder ib = GuestImage.builder().withBusybox(true);
-        if (vm.scheduler() instanceof Scheduler.Binary b) {
+        // A snapshot is scheduler-less (one per configuration serves every scheduler): with snapshots the binary is
+        // uploaded through the agent once the guest is up, instead of riding in the image (and in the snapshot's key).
+        if (vm.scheduler() instanceof Scheduler.Binary b && !vm.snapshot()) {
             ib.addBinary(b.path(), b.guestPath());
         }
         GuestImage image = ib.build();
