@@ -175,8 +175,10 @@ final class GuestScheduler {
         } catch (IOException e) {
             throw new ScenarioException("reading scheduler binary " + host + ": " + e.getMessage(), e);
         }
+        long t0 = System.nanoTime();
         agent.writeFile(b.guestPath(), bytes, 0755, Duration.ofSeconds(60));
         installed.put(b.guestPath(), host);
+        log.info("scheduler {} uploaded ({} bytes) in {} ms", b.name(), bytes.length, (System.nanoTime() - t0) / 1_000_000);
     }
 
     /** sched_ext's ops name, "" when no scheduler is attached; through {@link GuestText#line} (the scheduler chose it). */
