@@ -1,5 +1,6 @@
 package dev.jktstr.cli;
 
+import dev.jktstr.guest.SnapshotStore;
 import dev.jktstr.kconfig.KernelImage;
 import dev.jktstr.kconfig.KernelLookup;
 import dev.jktstr.machine.MachineBackend;
@@ -47,6 +48,18 @@ final class MachineOptions {
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "120",
             description = "How long the guest may take to boot to its agent (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
+
+    @Option(names = "--snapshot", negatable = true,
+            description = "Start from a snapshot of this configuration (kernel, initramfs, topology, memory, version) in "
+                    + "~/.cache/jktstr/snapshots, saving one after a cold boot; --no-snapshot boots cold. "
+                    + "Default: off unless JKTSTR_SNAPSHOT=1.")
+    Boolean snapshot;
+
+    /** Where snapshots live when this boot uses them, else null. */
+    SnapshotStore snapshots() {
+        boolean use = snapshot != null ? snapshot : SnapshotStore.enabledByDefault();
+        return use ? SnapshotStore.inUserCache() : null;
+    }
 
     KernelImage kernelImage() {
         return kernel == null || kernel.isEmpty() ? KernelLookup.standard().find() : KernelLookup.resolve(kernel);

@@ -132,7 +132,8 @@ public final class RunCommand implements Callable<Integer> {
             }
         }
         Vm.Builder vb = Vm.builder().topology(topology).memoryMib(machine.memoryPerNodeMib()).scheduler(scheduler())
-                .duration(parseDuration(duration)).commandLine(machine.cmdline).bootTimeout(machine.readyTimeout());
+                .duration(parseDuration(duration)).commandLine(machine.cmdline).bootTimeout(machine.readyTimeout())
+                .snapshot(machine.snapshots() != null);
         if (machine.kernel != null && !machine.kernel.isEmpty()) {
             vb.kernel(Path.of(machine.kernel));
         }
@@ -149,8 +150,9 @@ public final class RunCommand implements Callable<Integer> {
         RunResult r;
         FailureEvidence evidence;
         try (Ctx ctx = vm.boot()) {
-            err.printf("booted Linux %s on %s in %d ms; running %s for %s%n", ctx.kernelRelease(), ctx.machine().backendName(),
-                    ctx.bootTime().toMillis(), s.name(), String.format(Locale.ROOT, "%.1f s", vm.duration().toMillis() / 1e3));
+            err.printf("booted Linux %s on %s in %d ms%s; running %s for %s%n", ctx.kernelRelease(),
+                    ctx.machine().backendName(), ctx.bootTime().toMillis(), ctx.fromSnapshot() ? " (from a snapshot)" : "", s.name(),
+                    String.format(Locale.ROOT, "%.1f s", vm.duration().toMillis() / 1e3));
             ProgressLine line = ProgressLine.forStderr(err);
             ctx.onProgress(line::accept);
             ctx.expectSchedulerError(expected);

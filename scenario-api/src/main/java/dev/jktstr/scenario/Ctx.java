@@ -6,6 +6,7 @@ import dev.jktstr.guest.AgentClient;
 import dev.jktstr.guest.GuestException;
 import dev.jktstr.guest.GuestImage;
 import dev.jktstr.guest.GuestSession;
+import dev.jktstr.guest.SnapshotStore;
 import dev.jktstr.introspect.Introspector;
 import dev.jktstr.kconfig.KernelImage;
 import dev.jktstr.machine.GuestText;
@@ -85,7 +86,7 @@ public final class Ctx implements AutoCloseable {
         this.machine = session.machine();
         this.agent = session.agent();
         this.shell = new GuestShell(agent);
-        this.scheduler = new GuestScheduler(agent, shell, vm.scheduler());
+        this.scheduler = new GuestScheduler(agent, shell, vm.scheduler(), !vm.snapshot());
         this.bootTime = session.bootToReady();
         this.duration = vm.duration();
         this.testThresholds = vm.thresholds();
@@ -94,7 +95,9 @@ public final class Ctx implements AutoCloseable {
     static Ctx boot(Vm vm) {
         KernelImage kernel = vm.kernelImage(); // the property, else the standard lookup (JKTSTR_KERNEL, cache, ./linux, /boot)
         GuestImage.Builder ib = GuestImage.builder().withBusybox(true);
-        if (vm.scheduler() instanceof Scheduler.Binary b) {
+        // A snapshot is scheduler-less (one per configuration serves every scheduler): with snapshots the binary is
+        // uploaded through the agent once the guest is up, instead of riding in the image (and in the snapshot's key).
+        if (vm.scheduler() instanceof Scheduler.Binary b && !vm.snapshot()) {
             ib.addBinary(b.path(), b.guestPath());
         }
         GuestImage image = ib.build();
@@ -103,7 +106,8 @@ public final class Ctx implements AutoCloseable {
             MachineSpec spec = MachineSpec.builder(kernel.image()).initramfs(image.initramfs()).topology(vm.topology())
                     .memoryPerNodeMib(vm.memoryMib()).commandLine(vm.commandLine()).build();
             MachineBackend backend = vm.backend().map(MachineBackends::byName).orElseGet(() -> MachineBackends.fastestFor(spec));
-            session = GuestSession.boot(backend, spec, image, vm.bootTimeout(), log::info);
+            session = GuestSession.boot(backend, spec, image, vm.bootTimeout(), log::info,
+                    vm.snapshot() ? SnapshotStore.inUserCache() : null);
             Ctx ctx = new Ctx(vm, kernel, session);
             try {
                 ctx.prepareGuest();
@@ -402,6 +406,11 @@ public final class Ctx implements AutoCloseable {
 
     public Duration bootTime() {
         return bootTime;
+    }
+
+    /** Whether the guest started from a snapshot ({@link Vm.Builder#snapshot}) rather than a cold boot. */
+    public boolean fromSnapshot() {
+        return session.restored();
     }
 
     /** sched_ext's state as the guest reports it ({@code enabled}, {@code disabled}, …), or "" without sched_ext. */

@@ -1,5 +1,6 @@
 package dev.jktstr.scenario;
 
+import dev.jktstr.guest.SnapshotStore;
 import dev.jktstr.kconfig.KernelImage;
 import dev.jktstr.kconfig.KernelLookup;
 import dev.jktstr.machine.Topology;
@@ -15,7 +16,7 @@ import java.util.Optional;
  * the test's layer only ({@link ThresholdLayers}: defaults and the scheduler's preset lie below it).
  */
 public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Scheduler scheduler, Duration duration,
-        Optional<String> backend, String commandLine, Duration bootTimeout, Assert thresholds) {
+        Optional<String> backend, String commandLine, Duration bootTimeout, Assert thresholds, boolean snapshot) {
 
     public Vm {
         Objects.requireNonNull(kernel, "kernel");
@@ -95,6 +96,7 @@ public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Sched
         private String backend;
         private String commandLine = "quiet";
         private Duration bootTimeout = Duration.ofSeconds(120);
+        private boolean snapshot = SnapshotStore.enabledByDefault();
         private Assert thresholds = Assert.none();
 
         /** A kernel directory (bzImage, System.map, config) or image. */
@@ -143,6 +145,16 @@ public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Sched
             return this;
         }
 
+        /**
+         * Whether to start from a snapshot of this configuration in the user cache, saving one after a cold boot
+         * (GuestSession); default {@link SnapshotStore#enabledByDefault()} ({@code -Djktstr.snapshot=true} or
+         * {@code JKTSTR_SNAPSHOT=1}), so every {@code Vm} and {@code @JktstrTest} of one configuration shares one.
+         */
+        public Builder snapshot(boolean use) {
+            this.snapshot = use;
+            return this;
+        }
+
         public Builder bootTimeout(Duration d) {
             this.bootTimeout = d;
             return this;
@@ -159,7 +171,7 @@ public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Sched
 
         public Vm build() {
             return new Vm(Optional.ofNullable(kernel), topology, memoryMib, scheduler, duration,
-                    Optional.ofNullable(backend).filter(s -> !s.isEmpty()), commandLine, bootTimeout, thresholds);
+                    Optional.ofNullable(backend).filter(s -> !s.isEmpty()), commandLine, bootTimeout, thresholds, snapshot);
         }
 
         public Ctx boot() {
