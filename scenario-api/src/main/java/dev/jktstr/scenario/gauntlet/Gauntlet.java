@@ -43,6 +43,9 @@ public final class Gauntlet {
     private final Long memoryPerNodeMib;
     private final Optional<Shard> shard;
     private final Budget budget;
+    private final Integer vcpuBudget;
+    private final Long memoryBudget;
+    private final Integer maxVms;
     private final HostResources host;
     private final Path resultsDir;
     private final GauntletListener listener;
@@ -89,6 +92,9 @@ public final class Gauntlet {
         this.shard = Optional.ofNullable(b.shard);
         this.host = b.host != null ? b.host : HostResources.detect();
         this.budget = b.budget;
+        this.vcpuBudget = b.vcpuBudget;
+        this.memoryBudget = b.memoryBudget;
+        this.maxVms = b.maxVms;
         this.resultsDir = b.resultsDir;
         this.listener = b.listener;
         this.runner = b.runner != null ? b.runner
@@ -129,7 +135,7 @@ public final class Gauntlet {
         checkUnique(matrix);
         List<Combination> mine = shard.map(sh -> ShardPlanner.select(matrix, sh, Combination::key, Combination::cost))
                 .orElse(matrix);
-        long memory = budget != null ? budget.memoryMib() : host.usableMemoryMib();
+        long memory = budget != null ? budget.memoryMib() : memoryBudget != null ? memoryBudget : host.usableMemoryMib();
         List<Combination> toRun = new ArrayList<>();
         List<GauntletEntry> skipped = new ArrayList<>();
         for (Combination c : mine) {
@@ -137,7 +143,7 @@ public final class Gauntlet {
         }
         toRun.sort(Comparator.comparingLong(Combination::cost).reversed().thenComparing(Combination::key));
         int largest = toRun.stream().mapToInt(Combination::vcpus).max().orElse(1);
-        Budget b = budget != null ? budget : Budget.forHost(host, largest);
+        Budget b = budget != null ? budget : hostBudget(largest);
         plan = new GauntletPlan(toRun, skipped, b, shard, matrix.size());
         futures = new LinkedHashMap<>();
         for (Combination c : toRun) {
@@ -147,6 +153,28 @@ public final class Gauntlet {
             futures.put(e.key(), CompletableFuture.completedFuture(e));
         }
         return plan;
+    }
+
+    /** {@link Budget#forHost} with what {@code --vcpus}, {@code --memory-budget} and {@code --max-vms} override. */
+    private Budget hostBudget(int largest) {
+        Budget def = Budget.forHost(host, largest);
+        if (vcpuBudget == null && memoryBudget == null && maxVms == null) {
+            return def;
+        }
+        List<String> set = new ArrayList<>();
+        if (vcpuBudget != null) {
+            set.add(vcpuBudget + " vCPUs");
+        }
+        if (memoryBudget != null) {
+            set.add(memoryBudget + " MiB");
+        }
+        if (maxVms != null) {
+            set.add("at most " + maxVms + " VMs at once");
+        }
+        // a vCPU budget given is the user's word: no floor of VMs beyond it
+        return new Budget(vcpuBudget != null ? vcpuBudget : def.vcpus(), memoryBudget != null ? memoryBudget : def.memoryMib(),
+                vcpuBudget != null ? 1 : def.floorVms(), maxVms != null ? maxVms : def.maxVms(),
+                "as given: " + String.join(", ", set) + "; otherwise " + def.why());
     }
 
     private static void checkUnique(List<Combination> matrix) {
@@ -280,6 +308,9 @@ public final class Gauntlet {
         private Long memoryPerNodeMib;
         private Shard shard;
         private Budget budget;
+        private Integer vcpuBudget;
+        private Long memoryBudget;
+        private Integer maxVms;
         private HostResources host;
         private Path resultsDir;
         private String backend;
@@ -362,6 +393,24 @@ public final class Gauntlet {
         /** How many VMs at once (default {@link Budget#forHost}). */
         public Builder budget(Budget b) {
             budget = b;
+            return this;
+        }
+
+        /** The vCPU budget instead of the host's ({@code --vcpus}); no floor of VMs then. */
+        public Builder vcpuBudget(int n) {
+            vcpuBudget = n;
+            return this;
+        }
+
+        /** The memory budget in MiB instead of MemAvailable less a margin ({@code --memory-budget}). */
+        public Builder memoryBudget(long mib) {
+            memoryBudget = mib;
+            return this;
+        }
+
+        /** At most this many VMs at once ({@code --max-vms}; 1: one after another). */
+        public Builder maxVms(int n) {
+            maxVms = n;
             return this;
         }
 
