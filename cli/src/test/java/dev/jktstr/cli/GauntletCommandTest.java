@@ -3,7 +3,14 @@ package dev.jktstr.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jktstr.cli.RunCommandTest.Run;
+import dev.jktstr.machine.Topology;
+import dev.jktstr.scenario.Scenarios;
+import dev.jktstr.scenario.Scheduler;
+import dev.jktstr.scenario.gauntlet.Budget;
+import dev.jktstr.scenario.gauntlet.Combination;
 import dev.jktstr.scenario.gauntlet.GauntletEntry;
+import dev.jktstr.scenario.gauntlet.GauntletPlan;
+import dev.jktstr.scenario.gauntlet.HostResources;
 import dev.jktstr.scenario.gauntlet.GauntletIndex;
 import dev.jktstr.scenario.gauntlet.GauntletOutcome;
 import dev.jktstr.scenario.gauntlet.RunKey;
@@ -12,6 +19,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -96,10 +104,13 @@ class GauntletCommandTest {
         PrintWriter w = new PrintWriter(sw);
         AtomicLong now = new AtomicLong();
         GauntletProgress p = new GauntletProgress(w, new ProgressLine(w, false, now::get), now::get, false);
-        var plan = dev.jktstr.scenario.gauntlet.Gauntlet.builder().scenarios("steady").presets("tiny-1llc", "tiny-2llc",
-                        "odd-3llc", "smt-2llc").host(new dev.jktstr.scenario.gauntlet.HostResources(2, 64_000))
-                .resultsDir(Path.of("/nonexistent")).kernel(dev.jktstr.testsupport.SharedAssets.kernelLocation())
-                .build().plan();
+        // a plan by hand: no kernel needed
+        List<Combination> runs = java.util.stream.Stream.of("odd-3llc", "smt-2llc", "tiny-1llc", "tiny-2llc")
+                .map(n -> new Combination(new RunKey("steady", "eevdf", n, "6.12.0"), Scenarios.steady(),
+                        Topology.preset(n), 256, Scheduler.eevdf(), Optional.empty(), Duration.ofSeconds(3)))
+                .toList();
+        GauntletPlan plan = new GauntletPlan(runs, List.of(), Budget.forHost(new HostResources(2, 64_000), 9),
+                Optional.empty(), 4);
         p.planned(plan);
         assertThat(p.format()).isEqualTo("gauntlet 0/4 done, 0 running, 4 queued | 0s elapsed, ETA ?");
         p.started(plan.toRun().get(0));

@@ -108,9 +108,12 @@ public record GauntletIndex(String jktstr, Instant created, Optional<Shard> shar
             try (JsonParser p = JSON.createParser(file.toFile())) {
                 return parse(p, file);
             }
-        } catch (IOException e) {
-            throw new ScenarioException(file + ": not a gauntlet index (" + oneLine(e) + ")", e);
-        } catch (IllegalArgumentException | NullPointerException e) {
+        } catch (ScenarioException e) {
+            // ours name the file already; a bad shard (Shard's own check) does not
+            throw e.getMessage() != null && e.getMessage().startsWith(file.toString()) ? e
+                    : new ScenarioException(file + ": not a gauntlet index (" + oneLine(e) + ")", e);
+        } catch (IOException | RuntimeException e) {
+            // malformed JSON, a number where a name belongs, an unknown outcome, a bad date
             throw new ScenarioException(file + ": not a gauntlet index (" + oneLine(e) + ")", e);
         }
     }

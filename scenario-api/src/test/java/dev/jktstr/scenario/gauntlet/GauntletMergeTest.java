@@ -97,6 +97,12 @@ class GauntletMergeTest {
         Path badOutcome = Files.writeString(tmp.resolve("bad.json"), "{\"kind\":\"jktstr-gauntlet-index\",\"version\":1,"
                 + "\"runs\":[{\"scenario\":\"s\",\"scheduler\":\"e\",\"preset\":\"p\",\"kernel\":\"k\",\"outcome\":\"MEH\"}]}");
         assertThatThrownBy(() -> GauntletIndex.read(badOutcome)).hasMessageContaining("not a gauntlet index");
+        for (String bad : List.of("\"shard\":{\"index\":3,\"count\":2}", "\"created\":\"yesterday\"", "\"version\":\"one\"")) {
+            Path f = Files.writeString(tmp.resolve("f.json"), "{\"kind\":\"jktstr-gauntlet-index\",\"version\":1," + bad
+                    + ",\"runs\":[]}");
+            assertThatThrownBy(() -> GauntletIndex.read(f)).as(bad).isInstanceOf(ScenarioException.class)
+                    .hasMessageStartingWith(f.toString());
+        }
     }
 
     @Test
