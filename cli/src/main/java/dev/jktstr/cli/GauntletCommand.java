@@ -34,11 +34,11 @@ import picocli.CommandLine.Spec;
                         + " or errored, 3 inconclusive, 4 only skips, 2 invalid input."})
 public final class GauntletCommand implements Callable<Integer> {
 
-    @Option(names = "--scenarios", paramLabel = "NAME[,NAME...]", split = ",", defaultValue = "steady",
+    @Option(names = "--scenarios", paramLabel = "NAME[,NAME...]", split = ",", hideParamSyntax = true, defaultValue = "steady",
             description = "Canned scenarios (default: ${DEFAULT-VALUE}); jktstr run --help lists them.")
     List<String> scenarios;
 
-    @Option(names = "--presets", paramLabel = "NAME[,NAME...]", split = ",",
+    @Option(names = "--presets", paramLabel = "NAME[,NAME...]", split = ",", hideParamSyntax = true,
             description = "Topology presets (jktstr topo lists them).")
     List<String> presets = new ArrayList<>();
 
@@ -80,11 +80,12 @@ public final class GauntletCommand implements Callable<Integer> {
     String shard;
 
     @Option(names = "--vcpus", paramLabel = "N", description = "vCPU budget of the VMs running at once (default: the"
-            + " host's cores, or the largest VM's vCPUs when more).")
+            + " host's cores, or the largest VM's vCPUs when more, and at least 2 VMs at once whatever their vCPUs; given,"
+            + " no such floor).")
     Integer vcpus;
 
     @Option(names = "--memory-budget", paramLabel = "MIB", description = "Memory budget of the VMs running at once"
-            + " (default: MemAvailable less 10%, at least 1 GiB).")
+            + " (default: MemAvailable less 10%%, at least 1 GiB).")
     Long memoryBudget;
 
     @Option(names = "--max-vms", paramLabel = "N", description = "At most N VMs at once (1: one after another).")
@@ -154,7 +155,12 @@ public final class GauntletCommand implements Callable<Integer> {
             Thread hook = Thread.ofPlatform().name("gauntlet-shutdown").unstarted(() -> {
                 g.cancel();
                 try {
-                    g.awaitDone(Duration.ofSeconds(60));
+                    if (g.awaitDone(Duration.ofSeconds(60))) {
+                        // the main thread may not get to print before the JVM halts: say where the results are
+                        err.println("jktstr gauntlet: cancelled; the index of what ran: "
+                                + g.resultsDir().resolve("index.json").toAbsolutePath());
+                        err.flush();
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
