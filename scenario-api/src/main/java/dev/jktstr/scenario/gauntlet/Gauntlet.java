@@ -172,9 +172,14 @@ public final class Gauntlet {
             set.add("at most " + maxVms + " VMs at once");
         }
         // a vCPU budget given is the user's word: no floor of VMs beyond it
-        return new Budget(vcpuBudget != null ? vcpuBudget : def.vcpus(), memoryBudget != null ? memoryBudget : def.memoryMib(),
-                vcpuBudget != null ? 1 : def.floorVms(), maxVms != null ? maxVms : def.maxVms(),
-                "as given: " + String.join(", ", set) + "; otherwise " + def.why());
+        int cpus = vcpuBudget != null ? vcpuBudget : def.vcpus();
+        long mem = memoryBudget != null ? memoryBudget : def.memoryMib();
+        int most = maxVms != null ? maxVms : def.maxVms();
+        int floor = Math.min(most, vcpuBudget != null ? 1 : def.floorVms());
+        return new Budget(cpus, mem, floor, most, cpus + " vCPUs, " + mem + " MiB, "
+                + (most == Integer.MAX_VALUE ? "at least " + floor + " VMs at once" : floor == most ? most
+                        + " VMs at once" : floor + " to " + most + " VMs at once")
+                + " (given: " + String.join(", ", set) + "; the host's default: " + def.why() + ")");
     }
 
     private static void checkUnique(List<Combination> matrix) {

@@ -107,5 +107,12 @@ class GauntletPlanTest {
         assertThat(b.vcpus()).isEqualTo(9);
         assertThat(b.floorVms()).isEqualTo(2);
         assertThat(b.toString()).contains("max of 2 host cores and the largest VM's 9 vCPUs");
+        GauntletPlan one = Gauntlet.builder().scenarios("steady").presets("odd-3llc").kernel("k", Path.of("/x"))
+                .host(h).maxVms(1).resultsDir(dir).runner(new FakeRunner(0, 99)).build().plan();
+        assertThat(one.budget().maxVms()).isEqualTo(1);
+        assertThat(one.budget().toString()).startsWith("9 vCPUs, 19731 MiB, 1 VMs at once (given: at most 1 VMs at once;");
+        GauntletPlan given = Gauntlet.builder().scenarios("steady").presets("odd-3llc").kernel("k", Path.of("/x"))
+                .host(h).vcpuBudget(4).memoryBudget(8000).resultsDir(dir).runner(new FakeRunner(0, 99)).build().plan();
+        assertThat(given.budget()).extracting(Budget::vcpus, Budget::memoryMib, Budget::floorVms).containsExactly(4, 8000L, 1);
     }
 }
