@@ -47,6 +47,11 @@ public final class InspectCommand implements Callable<Integer> {
     @Option(names = "--tasks", description = "Include every task (pid, comm, state, class, cpu).")
     boolean tasks;
 
+    @Option(names = "--progs", description = "List only the BPF programs (id, name, type, struct_ops member, verified "
+            + "instructions, xlated and jited size, run count and time): turns kernel.bpf_stats_enabled on before the "
+            + "scheduler starts, and leaves out maps and DSQs.")
+    boolean progs;
+
     @Option(names = "--watch", paramLabel = "INTERVAL",
             description = "Sample repeatedly at this interval (e.g. 500ms, 2s) until --count samples or Ctrl-C.")
     String watch;
@@ -78,7 +83,8 @@ public final class InspectCommand implements Callable<Integer> {
         Path vmlinux = kernel.vmlinux().orElse(kernel.image());
         Path systemMap = kernel.systemMap().orElseThrow(() -> new IllegalArgumentException("kernel " + kernel.image()
                 + " has no System.map beside it; introspection needs the kernel's symbols"));
-        SnapshotOptions options = new SnapshotOptions(true, true, true, tasks, false);
+        SnapshotOptions options = progs ? new SnapshotOptions(false, false, false, true, tasks, false)
+                : new SnapshotOptions(true, true, true, true, tasks, false);
         try (Btf btf = Btf.load(vmlinux)) {
             boolean schedExt = btf.find("sched_ext_ops", dev.jktstr.btf.BtfKind.STRUCT).isPresent();
             if (!schedExt && scheduler != null) {
@@ -99,6 +105,9 @@ public final class InspectCommand implements Callable<Integer> {
              })) {
             if (!schedExt) {
                 out.println("note: this kernel has no sched_ext (CONFIG_SCHED_CLASS_EXT is not set): its fields below read as errors");
+            }
+            if (progs) {
+                enableBpfStats(guest, out);
             }
             if (scheduler != null) {
                 startScheduler(guest);
@@ -124,6 +133,19 @@ public final class InspectCommand implements Callable<Integer> {
     private void print(PrintWriter out, Snapshot s) {
         out.print(json ? s.toJson() + "\n" : s.toText());
         out.flush();
+    }
+
+    /**
+     * Turns {@code kernel.bpf_stats_enabled} on, so every program's run count and time grow from now on. Off by
+     * default because it costs two clock reads per program run; only {@code --progs} asks for it.
+     */
+    static void enableBpfStats(GuestSession guest, PrintWriter out) {
+        ExecResult r = guest.agent().exec(List.of("/bin/busybox", "sh", "-c",
+                "echo 1 > /proc/sys/kernel/bpf_stats_enabled"), Map.of(), Duration.ofSeconds(30));
+        if (!r.succeeded()) {
+            out.println("note: could not turn kernel.bpf_stats_enabled on (" + GuestText.line(r.stdoutText().strip()
+                    + " " + r.stderrText().strip(), 500) + "): run counts and times stay 0");
+        }
     }
 
     /** Starts the scheduler in the background and waits until sched_ext reports it enabled. */

@@ -22,7 +22,11 @@ import picocli.CommandLine.Command;
             GauntletCommand.class,
             NestedKvmCommand.class,
             StatsCommand.class,
+            ReportCommand.class,
+            PerfDeltaCommand.class,
+            VerifierCommand.class,
             InspectCommand.class,
+            DumpCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Jktstr implements Runnable {

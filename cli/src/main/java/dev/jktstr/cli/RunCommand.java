@@ -1,6 +1,8 @@
 package dev.jktstr.cli;
 
 import dev.jktstr.scenario.Ctx;
+import dev.jktstr.scenario.ExpectedSchedulerError;
+import dev.jktstr.scenario.FailureEvidence;
 import dev.jktstr.machine.GuestText;
 import dev.jktstr.scenario.InvalidScenarioException;
 import dev.jktstr.scenario.Outcome;
@@ -50,6 +52,15 @@ public final class RunCommand implements Callable<Integer> {
                     + " starts with '-').")
     java.util.List<String> schedulerArgs = new java.util.ArrayList<>();
 
+    @Option(names = "--expect-scheduler-error", paramLabel = "TEXT",
+            description = "The run passes only if the scheduler fails with an error containing TEXT (in the kernel's"
+                    + " sched_ext messages or the scheduler's output): for testing a scheduler's error path.")
+    String expectSchedulerError;
+
+    @Option(names = "--expect-scheduler-error-regex", paramLabel = "REGEX",
+            description = "As --expect-scheduler-error, with a regular expression found in the error text.")
+    String expectSchedulerErrorRegex;
+
     @Option(names = "--duration", paramLabel = "TIME", defaultValue = "10s",
             description = "Run time, e.g. 10s, 500ms, 2m (default: ${DEFAULT-VALUE}).")
     String duration;
@@ -83,6 +94,18 @@ public final class RunCommand implements Callable<Integer> {
         return Scheduler.binary(machine.kernelImage().scheduler(scheduler), args);
     }
 
+    /** The expected scheduler error the options give, or null; both at once is refused. */
+    private ExpectedSchedulerError expectedError() {
+        if (expectSchedulerError != null && expectSchedulerErrorRegex != null) {
+            throw new InvalidScenarioException("--expect-scheduler-error",
+                    "give --expect-scheduler-error or --expect-scheduler-error-regex, not both");
+        }
+        if (expectSchedulerError != null) {
+            return ExpectedSchedulerError.containing(expectSchedulerError);
+        }
+        return expectSchedulerErrorRegex == null ? null : ExpectedSchedulerError.matching(expectSchedulerErrorRegex);
+    }
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -95,6 +118,7 @@ public final class RunCommand implements Callable<Integer> {
             throw new InvalidScenarioException("--topology", e.getMessage());
         }
         s.stepsFor(topology); // rejects a bad scenario before anything boots
+        ExpectedSchedulerError expected = expectedError();
         Vm.Builder vb = Vm.builder().topology(topology).memoryMib(machine.memoryPerNodeMib()).scheduler(scheduler())
                 .duration(parseDuration(duration)).commandLine(machine.cmdline).bootTimeout(machine.readyTimeout());
         if (machine.kernel != null && !machine.kernel.isEmpty()) {
@@ -104,16 +128,23 @@ public final class RunCommand implements Callable<Integer> {
             vb.backend(machine.backend);
         }
         Vm vm = vb.build();
+        if (expected != null && !(vm.scheduler() instanceof Scheduler.Binary)) {
+            throw new InvalidScenarioException("--expect-scheduler-error", "EEVDF cannot fail with a sched_ext error;"
+                    + " give --scheduler");
+        }
         err.printf("booting %s (%s) ...%n", topology, vm.scheduler().name());
         err.flush();
         RunResult r;
+        FailureEvidence evidence;
         try (Ctx ctx = vm.boot()) {
             err.printf("booted Linux %s on %s in %d ms; running %s for %s%n", ctx.kernelRelease(), ctx.machine().backendName(),
                     ctx.bootTime().toMillis(), s.name(), String.format(Locale.ROOT, "%.1f s", vm.duration().toMillis() / 1e3));
             ProgressLine line = ProgressLine.forStderr(err);
             ctx.onProgress(line::accept);
+            ctx.expectSchedulerError(expected);
             try {
                 r = Scenarios.run(ctx, s);
+                evidence = ctx.lastFailureEvidence();
             } finally {
                 line.finish();
             }
@@ -132,6 +163,9 @@ public final class RunCommand implements Callable<Integer> {
         Path file = output != null ? output : Path.of("jktstr-results", s.name() + "-" + r.scheduler() + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
         r.write(file);
+        if (evidence != null) {
+            out.print(evidence.bugSummary(evidence.write(file)));
+        }
         out.print(r.verdict().table());
         out.println("result: " + file.toAbsolutePath());
         out.flush();

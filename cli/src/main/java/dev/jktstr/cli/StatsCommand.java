@@ -1,5 +1,7 @@
 package dev.jktstr.cli;
 
+import dev.jktstr.scenario.MetricRegistry;
+import dev.jktstr.scenario.RegisteredMetric;
 import dev.jktstr.scenario.ResultJson;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -17,11 +19,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code jktstr stats compare A B}: metric deltas between two sets of run results; {@code jktstr stats merge DIR...}:
- * one gauntlet index from the results directories of its shards.
+ * {@code jktstr stats}: {@code compare A B} (metric deltas between two sets of run results), {@code merge DIR...}
+ * (one gauntlet index from the results directories of its shards), {@code list DIR} (the runs found) and
+ * {@code list-metrics} (the metric registry).
  */
 @Command(name = "stats", mixinStandardHelpOptions = true, description = "Work with run result files.",
-        subcommands = {StatsCommand.Compare.class, StatsCommand.Merge.class})
+        subcommands = {StatsCommand.Compare.class, StatsCommand.Merge.class, StatsCommand.ListRuns.class,
+                StatsCommand.ListMetrics.class})
 public final class StatsCommand implements Runnable {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -88,6 +92,72 @@ public final class StatsCommand implements Runnable {
             stdout.flush();
             return 0;
         }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List the runs found in DIR (result files, searched a few levels deep): scenario, scheduler, "
+                    + "topology, outcome.")
+    static final class ListRuns implements Runnable {
+        @Parameters(index = "0", paramLabel = "DIR")
+        Path dir;
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            PrintWriter out = spec.commandLine().getOut();
+            out.print(listRuns(dir));
+            out.flush();
+        }
+    }
+
+    static String listRuns(Path dir) {
+        List<Path> files = ResultFiles.of(dir, "stats list");
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-24s %-16s %-10s %-14s %-3s %s%n", "scenario",
+                "scheduler", "topology", "outcome", "v", "file"));
+        Path base = Files.isDirectory(dir) ? dir : dir.toAbsolutePath().getParent();
+        for (Path f : files) {
+            RunSummary r = RunSummary.read(f);
+            sb.append(String.format(Locale.ROOT, "%-24s %-16s %-10s %-14s %-3s %s%n", t(r.scenario()), t(r.scheduler()),
+                    t(r.topology()), t(r.outcome()), t(r.version()), base == null ? f : base.relativize(f)));
+        }
+        sb.append(files.size()).append(files.size() == 1 ? " run\n" : " runs\n");
+        return sb.toString();
+    }
+
+    /** Strings from result files are data, not trusted text: one line, no control characters. */
+    private static String t(String s) {
+        return dev.jktstr.machine.GuestText.line(s, 200);
+    }
+
+    @Command(name = "list-metrics", mixinStandardHelpOptions = true,
+            description = "List the registered metrics: name, unit, polarity, kind and the default regression gate "
+                    + "(relative AND absolute: a change must pass both).")
+    static final class ListMetrics implements Runnable {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            PrintWriter out = spec.commandLine().getOut();
+            out.print(listMetrics());
+            out.flush();
+        }
+    }
+
+    static String listMetrics() {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-22s %-8s %-17s %-19s %-16s %s%n", "metric",
+                "unit", "polarity", "kind", "gate (rel, abs)", "what it is"));
+        for (RegisteredMetric m : MetricRegistry.all()) {
+            String gate = m.polarity() == RegisteredMetric.Polarity.INFORMATIONAL ? "-"
+                    : String.format(Locale.ROOT, "%.0f%%, %s", m.gate().relative() * 100,
+                    PerfDeltaCommand.num(m.gate().absolute()));
+            sb.append(String.format(Locale.ROOT, "%-22s %-8s %-17s %-19s %-16s %s%n", m.name(), m.unit(),
+                    m.polarity().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                    m.kind().name().toLowerCase(Locale.ROOT).replace('_', '-'), gate, m.description()));
+        }
+        return sb.toString();
     }
 
     /** Metrics of a file, or averaged over the *.json files of a directory. */

@@ -48,4 +48,24 @@ class InspectCommandTest {
         assertThat(err.toString()).contains("--scheduler " + dyn + " must be a statically linked x86-64 ELF; it is a"
                 + " dynamically linked x86-64 ELF (interpreter /lib64/ld-linux-x86-64.so.2)");
     }
+
+    /**
+     * {@code inspect --progs --json} with scx_simple (one QEMU guest, about 20 s): the programs come from prog_idr,
+     * the agent turned {@code kernel.bpf_stats_enabled} on before the scheduler started, so its callbacks have run
+     * counts; maps and DSQs are left out.
+     */
+    @org.junit.jupiter.api.Test
+    @dev.jktstr.testsupport.BootsVm
+    void progsListTheSchedulersProgramsWithRunCounts() {
+        java.nio.file.Path kernel = SchedulerFailureTest.kernel();
+        java.nio.file.Path simple = dev.jktstr.testsupport.SharedAssets.requireScheduler("scx_simple");
+        RunCommandTest.Run r = RunCommandTest.jktstr("inspect", "--kernel", kernel.toString(), "--memory", "256",
+                "--scheduler", simple.toString(), "--progs", "--json");
+        System.out.println(r.out() + r.err());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("\"name\":\"simple_enqueue\"").contains("\"attach_to\":\"enqueue\"")
+                .contains("\"type\":\"BPF_PROG_TYPE_STRUCT_OPS\"").contains("\"maps\":[]").contains("\"dsqs\":[]")
+                .containsPattern("\"attach_to\":\"(running|enable|select_cpu)\"[^}]*\"run_cnt\":[1-9]");
+        assertThat(r.out()).doesNotContain("could not turn kernel.bpf_stats_enabled on");
+    }
 }

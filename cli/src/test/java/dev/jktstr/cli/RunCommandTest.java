@@ -91,7 +91,7 @@ class RunCommandTest {
     /** The README's main job: a real run under QEMU, verdict table, result file and exit code. */
     @BootsVm
     @Test
-    void runsTheSteadyScenarioInAGuest(@TempDir Path dir) {
+    void runsTheSteadyScenarioInAGuest(@TempDir Path dir) throws Exception {
         Path kernel = SharedAssets.requireKernelDir();
         SharedAssets.requireBzImage();
         HostProgram.require("qemu-system-x86_64", "apt-get install qemu-system-x86");
@@ -107,5 +107,16 @@ class RunCommandTest {
         assertThat(r.err().lines().filter(l -> l.startsWith("step 1/1")).toList()).hasSizeBetween(1, 3)
                 .anySatisfy(l -> assertThat(l).contains("2 workers").contains("units/s").contains("worst gap"));
         assertThat(result).isRegularFile();
+        // format v2: the scenario, the monitor's samples per CPU and each cgroup's progress, with timestamps
+        String json = Files.readString(result);
+        assertThat(json).contains("\"version\" : 2").contains("\"scenarioDefinition\"").contains("\"cpu\" : 1,")
+                .containsPattern("\"nrRunning\" : \\[ \\d").containsPattern("\"cgroup\" : \"cg_0\",\\s*\"atMs\" : \\[ \\d")
+                .doesNotContain("\"NaN\"");
+        // and the report of that directory charts them
+        Run report = jktstr("report", dir.toString());
+        assertThat(report.exit()).as(report.err()).isZero();
+        assertThat(report.out()).contains("(1 runs, ");
+        assertThat(Files.readString(dir.resolve("report.html"))).contains("data-chart=\"nrRunning\"")
+                .contains("data-chart=\"progress\"");
     }
 }

@@ -63,6 +63,90 @@ class SchedulerFailureTest {
         }
     }
 
+    /**
+     * scx_qmap -e N calls scx_bpf_error("test triggering error") at its N-th enqueue. Attaching takes a few dozen;
+     * mixed's pipe and timer workers make thousands a second (a lone spinner is not re-enqueued when its slice ends),
+     * so the 400th comes mid-run.
+     */
+    private static Run qmapFailingMidRun(Path dir, String... expectation) {
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("run", "mixed", "--kernel",
+                kernel().toString(), "--memory", "256", "--duration", "6s",
+                "--scheduler", SharedAssets.requireScheduler("scx_qmap").toString(), "--scheduler-arg=-e",
+                "--scheduler-arg=400", "--output", dir.resolve("r.json").toString()));
+        args.addAll(java.util.List.of(expectation));
+        Run r = RunCommandTest.jktstr(args.toArray(String[]::new));
+        System.out.println(r.err() + r.out());
+        return r;
+    }
+
+    @Test
+    void aSchedulerThatFailsTheExpectedWayPasses(@TempDir Path dir) {
+        Run r = qmapFailingMidRun(dir, "--expect-scheduler-error", "test triggering error");
+        assertThat(r.exit()).as(r.err() + r.out()).isZero();
+        assertThat(r.out()).contains("verdict: PASS")
+                .contains("expected: a scheduler error containing \"test triggering error\" — scheduler scx_qmap is no"
+                        + " longer attached");
+    }
+
+    @Test
+    void aSchedulerThatFailsAnotherWayFailsTheExpectation(@TempDir Path dir) {
+        Run r = qmapFailingMidRun(dir, "--expect-scheduler-error-regex", "dispatch.*loop");
+        assertThat(r.exit()).as(r.err() + r.out()).isEqualTo(1);
+        assertThat(r.out()).contains("verdict: FAIL — expected a scheduler error matching /dispatch.*loop/, but it"
+                + " failed otherwise: scheduler scx_qmap is no longer attached").contains("test triggering error");
+        // the failure leaves its evidence: BUG SUMMARY first, then a dump beside the result
+        Path dump = dir.resolve("r.failure-dump.json");
+        assertThat(r.out()).contains("BUG SUMMARY\n  outcome:   FAIL — expected a scheduler error")
+                .contains("  scheduler: scx_qmap exited SCX_EXIT_ERROR_BPF (scx_bpf_error)\n")
+                .contains("  error:     test triggering error\n").contains("  dump:      " + dump.toAbsolutePath());
+        assertThat(r.out().indexOf("BUG SUMMARY")).isLessThan(r.out().indexOf("verdict: FAIL"));
+        java.util.Map<String, Object> d = DumpCommand.read(dump);
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> exit = (java.util.Map<String, Object>) d.get("schedulerExit");
+        assertThat(exit).containsEntry("kind", 1025).containsEntry("reason", "scx_bpf_error")
+                .containsEntry("message", "test triggering error");
+        assertThat((java.util.List<?>) exit.get("backtrace")).isNotEmpty();
+        @SuppressWarnings("unchecked")
+        java.util.List<java.util.Map<String, Object>> vcpus = (java.util.List<java.util.Map<String, Object>>) d.get("vcpus");
+        assertThat(vcpus).hasSize(2).allSatisfy(v -> assertThat(v).containsKey("registers"));
+        // qmap's maps, with values, as the flight recorder saw them before the exit freed them
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> recorder = (java.util.Map<String, Object>) d.get("flightRecorder");
+        String snapshots = String.valueOf(recorder.get("snapshots"));
+        assertThat(snapshots).contains("name=scx_qmap.bss").contains("nr_enqueued=");
+        Run show = RunCommandTest.jktstr("dump", "show", dump.toString());
+        assertThat(show.exit()).as(show.err()).isZero();
+        assertThat(show.out()).contains("BUG SUMMARY").contains("error:     test triggering error").contains("cpu 1: RIP=0x")
+                .contains("flight recorder: ").contains("kernel log (last 30 of");
+    }
+
+    @Test
+    void anExpectedErrorThatNeverComesIsAFail(@TempDir Path dir) {
+        Run r = RunCommandTest.jktstr("run", "steady", "--kernel", kernel().toString(), "--memory", "256",
+                "--duration", "2s", "--scheduler", SharedAssets.requireScheduler("scx_simple").toString(),
+                "--expect-scheduler-error", "stall", "--output", dir.resolve("r.json").toString());
+        System.out.println(r.err() + r.out());
+        assertThat(r.exit()).as(r.err() + r.out()).isEqualTo(1);
+        assertThat(r.out()).contains("verdict: FAIL — expected a scheduler error containing \"stall\", but scheduler"
+                + " scx_simple stayed attached to the end");
+    }
+
+    @Test
+    void anExpectedSchedulerErrorNeedsAScheduler() {
+        Run r = RunCommandTest.jktstr("run", "steady", "--kernel", "/nonexistent",
+                "--expect-scheduler-error", "x");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--expect-scheduler-error: EEVDF cannot fail with a sched_ext error");
+        Run both = RunCommandTest.jktstr("run", "steady", "--kernel", "/nonexistent",
+                "--expect-scheduler-error", "x", "--expect-scheduler-error-regex", "(");
+        assertThat(both.exit()).isEqualTo(2);
+        assertThat(both.err()).contains("not both");
+        Run regex = RunCommandTest.jktstr("run", "steady", "--kernel", "/nonexistent",
+                "--expect-scheduler-error-regex", "(");
+        assertThat(regex.exit()).isEqualTo(2);
+        assertThat(regex.err()).contains("not a regular expression");
+    }
+
     @Test
     void schedulerArgumentsNeedASchedulerBinary() {
         Run r = RunCommandTest.jktstr("run", "steady", "--kernel", "/nonexistent", "--scheduler-arg=-e");

@@ -104,7 +104,7 @@ public final class Introspector {
             paused = System.nanoTime() - t0;
         }
         return new Snapshot(s.takenAt(), s.monotonicNanos(), paused, s.runqueues(), s.schedExt(), s.dsqs(), s.maps(),
-                s.tasks(), s.errors());
+                s.progs(), s.tasks(), s.errors());
     }
 
     /** Reads a snapshot from {@code walkers} as they are (the caller paused the guest, or reads a memory copy). */
@@ -120,7 +120,8 @@ public final class Introspector {
         SchedExtState scx = FieldError.attempt(errors, "sched_ext", walkers::schedExt);
         List<DsqState> dsqs = options.dsqs() ? walkers.dsqs(errors) : List.of();
         List<BpfMapState> maps = options.maps() ? walkers.bpfMaps(options.mapValues(), errors) : List.of();
+        List<BpfProgState> progs = options.progs() ? walkers.bpfProgs(errors) : List.of();
         List<TaskInfo> tasks = options.tasks() ? walkers.tasks(options.threads(), errors) : List.of();
-        return new Snapshot(at, t0, System.nanoTime() - t0, rqs, scx, dsqs, maps, tasks, errors);
+        return new Snapshot(at, t0, System.nanoTime() - t0, rqs, scx, dsqs, maps, progs, tasks, errors);
     }
 }

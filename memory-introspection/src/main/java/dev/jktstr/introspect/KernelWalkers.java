@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * The walkers over one {@link KernelView}, sharing one snapshot budget: runqueues ({@link RunqueueWalker}),
  * tasks ({@link TaskWalker}), sched_ext state ({@link ScxWalker}), dispatch queues ({@link DsqWalker}) and BPF
- * maps ({@link BpfMapWalker}). What {@link Introspector#paused} hands its callers. Every loop over
+ * maps ({@link BpfMapWalker}) and programs ({@link BpfProgWalker}). What {@link Introspector#paused} hands its callers. Every loop over
  * guest-controlled structures is bounded; every field is read on its own, so a corrupted kernel yields partial
  * results with a {@link FieldError} per failed field.
  */
@@ -20,6 +20,7 @@ public final class KernelWalkers {
     private final ScxWalker scx;
     private final DsqWalker dsqs;
     private final BpfMapWalker maps;
+    private final BpfProgWalker progs;
 
     public KernelWalkers(KernelView view) {
         this(view, IntrospectionLimits.DEFAULT.withMaxCpus(view.perCpu().cpuLimit()));
@@ -37,6 +38,7 @@ public final class KernelWalkers {
         this.scx = new ScxWalker(view);
         this.dsqs = new DsqWalker(view, budget);
         this.maps = new BpfMapWalker(view, budget, mapBtfs);
+        this.progs = new BpfProgWalker(view, budget);
     }
 
     public IntrospectionLimits limits() {
@@ -102,5 +104,15 @@ public final class KernelWalkers {
     /** Every BPF map in {@code map_idr}, with values for ARRAY, PERCPU_ARRAY and HASH maps. */
     public List<BpfMapState> bpfMaps(boolean withValues, List<FieldError> errors) {
         return maps.maps(withValues, errors);
+    }
+
+    /** Every BPF program in {@code prog_idr}: identity, sizes, verified instructions, run statistics. */
+    public List<BpfProgState> bpfProgs(List<FieldError> errors) {
+        return progs.progs(errors);
+    }
+
+    /** Whether {@code kernel.bpf_stats_enabled} is on, so program run counts and times grow. */
+    public boolean bpfStatsEnabled() {
+        return progs.statsEnabled();
     }
 }

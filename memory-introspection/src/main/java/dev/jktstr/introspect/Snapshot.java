@@ -17,20 +17,34 @@ import java.util.Map;
  * @param takenAt wall-clock time of the pause
  * @param monotonicNanos {@link System#nanoTime()} at the pause, for intervals between snapshots
  * @param pausedNanos how long the vCPUs stayed paused (pause to resume)
+ * @param progs BPF programs, empty unless the snapshot was asked to include them
  * @param tasks empty unless the snapshot was asked to include tasks
  * @param errors every field that could not be read (the walkers' own errors included)
  */
 public record Snapshot(Instant takenAt, long monotonicNanos, long pausedNanos, List<RunqueueState> runqueues,
-                       SchedExtState schedExt, List<DsqState> dsqs, List<BpfMapState> maps, List<TaskInfo> tasks,
-                       List<FieldError> errors) {
+                       SchedExtState schedExt, List<DsqState> dsqs, List<BpfMapState> maps, List<BpfProgState> progs,
+                       List<TaskInfo> tasks, List<FieldError> errors) {
     private static final JsonFactory JSON = TerminalSafeJson.FACTORY;
 
     public Snapshot {
         runqueues = List.copyOf(runqueues);
         dsqs = List.copyOf(dsqs);
         maps = List.copyOf(maps);
+        progs = List.copyOf(progs);
         tasks = List.copyOf(tasks);
         errors = List.copyOf(errors);
+    }
+
+    /** A snapshot without BPF programs (the shape before programs were walked). */
+    public Snapshot(Instant takenAt, long monotonicNanos, long pausedNanos, List<RunqueueState> runqueues,
+            SchedExtState schedExt, List<DsqState> dsqs, List<BpfMapState> maps, List<TaskInfo> tasks,
+            List<FieldError> errors) {
+        this(takenAt, monotonicNanos, pausedNanos, runqueues, schedExt, dsqs, maps, List.of(), tasks, errors);
+    }
+
+    /** The program with this id. */
+    public java.util.Optional<BpfProgState> prog(int id) {
+        return progs.stream().filter(p -> p.id() == id).findFirst();
     }
 
     /** The runqueue of {@code cpu}, if it was online. */
@@ -51,6 +65,7 @@ public record Snapshot(Instant takenAt, long monotonicNanos, long pausedNanos, L
             all.addAll(schedExt.errors());
         }
         maps.forEach(m -> all.addAll(m.errors()));
+        progs.forEach(p -> all.addAll(p.errors()));
         return all;
     }
 
@@ -150,6 +165,26 @@ public record Snapshot(Instant takenAt, long monotonicNanos, long pausedNanos, L
             g.writeEndObject();
         }
         g.writeEndArray();
+        g.writeArrayFieldStart("progs");
+        for (BpfProgState p : progs) {
+            g.writeStartObject();
+            g.writeNumberField("id", p.id());
+            g.writeStringField("name", p.name());
+            g.writeStringField("type", p.type());
+            g.writeStringField("attach_type", p.attachType());
+            str(g, "attach_to", p.attachTo());
+            g.writeStringField("tag", p.tag());
+            g.writeBooleanField("jited", p.jited());
+            g.writeNumberField("jited_bytes", p.jitedBytes());
+            g.writeNumberField("xlated_bytes", p.xlatedBytes());
+            g.writeNumberField("memlock_bytes", p.memlockBytes());
+            g.writeNumberField("verified_insns", p.verifiedInsns());
+            num(g, "run_cnt", p.runCount());
+            num(g, "run_time_ns", p.runTimeNs());
+            errors(g, p.errors());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
         g.writeArrayFieldStart("tasks");
         for (TaskInfo t : tasks) {
             g.writeStartObject();
@@ -232,6 +267,11 @@ public record Snapshot(Instant takenAt, long monotonicNanos, long pausedNanos, L
                 }
                 sb.append('\n');
             }
+        }
+        for (BpfProgState p : progs) {
+            sb.append(String.format("  prog %d %s %s%s verified=%d xlated=%d jited=%d run_cnt=%s run_time_ns=%s%n", p.id(),
+                    g(p.name()), g(p.type()), p.attachTo() == null ? "" : " -> " + g(p.attachTo()), p.verifiedInsns(),
+                    p.xlatedBytes(), p.jitedBytes(), p.runCount(), p.runTimeNs()));
         }
         if (!tasks.isEmpty()) {
             sb.append("  tasks: ").append(tasks.size()).append('\n');

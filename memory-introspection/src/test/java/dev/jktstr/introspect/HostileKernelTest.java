@@ -42,6 +42,7 @@ class HostileKernelTest {
                 new KernelSymbol(TEXT + 0x1000, "map_idr", 'd', null),
                 new KernelSymbol(TEXT + 0x2000, "nr_cpu_ids", 'D', null),
                 new KernelSymbol(TEXT + 0x3000, "__cpu_online_mask", 'D', null),
+                new KernelSymbol(TEXT + 0x4000, "prog_idr", 'd', null),
                 new KernelSymbol(TEXT + 0x10000, "__per_cpu_offset", 'D', null),
                 new KernelSymbol(TEXT + 0x20000, "init_task", 'D', null),
                 new KernelSymbol(0x1000, "runqueues", 'D', null),
@@ -164,6 +165,45 @@ class HostileKernelTest {
         }
         put(prevTasks, init + tasksOff, 8);
         put(prevThread, head, 8);
+        buildProgs(nodeSize, slots);
+    }
+
+    private static final long PROG_XA = 0x200_0000;
+    private static final long PROGS = 0x210_0000;
+    private static final long PROG_STATS = 0x220_0000;
+
+    /**
+     * prog_idr: one xa_node listing three programs 64 times. Program 1 is sound (a struct_ops {@code enqueue} with
+     * per-CPU stats); program 2's aux points outside RAM; program 3 has a terminal escape in its name, an
+     * attach name outside RAM and no stats.
+     */
+    private static void buildProgs(long nodeSize, long slots) {
+        long root = va(PROG_XA);
+        set(view.global("prog_idr", "struct idr"), "idr_rt.xa_head", root | 2);
+        long[] progs = {va(PROGS), va(PROGS + 0x4000), va(PROGS + 0x8000)};
+        for (int j = 0; j < 64; j++) {
+            put(root + slots + 8L * j, progs[j % 3], 8);
+        }
+        for (int k = 0; k < 3; k++) {
+            GuestObject p = view.object(progs[k], "struct bpf_prog");
+            long aux = progs[k] + 0x1000;
+            set(p, "aux", k == 1 ? 0xFFFF_C900_DEAD_0000L : aux);
+            set(p, "type", 27); // BPF_PROG_TYPE_STRUCT_OPS
+            set(p, "len", 10);
+            set(p, "jited_len", 77);
+            set(p, "pages", 1);
+            GuestObject a = view.object(aux, "struct bpf_prog_aux");
+            set(a, "id", k + 1);
+            set(a, "verified_insns", 1000 + k);
+            String name = k == 2 ? "\u001b[31mred\0" : "good\0";
+            mem.writeBytes(view.translate(a.field("name").address()), name.getBytes());
+            mem.writeBytes(view.translate(aux + 0x800), "enqueue\0".getBytes());
+            set(a, "attach_func_name", k == 2 ? 0xFFFF_C900_BEEF_0000L : aux + 0x800);
+        }
+        // every CPU's per-CPU offset points at 0x40_0000, so every CPU reads the same stats: 5 runs, 100 ns
+        put(va(PROG_STATS), 5, 8);
+        put(va(PROG_STATS) + 8, 100, 8);
+        set(view.object(progs[0], "struct bpf_prog"), "stats", PROG_STATS - 0x40_0000);
     }
 
     /** A BTF blob with no types and a string section padded to {@code size} bytes in all. */
@@ -245,6 +285,40 @@ class HostileKernelTest {
         tight.tasks(true, tightErrors);
         assertThat(tight.snapshotNodesUsed()).isLessThanOrEqualTo(NTASKS + 10);
         assertThat(tightErrors).isNotEmpty();
+    }
+
+    @Test
+    void hostileProgramsAreReadOnceWithAFieldErrorPerBrokenField() {
+        KernelWalkers walkers = new KernelWalkers(view, IntrospectionLimits.DEFAULT.withMaxCpus(2));
+        Snapshot s = Introspector.read(walkers, SnapshotOptions.SCHEDULER.withProgs(true));
+        assertThat(s.errors()).anySatisfy(e -> assertThat(e.message()).contains("prog_idr lists 3 programs 64 times"));
+        // program 2 cannot be read at all: one error on the walk, the others still come
+        assertThat(s.errors()).anySatisfy(e -> {
+            assertThat(e.path()).startsWith("bpf_prog@");
+            assertThat(e.error()).isEqualTo("UnmappedAddressException");
+        });
+        assertThat(s.progs()).extracting(BpfProgState::id).containsExactly(1, 3);
+        BpfProgState good = s.prog(1).orElseThrow();
+        assertThat(good.errors()).isEmpty();
+        assertThat(good.type()).isEqualTo("BPF_PROG_TYPE_STRUCT_OPS");
+        assertThat(good.attachTo()).isEqualTo("enqueue");
+        assertThat(good.attachType()).isEqualTo("member 0");
+        assertThat(good.xlatedBytes()).isEqualTo(80);
+        assertThat(good.jitedBytes()).isEqualTo(77);
+        assertThat(good.memlockBytes()).isEqualTo(4096);
+        assertThat(good.verifiedInsns()).isEqualTo(1000);
+        // summed over the VM's two CPUs, not the 8,192 the guest claims
+        assertThat(good.runCount()).isEqualTo(10);
+        assertThat(good.runTimeNs()).isEqualTo(200);
+        assertThat(good.meanRunNs()).isEqualTo(20.0);
+        BpfProgState bad = s.prog(3).orElseThrow();
+        assertThat(bad.errors()).extracting(FieldError::path)
+                .anySatisfy(p -> assertThat(p).endsWith(".attach_func_name"))
+                .anySatisfy(p -> assertThat(p).endsWith(".stats"));
+        assertThat(bad.runCount()).isNull();
+        assertThat(s.toText()).contains("prog 1 good BPF_PROG_TYPE_STRUCT_OPS -> enqueue verified=1000")
+                .doesNotContain("\u001b");
+        assertThat(s.toJson()).doesNotContain("\u001b");
     }
 
     @Test

@@ -18,6 +18,7 @@ import dev.jktstr.machine.MachineSpec;
 import dev.jktstr.machine.Topology;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -45,6 +46,10 @@ public final class Ctx implements AutoCloseable {
     private Duration duration;
     private Assert testThresholds;
     private volatile boolean monitoring = true;
+    private ExpectedSchedulerError expectedSchedulerError;
+    private Duration flightRecorderWindow = Duration.ofSeconds(10);
+    private volatile FailureEvidence lastFailureEvidence;
+    private final List<MapWatch> watches = new java.util.ArrayList<>();
     // Introspection is attached on first use (a run's sampler or a snapshot op) and kept for the context's life.
     private boolean introspectionTried;
     private Introspector introspector;
@@ -204,6 +209,69 @@ public final class Ctx implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Claims that runs in this context end with the scheduler failing with a matching error ({@code null}: no such
+     * claim, the default). With it, a run passes the scheduler check only when the scheduler failed that way; a
+     * scheduler that stays attached, or fails with another error, fails the run.
+     */
+    public Ctx expectSchedulerError(ExpectedSchedulerError expected) {
+        this.expectedSchedulerError = expected;
+        return this;
+    }
+
+    /** The claim set by {@link #expectSchedulerError}, or {@code null}. */
+    public ExpectedSchedulerError expectedSchedulerError() {
+        return expectedSchedulerError;
+    }
+
+    /**
+     * How much guest state before a failure the flight recorder keeps (snapshots with BPF maps, one a second; default
+     * 10 s; {@link Duration#ZERO} switches it off). A failed run's {@link #lastFailureEvidence()} holds it.
+     */
+    public Ctx flightRecorder(Duration window) {
+        if (window == null || window.isNegative()) {
+            throw new InvalidScenarioException("flightRecorder", "the window must be zero (off) or positive, got " + window);
+        }
+        this.flightRecorderWindow = window;
+        return this;
+    }
+
+    public Duration flightRecorderWindow() {
+        return flightRecorderWindow;
+    }
+
+    /**
+     * Follows BPF map values through the runs in this context ({@code MapWatch.parse("stats[1]")}): each run reads
+     * them from guest memory four times a second and its result holds them as series ({@link RunSeries#watch}) for
+     * {@link SeriesClaim}s. A watch the guest cannot serve (no such map, key or field) fails the run naming the
+     * nearest names it has.
+     */
+    public Ctx watch(MapWatch... more) {
+        for (MapWatch w : more) {
+            if (!watches.contains(w)) {
+                watches.add(Objects.requireNonNull(w, "watch"));
+            }
+        }
+        return this;
+    }
+
+    /** The watches set by {@link #watch}. */
+    public List<MapWatch> watches() {
+        return List.copyOf(watches);
+    }
+
+    /**
+     * The evidence gathered when the latest run in this context ended FAIL or INCONCLUSIVE (while the guest still
+     * ran), or {@code null} when it passed or none ran; write it beside the result with {@link FailureEvidence#write}.
+     */
+    public FailureEvidence lastFailureEvidence() {
+        return lastFailureEvidence;
+    }
+
+    void lastFailureEvidence(FailureEvidence e) {
+        this.lastFailureEvidence = e;
+    }
+
     /** The thresholds the standard checks use now: defaults → the current scheduler's preset → the test's. */
     public Assert thresholds() {
         return thresholdLayers(List.of(currentScheduler().name())).effective();
@@ -340,6 +408,19 @@ public final class Ctx implements AutoCloseable {
      */
     public String schedulerLog() {
         return scheduler.log();
+    }
+
+    /**
+     * What the guest said about the latest scheduler's failure: the kernel's sched_ext kmsg lines (the disable
+     * reason, the scheduler's error message) and the end of the scheduler's output; raw guest text.
+     */
+    String schedulerErrorText() {
+        return scheduler.errorText();
+    }
+
+    /** How the latest scheduler exited, from kmsg and its output ({@link SchedulerExitText}); read while the guest runs. */
+    SchedulerExitText schedulerExit() {
+        return SchedulerExitText.parse(scheduler.kmsgSinceEnable(), scheduler.log());
     }
 
     /** Shell scripts in the guest, values as positional parameters. */

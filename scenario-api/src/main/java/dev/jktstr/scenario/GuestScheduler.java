@@ -226,6 +226,27 @@ final class GuestScheduler {
         return out;
     }
 
+    /**
+     * The kernel's sched_ext lines since the latest scheduler was enabled (its disable reason and error message) and
+     * the end of that scheduler's output: the text an {@link ExpectedSchedulerError} is checked against; raw guest
+     * text. Lines before the latest enable belong to earlier schedulers of this guest and are left out.
+     */
+    String errorText() {
+        return String.join("\n", kmsgSinceEnable()) + "\n" + log();
+    }
+
+    /** The kernel's sched_ext lines since the latest scheduler was enabled, oldest first; raw guest text. */
+    List<String> kmsgSinceEnable() {
+        List<String> lines = schedExtKmsg();
+        int from = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains("enabled")) {
+                from = i + 1;
+            }
+        }
+        return List.copyOf(lines.subList(from, lines.size()));
+    }
+
     /** The end of the latest sched_ext scheduler's own output, "" when none ran; raw guest text. */
     String log() {
         return active != null ? output() : "";

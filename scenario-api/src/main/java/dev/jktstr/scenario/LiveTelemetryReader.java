@@ -7,8 +7,11 @@ import dev.jktstr.introspect.RunqueueState;
 import dev.jktstr.introspect.Snapshot;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -53,8 +56,14 @@ final class LiveTelemetryReader {
         int workers = 0;
         List<WorkerGroup> groups = new ArrayList<>();
         Set<Integer> nonBlocking = new HashSet<>();
+        Map<Integer, String> cgroupOf = new HashMap<>(); // worker group id -> its cgroup, for the progress series
+        Map<String, Long> unitsByCgroup = new LinkedHashMap<>();
+        for (CgroupStats c : cgroups.finished()) {
+            unitsByCgroup.merge(c.name(), (long) c.totalWorkUnits(), Long::sum);
+        }
         for (LiveCgroup c : cgroups.live()) {
             for (WorkerGroup g : c.groups) {
+                cgroupOf.put(g.id(), c.def.name());
                 groups.add(g);
                 if (!c.blocking) {
                     nonBlocking.add(g.id());
@@ -73,6 +82,7 @@ final class LiveTelemetryReader {
                     for (var e : progress.entrySet()) {
                         for (WorkerProgress w : e.getValue()) {
                             units += w.workUnits();
+                            unitsByCgroup.merge(cgroupOf.getOrDefault(e.getKey(), "?"), w.workUnits(), Long::sum);
                             workers += w.running() ? 1 : 0;
                             if (nonBlocking.contains(e.getKey()) && w.iterations() > 0) {
                                 worstGapMs = maxNaN(worstGapMs, w.worstGapNanos() / 1e6);
@@ -80,6 +90,7 @@ final class LiveTelemetryReader {
                         }
                     }
                 }
+                unitsByCgroup.forEach(record::progress);
             } catch (GuestException e) {
                 peekFailed = true;
                 record.note("live telemetry: reading worker progress failed: " + e.getMessage());

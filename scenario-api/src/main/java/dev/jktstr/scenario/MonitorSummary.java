@@ -123,6 +123,22 @@ public record MonitorSummary(String status, int samples, double meanImbalance, d
         Map<String, long[]> dsqs = new LinkedHashMap<>(); // key -> {samples, max, sum}
         Map<String, DsqState> dsqKeys = new LinkedHashMap<>();
         for (Snapshot s : series) {
+            SchedExtState x = s.schedExt();
+            // a sched_ext run's balance and queues are its scheduler's only while it is attached: after it exits
+            // (an expected error, say) the kernel's fallback runs the tasks, and those samples judge nothing of it
+            boolean judged = !schedExtExpected || x == null || x.enableState() == null || x.enableState().equals("enabled");
+            if (x != null && (x.enableState() != null || x.exitKind() != null)) {
+                scx = true;
+                state = x.enableState() == null ? "" : x.enableState();
+                exitKind = x.exitKind() == null ? "" : x.exitKind();
+                if (isErrorExit(x.exitKind())) {
+                    errorExits++;
+                }
+            }
+            fieldErrors += s.allErrors().size();
+            if (!judged) {
+                continue;
+            }
             dsqsSampled |= !s.dsqs().isEmpty();
             for (DsqState d : s.dsqs()) {
                 String key = d.kind() + "/" + d.owner() + "/" + d.id();
@@ -150,16 +166,6 @@ public record MonitorSummary(String status, int samples, double meanImbalance, d
             } else if (readable == 1) {
                 imbalances.add(0.0);
             }
-            SchedExtState x = s.schedExt();
-            if (x != null && (x.enableState() != null || x.exitKind() != null)) {
-                scx = true;
-                state = x.enableState() == null ? "" : x.enableState();
-                exitKind = x.exitKind() == null ? "" : x.exitKind();
-                if (isErrorExit(x.exitKind())) {
-                    errorExits++;
-                }
-            }
-            fieldErrors += s.allErrors().size();
         }
         List<StallDetector.Stall> stalls = series.size() >= STALL_WINDOW
                 ? new StallDetector(STALL_WINDOW).detect(series).stream().filter(st -> series.get(st.lastSample()).monotonicNanos()

@@ -16,8 +16,13 @@ import java.util.Map;
 /** The run result file (one JSON object per run) and the metric table {@code jktstr stats compare} reads back. */
 public final class ResultJson {
     private static final JsonFactory JSON = new JsonFactory();
-    /** Format version of the file; readers reject others. */
-    public static final int VERSION = 1;
+    /** Format version written (2: scenario definition, build, host, series, units; numbers as numbers, null for NaN). */
+    public static final int VERSION = 2;
+    /** The oldest version readers accept: version 1 has the same top-level fields, fewer of them. */
+    public static final int MIN_VERSION = 1;
+    /** Metrics that count things: written as integers. */
+    private static final java.util.Set<String> COUNTS = java.util.Set.of("workers", "stuckWorkers",
+            "workersOutsideCpuset", "totalWorkUnits");
 
     private ResultJson() {
     }
@@ -33,6 +38,11 @@ public final class ResultJson {
                 g.writeStartObject();
                 g.writeNumberField("version", VERSION);
                 g.writeStringField("scenario", r.scenario());
+                BuildInfo build = BuildInfo.current();
+                g.writeObjectFieldStart("jktstr");
+                g.writeStringField("version", build.version());
+                g.writeStringField("commit", build.commit());
+                g.writeEndObject();
                 g.writeStringField("started", r.started().toString());
                 g.writeNumberField("elapsedMs", r.elapsed().toMillis());
                 g.writeNumberField("durationMs", r.duration().toMillis());
@@ -48,6 +58,7 @@ public final class ResultJson {
                 g.writeNumberField("cpus", r.topology().cpuCount());
                 g.writeEndObject();
                 g.writeStringField("backend", r.backend());
+                writeHost(g, r.host());
                 g.writeObjectFieldStart("scheduler");
                 g.writeStringField("name", r.scheduler());
                 g.writeStringField("schedExtState", r.schedExtState());
@@ -69,11 +80,27 @@ public final class ResultJson {
                 }
                 g.writeEndArray();
                 writeMonitor(g, r.monitor());
+                ScenarioDefinitionJson.write(g, r.steps(), r.topology());
+                SeriesJson.write(g, r.series());
+                SeriesJson.writeUnits(g);
                 g.writeEndObject();
             }
         } catch (IOException e) {
             throw new UncheckedIOException("writing the result file " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    private static void writeHost(JsonGenerator g, HostFacts h) throws IOException {
+        if (h == null) {
+            g.writeNullField("host");
+            return;
+        }
+        g.writeObjectFieldStart("host");
+        g.writeNumberField("cores", h.cores());
+        number(g, "loadAverage1m", h.loadAverage1m());
+        g.writeStringField("backend", h.backend());
+        g.writeStringField("kvm", h.kvm());
+        g.writeEndObject();
     }
 
     private static void writeTimeline(JsonGenerator g, RunResult r) throws IOException {
@@ -176,11 +203,12 @@ public final class ResultJson {
         g.writeEndObject();
     }
 
+    /** A number, or null where it is absent (NaN: no samples, not measured) or not finite. */
     private static void number(JsonGenerator g, String field, double v) throws IOException {
         if (Double.isFinite(v)) {
             g.writeNumberField(field, v);
         } else {
-            g.writeStringField(field, String.valueOf(v));
+            g.writeNullField(field);
         }
     }
 
@@ -193,11 +221,7 @@ public final class ResultJson {
         for (ClaimResult c : v.claims()) {
             g.writeStartObject();
             g.writeStringField("label", c.label());
-            if (Double.isFinite(c.value())) {
-                g.writeNumberField("value", c.value());
-            } else {
-                g.writeStringField("value", Double.isNaN(c.value()) ? "NaN" : String.valueOf(c.value()));
-            }
+            number(g, "value", c.value());
             g.writeStringField("comparison", c.comparison());
             g.writeStringField("threshold", c.threshold());
             g.writeArrayFieldStart("limits");
@@ -229,8 +253,11 @@ public final class ResultJson {
         }
         g.writeObjectFieldStart("metrics");
         for (Map.Entry<String, Double> m : metrics(c).entrySet()) {
-            if (Double.isFinite(m.getValue())) {
-                g.writeNumberField(m.getKey(), m.getValue());
+            double v = m.getValue();
+            if (COUNTS.contains(m.getKey()) && Double.isFinite(v) && v == Math.rint(v)) {
+                g.writeNumberField(m.getKey(), (long) v);
+            } else {
+                number(g, m.getKey(), v);
             }
         }
         g.writeEndObject();
@@ -320,8 +347,9 @@ public final class ResultJson {
                     default -> p.skipChildren();
                 }
             }
-            if (version != VERSION) {
-                throw new ScenarioException(file + ": result format version " + version + ", this jktstr reads " + VERSION);
+            if (version < MIN_VERSION || version > VERSION) {
+                throw new ScenarioException(file + ": result format version " + version + ", this jktstr reads "
+                        + MIN_VERSION + " to " + VERSION);
             }
         } catch (IOException e) {
             throw new ScenarioException(file + ": unreadable result file: " + e.getMessage(), e);

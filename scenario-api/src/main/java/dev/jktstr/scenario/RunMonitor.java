@@ -96,6 +96,13 @@ final class RunMonitor {
         return MonitorSummary.of(series, ctx.currentScheduler() instanceof Scheduler.Binary, snapshots, host::share);
     }
 
+    /** The kept samples as time series against the run's clock (after {@link #stop()}). */
+    MonitorSeries series() {
+        synchronized (samples) {
+            return MonitorSeries.of(samples, record.t0);
+        }
+    }
+
     /** {@link Op#snapshot()}: one snapshot into the result and a line into the notes (at most {@link #MAX_SNAPSHOTS}). */
     void takeSnapshot() {
         Optional<Introspector> in = ctx.introspector();

@@ -2,7 +2,9 @@ package dev.jktstr.scenario;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What one run records as it goes, for its result: the step being applied or held, the timeline, every scheduler in
@@ -18,6 +20,10 @@ final class RunRecord {
     final List<String> schedulersRan = new ArrayList<>();
     /** Per step: "step N scheduler (ops)", the scheduler its hold ran under. */
     final List<String> heldUnder = new ArrayList<>();
+    /** Per cgroup: [ms since t0, total work units] per live-telemetry reading, bounded by {@link #MAX_PROGRESS}. */
+    private final Map<String, List<long[]>> progress = new LinkedHashMap<>();
+    /** Readings kept per cgroup (over four hours at one a second). */
+    private static final int MAX_PROGRESS = 16_384;
     /** 1-based, the step being applied or held. */
     int step;
     /** The sched_ext ops name of the scheduler in charge, "" under EEVDF. */
@@ -47,6 +53,22 @@ final class RunRecord {
         if (!schedulersRan.getLast().equals(scheduler)) {
             schedulersRan.add(scheduler);
         }
+    }
+
+    /** A reading of {@code cgroup}'s total work units, now. */
+    void progress(String cgroup, long workUnits) {
+        List<long[]> l = progress.computeIfAbsent(cgroup, k -> new ArrayList<>());
+        if (l.size() < MAX_PROGRESS) {
+            l.add(new long[] {elapsed().toMillis(), workUnits});
+        }
+    }
+
+    /** The readings as series, one per cgroup that had any. */
+    List<ProgressSeries> progressSeries() {
+        List<ProgressSeries> out = new ArrayList<>();
+        progress.forEach((name, l) -> out.add(new ProgressSeries(name, l.stream().map(r -> r[0]).toList(),
+                l.stream().map(r -> r[1]).toList())));
+        return out;
     }
 
     void note(String note) {

@@ -16,13 +16,19 @@ import java.util.Optional;
  *                   {@link Op#replaceScheduler}, {@link Op#detachScheduler()} or {@link Op#attachScheduler()})
  * @param timeline   steps and scheduler changes with their times
  * @param thresholds the layers the checks' thresholds came from
+ * @param steps      the scenario's steps as they ran (cpusets resolved against {@code topology} when written)
+ * @param host       the host when the run started (cores, load, backend, kvm); null in a result built by hand
+ * @param series     the monitor's samples and each cgroup's progress over time ({@link RunSeries#EMPTY} if none)
  */
 public record RunResult(String scenario, Instant started, Duration elapsed, Duration duration, String kernelRelease,
         String kernelImage, Topology topology, String backend, String scheduler, String schedExtState,
         Optional<String> schedulerExit, List<CgroupStats> cgroups, Verdict verdict, MonitorSummary monitor,
-        List<String> schedulers, List<TimelineEvent> timeline, ThresholdLayers thresholds) {
+        List<String> schedulers, List<TimelineEvent> timeline, ThresholdLayers thresholds, List<Step> steps,
+        HostFacts host, RunSeries series) {
 
     public RunResult {
+        steps = steps == null ? List.of() : List.copyOf(steps);
+        series = series == null ? RunSeries.EMPTY : series;
         cgroups = List.copyOf(cgroups);
         if (monitor == null) {
             monitor = MonitorSummary.notSampled("off", List.of());
@@ -32,6 +38,15 @@ public record RunResult(String scenario, Instant started, Duration elapsed, Dura
         if (thresholds == null) {
             thresholds = new ThresholdLayers(Assert.defaults(), List.of(), Assert.none());
         }
+    }
+
+    /** A result without the scenario's steps, host facts or series. */
+    public RunResult(String scenario, Instant started, Duration elapsed, Duration duration, String kernelRelease,
+            String kernelImage, Topology topology, String backend, String scheduler, String schedExtState,
+            Optional<String> schedulerExit, List<CgroupStats> cgroups, Verdict verdict, MonitorSummary monitor,
+            List<String> schedulers, List<TimelineEvent> timeline, ThresholdLayers thresholds) {
+        this(scenario, started, elapsed, duration, kernelRelease, kernelImage, topology, backend, scheduler, schedExtState,
+                schedulerExit, cgroups, verdict, monitor, schedulers, timeline, thresholds, null, null, null);
     }
 
     /** A result without a timeline (one scheduler, the default thresholds). */
@@ -59,6 +74,16 @@ public record RunResult(String scenario, Instant started, Duration elapsed, Dura
         return cgroups.stream().filter(c -> c.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no cgroup '" + name + "' in this run; have "
                         + cgroups.stream().map(CgroupStats::name).toList()));
+    }
+
+    /** The monitor's samples as series: per CPU {@code nr_running} and local DSQ depth, every DSQ's depth. */
+    public MonitorSeries monitorSeries() {
+        return series.monitor();
+    }
+
+    /** Each cgroup's work units over time (about once a second while holding). */
+    public List<ProgressSeries> progress() {
+        return series.progress();
     }
 
     /** Writes the result as JSON (jackson-core, streaming); returns {@code file}. */

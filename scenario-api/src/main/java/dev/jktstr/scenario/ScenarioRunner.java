@@ -22,6 +22,7 @@ final class ScenarioRunner {
     private final Instant started;
     private final RunRecord record;
     private final HostTimeline host; // what the host gave each vCPU over the run
+    private final HostFacts hostFacts; // cores, load, backend when the run started
     private final RunCgroups cgroups;
     private final RunMonitor monitor;
     private final StepIsolationTracker isolation;
@@ -46,6 +47,7 @@ final class ScenarioRunner {
         this.steps = steps;
         this.started = Instant.now();
         this.record = new RunRecord(ctx, System.nanoTime());
+        this.hostFacts = HostFacts.now(ctx.machine().backendName());
         this.host = HostTimeline.start(ctx.machine(), ctx.topology().cpuCount());
         this.cgroups = new RunCgroups(ctx, host);
         this.monitor = new RunMonitor(ctx, record);
@@ -60,12 +62,24 @@ final class ScenarioRunner {
         record.schedulersRan.add(startScheduler);
         Duration total = steps.stream().map(s -> s.hold().of(ctx.duration())).reduce(Duration.ZERO, Duration::plus);
         monitor.start();
+        ctx.lastFailureEvidence(null);
+        FlightRecorder recorder = FlightRecorder.start(ctx, ctx.flightRecorderWindow(), record.t0);
+        try {
+            return runSteps(name, startScheduler, total, recorder);
+        } finally {
+            recorder.close();
+        }
+    }
+
+    /** The steps, the cleanup and the verdict; the failure evidence while the guest still runs. */
+    private RunResult runSteps(String name, String startScheduler, Duration total, FlightRecorder recorder) {
         try {
             for (int i = 0; i < steps.size(); i++) {
                 runStep(i, total);
             }
         } finally {
             monitor.stop(); // before the workers: no sample sees them go
+            recorder.close(); // its ring and watches stay readable
             // children before parents: a cgroup with children cannot be removed
             for (String n : cgroups.namesNewestFirst()) {
                 try {
@@ -89,18 +103,35 @@ final class ScenarioRunner {
         }
         verdict.note(summary.describe());
         verdict.note(hostNote());
+        recorder.unreadWatches().forEach((watch, why) -> verdict.fail("watch " + watch + ": " + why));
         String state = ctx.schedExtState();
         Optional<String> exit = Optional.empty();
+        ExpectedSchedulerError expected = ctx.expectedSchedulerError();
         if (ctx.currentScheduler() instanceof Scheduler.Binary b && !state.equals("enabled")) {
             exit = ctx.schedulerExitReason();
             String log = ctx.schedulerLog().strip(); // guest text: Verdict cleans what it is given
-            verdict.fail("scheduler " + b.name() + " is no longer attached (sched_ext state '" + state + "')"
+            String detached = "scheduler " + b.name() + " is no longer attached (sched_ext state '" + state + "')"
                     + exit.map(r -> ": " + r).orElse("") + (log.isEmpty() ? "" : "; its output: "
-                    + (log.length() > 500 ? "…" + log.substring(log.length() - 500) : log)));
+                    + (log.length() > 500 ? "…" + log.substring(log.length() - 500) : log));
+            if (expected == null) {
+                verdict.fail(detached);
+            } else if (expected.metBy(ctx.schedulerErrorText())) {
+                verdict.note("expected: " + expected + " — " + detached);
+            } else {
+                verdict.fail("expected " + expected + ", but it failed otherwise: " + detached);
+            }
+        } else if (expected != null) {
+            verdict.fail("expected " + expected + ", but " + (ctx.currentScheduler() instanceof Scheduler.Binary b
+                    ? "scheduler " + b.name() + " stayed attached to the end" : "no sched_ext scheduler ran"));
         }
-        return new RunResult(name, started, record.elapsed(), total, ctx.kernelRelease(), ctx.kernel().image().toString(),
-                ctx.topology(), ctx.machine().backendName(), startScheduler, state, exit, stats, verdict, summary,
-                record.schedulersRan, record.timeline, layers);
+        RunResult result = new RunResult(name, started, record.elapsed(), total, ctx.kernelRelease(),
+                ctx.kernel().image().toString(), ctx.topology(), ctx.machine().backendName(), startScheduler, state, exit,
+                stats, verdict, summary, record.schedulersRan, record.timeline, layers, steps, hostFacts,
+                new RunSeries(monitor.series(), record.progressSeries(), recorder.watches()));
+        if (result.outcome() == Outcome.FAIL || result.outcome() == Outcome.INCONCLUSIVE) {
+            ctx.lastFailureEvidence(FailureEvidence.collect(ctx, result, recorder));
+        }
+        return result;
     }
 
     private void runStep(int i, Duration total) {

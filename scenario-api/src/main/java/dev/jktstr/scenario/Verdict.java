@@ -50,6 +50,16 @@ public final class Verdict {
         return new SeqClaim(prefix(subject) + Metric.labelOf(metric), metric.apply(subject));
     }
 
+    /** Temporal claims over {@code series}, labelled with its name ({@link SeriesClaim}). */
+    public SeriesClaim claimOver(TimeSeries series) {
+        return new SeriesClaim(this, series);
+    }
+
+    /** Adds a claim's result (for claim types kept in their own classes, {@link SeriesClaim}). */
+    void record(ClaimResult c) {
+        claims.add(c);
+    }
+
     @FunctionalInterface
     public interface SetMetric<T, E> extends Function<T, Collection<E>>, java.io.Serializable {}
 

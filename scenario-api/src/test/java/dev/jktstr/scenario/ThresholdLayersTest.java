@@ -99,7 +99,7 @@ class ThresholdLayersTest {
         assertThat(json).contains("\"layers\" : [ \"defaults\", \"scheduler:scx_qmap\", \"test\" ]")
                 .containsPattern("\"maxGapMs\" : \\{\\s*\"value\" : 3000.0,\\s*\"layer\" : \"scheduler:scx_qmap\"")
                 .containsPattern("\"throughputCv\" : \\{\\s*\"value\" : 0.2,\\s*\"layer\" : \"test\"")
-                .containsPattern("\"maxUserDsqDepth\" : \\{\\s*\"value\" : \"NaN\",\\s*\"layer\" : \"defaults\"")
+                .containsPattern("\"maxUserDsqDepth\" : \\{\\s*\"value\" : null,\\s*\"layer\" : \"defaults\"")
                 .contains("\"ran\" : [ \"scx_qmap\" ]");
     }
 }

@@ -1,6 +1,7 @@
 package dev.jktstr.scenario.junit;
 
 import dev.jktstr.scenario.Ctx;
+import dev.jktstr.scenario.ExpectedSchedulerError;
 import dev.jktstr.scenario.InvalidScenarioException;
 import dev.jktstr.scenario.Outcome;
 import dev.jktstr.scenario.RunResult;
@@ -73,9 +74,19 @@ public final class JktstrExtension implements ExecutionCondition, ParameterResol
             throw new ParameterResolutionException("a Ctx parameter needs @JktstrTest on the method");
         }
         String key = topology(t) + "/" + t.memoryMib() + "/"
-                + t.scheduler() + "/" + t.kernel();
+                + t.scheduler() + " " + String.join(" ", t.schedulerArgs()) + "/" + t.kernel();
         Ctx ctx = e.getRoot().getStore(NS).getOrComputeIfAbsent(key, k -> new SharedCtx(boot(t)), SharedCtx.class).ctx();
-        return ctx.duration(Duration.ofMillis(t.durationMs()));
+        return ctx.duration(Duration.ofMillis(t.durationMs())).expectSchedulerError(expectedError(t));
+    }
+
+    /** The test's expected scheduler error (set per test: tests share a booted context), or null. */
+    static ExpectedSchedulerError expectedError(JktstrTest t) {
+        if (!t.expectSchedulerError().isEmpty() && !t.expectSchedulerErrorMatching().isEmpty()) {
+            throw new ParameterResolutionException("@JktstrTest: give expectSchedulerError or expectSchedulerErrorMatching, not both");
+        }
+        return !t.expectSchedulerError().isEmpty() ? ExpectedSchedulerError.containing(t.expectSchedulerError())
+                : !t.expectSchedulerErrorMatching().isEmpty() ? ExpectedSchedulerError.matching(t.expectSchedulerErrorMatching())
+                : null;
     }
 
     /** The preset when one is named, else the four counts. */
@@ -88,9 +99,20 @@ public final class JktstrExtension implements ExecutionCondition, ParameterResol
         return vm(t).boot();
     }
 
+    private static Scheduler scheduler(JktstrTest t) {
+        Scheduler s = Scheduler.parse(t.scheduler());
+        if (t.schedulerArgs().length == 0) {
+            return s;
+        }
+        if (!(s instanceof Scheduler.Binary b)) {
+            throw new ParameterResolutionException("@JktstrTest: schedulerArgs need a scheduler binary, not " + t.scheduler());
+        }
+        return Scheduler.binary(b.path(), t.schedulerArgs());
+    }
+
     private static Vm vm(JktstrTest t) {
         Vm.Builder b = Vm.builder().topology(topology(t)).memoryMib(t.memoryMib())
-                .scheduler(Scheduler.parse(t.scheduler())).duration(Duration.ofMillis(t.durationMs()));
+                .scheduler(scheduler(t)).duration(Duration.ofMillis(t.durationMs()));
         if (!t.kernel().isEmpty()) {
             b.kernel(Path.of(t.kernel()));
         }

@@ -34,6 +34,18 @@ public @interface JktstrTest {
     /** {@code eevdf} or a path to a sched_ext scheduler binary (relative to the working directory). */
     String scheduler() default "eevdf";
 
+    /** Arguments for the scheduler binary ({@code {"-e", "500"}}). */
+    String[] schedulerArgs() default {};
+
+    /**
+     * The run must end with the scheduler failing with an error containing this text ({@link
+     * dev.jktstr.scenario.ExpectedSchedulerError#containing}); "" = no such claim.
+     */
+    String expectSchedulerError() default "";
+
+    /** As {@link #expectSchedulerError()}, a regular expression found in the error text; "" = no such claim. */
+    String expectSchedulerErrorMatching() default "";
+
     /** Run time that step holds are fractions of, in ms. */
     long durationMs() default 5000;
 
