@@ -14,11 +14,11 @@
 
 #include "worker_rt.h"
 
-/* The LLC a CPU belongs to: its L3's id, else its package (a topology without an L3 entry). */
+/* The LLC a CPU belongs to: the first CPU sharing its L3 (the id file is not always there), else its package. */
 static int llc_of(int cpu) {
     char path[96];
     int id[1];
-    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/cache/index3/id", cpu);
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/cache/index3/shared_cpu_list", cpu);
     if (read_cpu_list(path, id, 1) == 1) return id[0];
     snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/physical_package_id", cpu);
     return read_cpu_list(path, id, 1) == 1 ? id[0] : 0;

@@ -1,6 +1,6 @@
 /*
  * Memory-placement types: PageFaultChurn (touch pages of a region, drop them, again: minor faults without end),
- * NumaMigrationChurn (moves itself and its pages to another node every period) and NumaWorkingSetSweep (binds its
+ * NumaMigrationChurn (sweeps 1 MiB, moving itself and its pages to another node every period) and NumaWorkingSetSweep (binds its
  * working set to one node after another and sweeps it). On one node the NUMA types still sweep their memory
  * (the host rejects them there before boot; see WorkType).
  */
@@ -54,20 +54,25 @@ static void pin_node(int node, const cpu_set_t *allowed) {
     if (CPU_COUNT(&set) > 0) sched_setaffinity(0, sizeof set, &set);
 }
 
-static void sweep(volatile uint8_t *buf, size_t size) {
-    for (size_t off = 0; off < size; off += 64) buf[off] += 1;
+/* One 64 KiB chunk of the region per call, in turn: a checkpoint (and a look at the clock) per chunk, not per region. */
+#define CHUNK (64u << 10)
+static void sweep(volatile uint8_t *buf, size_t size, size_t *at) {
+    if (*at >= size) *at = 0;
+    size_t end = *at + CHUNK < size ? *at + CHUNK : size;
+    for (size_t off = *at; off < end; off += 64) buf[off] += 1;
+    *at = end;
 }
 
 static void numa_migration_churn(uint64_t period_ns) {
     cpu_set_t saved;
     sched_getaffinity(0, sizeof saved, &saved);
     int nodes[64], n = usable_nodes(nodes, 64);
-    size_t size = 4u << 20;
+    size_t size = 1u << 20, at = 0;
     volatile uint8_t *buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (buf == MAP_FAILED) { while (!stopping()) { spin(2000); checkpoint(1); } return; }
     uint64_t next_move = now_ns() + period_ns;
     for (uint32_t hop = 0; !stopping();) {
-        sweep(buf, size);
+        sweep(buf, size, &at);
         checkpoint(1);
         if (n >= 2 && now_ns() >= next_move) {
             int from = nodes[hop % (uint32_t) n], to = nodes[(hop + 1) % (uint32_t) n];
@@ -88,6 +93,7 @@ static void numa_working_set_sweep(size_t size, uint64_t period_ns) {
     uint8_t *buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (buf == MAP_FAILED) { while (!stopping()) { spin(2000); checkpoint(1); } return; }
     uint64_t next_move = now_ns();
+    size_t at = 0;
     for (uint32_t hop = 0; !stopping();) {
         if (n >= 2 && now_ns() >= next_move) {
             unsigned long mask = 1ul << nodes[hop++ % (uint32_t) n];
@@ -96,7 +102,7 @@ static void numa_working_set_sweep(size_t size, uint64_t period_ns) {
             next_move = now_ns() + period_ns;
             restart_gap();
         }
-        sweep(buf, size);
+        sweep(buf, size, &at);
         checkpoint(1);
     }
     munmap(buf, size);

@@ -77,7 +77,7 @@ public enum WorkloadType {
     CROSS_AFFINITY_CHURN(AgentH.AGENT_WORK_CROSS_AFFINITY_CHURN),
     /** Spins, cycling normal, batch, idle, FIFO and RR every param1 iterations (default 64). */
     POLICY_CHURN(AgentH.AGENT_WORK_POLICY_CHURN),
-    /** Sweeps 4 MiB, moving itself and its pages to the next NUMA node every param1 ms (default 20). */
+    /** Sweeps 1 MiB, moving itself and its pages to the next NUMA node every param1 ms (default 20). */
     NUMA_MIGRATION_CHURN(AgentH.AGENT_WORK_NUMA_MIGRATION_CHURN),
     /** Creates one of param1 child cgroups (default 4), lives in it param2 ms (default 10), leaves and removes it. */
     CGROUP_CHURN(AgentH.AGENT_WORK_CGROUP_CHURN),
