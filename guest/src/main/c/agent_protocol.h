@@ -97,7 +97,10 @@ enum agent_work_type {
     AGENT_WORK_IRQ_WAKE = 40,
     AGENT_WORK_SCHBENCH = 41,
     AGENT_WORK_TAOBENCH = 42,
-    AGENT_WORK_MAX = 42,              /* the highest work type */
+    AGENT_WORK_IO_SYNC_WRITE = 43,    /* the I/O types use the scratch disk, /dev/vda */
+    AGENT_WORK_IO_RAND_READ = 44,
+    AGENT_WORK_IO_CONVOY = 45,
+    AGENT_WORK_MAX = 45,              /* the highest work type */
 };
 
 /* A worker's state in WORKERS_PEEK (and in its shared slot). */

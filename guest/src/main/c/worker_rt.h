@@ -54,5 +54,6 @@ int run_rt(struct work_params *wp);           /* work_rt.c */
 int run_churn(struct work_params *wp);        /* work_churn.c */
 int run_memory(struct work_params *wp);       /* work_memory.c */
 int run_net(struct work_params *wp);          /* work_net.c */
+int run_io(struct work_params *wp);           /* work_io.c */
 
 #endif

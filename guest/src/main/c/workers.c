@@ -295,7 +295,7 @@ static void run_work(struct work_params *wp) {
         break;
     default:
         if (!run_chain(wp) && !run_compute(wp) && !run_idle(wp) && !run_fanout(wp) && !run_contention(wp) && !run_rt(wp)
-                && !run_churn(wp) && !run_memory(wp) && !run_net(wp)) {
+                && !run_churn(wp) && !run_memory(wp) && !run_net(wp) && !run_io(wp)) {
             while (!stopping()) sleep_ns(10000000); /* an unknown type (the agent checks them): idle, never crash */
         }
         break;

@@ -94,12 +94,23 @@ public enum WorkloadType {
     /** schbench's pattern: a message worker wakes param1 workers (default 4), each thinks param2 µs (default 50). */
     SCHBENCH(AgentH.AGENT_WORK_SCHBENCH),
     /** taobench's pattern: param1 % reads (default 90) of a cache, writes under a shared lock, param2 µs waits (default 50). */
-    TAOBENCH(AgentH.AGENT_WORK_TAOBENCH);
+    TAOBENCH(AgentH.AGENT_WORK_TAOBENCH),
+    /** O_DIRECT writes of param1 KiB (default 4) to the scratch disk (/dev/vda), each followed by fdatasync. */
+    IO_SYNC_WRITE(AgentH.AGENT_WORK_IO_SYNC_WRITE),
+    /** O_DIRECT reads of param1 KiB (default 4) at random offsets of the scratch disk. */
+    IO_RAND_READ(AgentH.AGENT_WORK_IO_RAND_READ),
+    /** Even workers stream param1 KiB writes (default 1024), odd ones issue param2 KiB reads (default 4) behind them. */
+    IO_CONVOY(AgentH.AGENT_WORK_IO_CONVOY);
 
     /** {@link #WAKE_CHAIN}'s param2 flag for futexes instead of pipes. */
     public static final int WAKE_CHAIN_FUTEX = AgentH.AGENT_WAKE_CHAIN_FUTEX;
 
     final int wireId;
+
+    /** Whether workers of this type need the guest's scratch disk (/dev/vda). */
+    public boolean needsDisk() {
+        return this == IO_SYNC_WRITE || this == IO_RAND_READ || this == IO_CONVOY;
+    }
 
     /** Whether this type can be a phase of a {@link #SEQUENCE} (types with partners cannot). */
     public boolean canBePhase() {

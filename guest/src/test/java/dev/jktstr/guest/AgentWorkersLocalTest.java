@@ -79,10 +79,12 @@ class AgentWorkersLocalTest {
     /**
      * Every type but SEQUENCE (its own test) and those that would reach outside these host processes: the workers run on
      * the host here, as the user running the tests, so no cgroup churn in the host's tree and no SCHED_FIFO hog on a
-     * shared machine. The guest test (WorkTypesVmTest in scenario-api) runs those.
+     * shared machine, and no block I/O (the agent in --stdio mode refuses it: /dev/vda here is the host's disk; see
+     * ioTypesNeverTouchTheHostsDisk). The guest test (WorkTypesVmTest in scenario-api) runs those.
      */
     @ParameterizedTest
-    @EnumSource(value = WorkloadType.class, names = {"SEQUENCE", "RT_STARVATION", "CGROUP_CHURN", "CGROUP_ATTACH_STORM"},
+    @EnumSource(value = WorkloadType.class, names = {"SEQUENCE", "RT_STARVATION", "CGROUP_CHURN", "CGROUP_ATTACH_STORM",
+            "IO_SYNC_WRITE", "IO_RAND_READ", "IO_CONVOY"},
             mode = EnumSource.Mode.EXCLUDE)
     void everyWorkTypeRunsAndReports(WorkloadType type) throws InterruptedException {
         List<WorkerTelemetry> t = run(WorkerRequest.of("", 2, type), 300);
@@ -96,6 +98,18 @@ class AgentWorkersLocalTest {
             assertThat(w.wakeP99Nanos()).isLessThanOrEqualTo(w.wakeMaxNanos());
             assertThat(w.voluntarySwitches() + w.involuntarySwitches()).isPositive();
         });
+    }
+
+    /** The I/O types' disk is the guest's scratch disk: on the host (--stdio) they idle, doing no I/O at all. */
+    @Test
+    void ioTypesNeverTouchTheHostsDisk() throws InterruptedException {
+        for (WorkloadType type : List.of(WorkloadType.IO_SYNC_WRITE, WorkloadType.IO_RAND_READ, WorkloadType.IO_CONVOY)) {
+            WorkerGroup g = agent.client.spawnWorkers(WorkerRequest.of("", 2, type));
+            agent.client.startWorkers(g);
+            Thread.sleep(200);
+            assertThat(agent.client.stopWorkers(g, Duration.ofSeconds(5))).as(type.name())
+                    .allSatisfy(w -> assertThat(w.workUnits()).isZero());
+        }
     }
 
     @Test

@@ -72,6 +72,10 @@ final class RunCgroups {
 
     /** Spawns workers into a live cgroup (two-phase: created and moved, then released) with its definition's settings. */
     void spawn(LiveCgroup c, int workers, WorkType w, BitSet affinity) {
+        if (w.needsDisk() && ctx.vm().scratchDiskMib() == 0) { // Vm.validate catches it before boot; this is the backstop
+            throw new InvalidScenarioException("cgroup " + c.def.name() + ".work", w.name() + " does block I/O and this VM has"
+                    + " no scratch disk (Vm.builder().scratchDisk(MiB))");
+        }
         WorkerRequest req = new WorkerRequest(c.path, workers, w.kind(), w.param1(), w.param2(), c.def.nice(),
                 c.def.policy().map(p -> p.number).orElse(-1), affinity, w.guestPhases(),
                 c.def.memoryPolicy().map(MemoryPolicy::toRequest));

@@ -419,7 +419,7 @@ public record WorkType(WorkloadType kind, int param1, int param2, List<Phase> ph
         return new WorkType(WorkloadType.PAGE_FAULT_CHURN, 0, 0);
     }
 
-    /** Sweeps 4 MiB, moving itself and its pages to the next NUMA node every {@code period} (default 20 ms). Needs 2 nodes. */
+    /** Sweeps 1 MiB, moving itself and its pages to the next NUMA node every {@code period} (default 20 ms). Needs 2 nodes. */
     public static WorkType numaMigrationChurn(Duration period) {
         return new WorkType(WorkloadType.NUMA_MIGRATION_CHURN, WorkParams.millis("period", period, 1, 60_000), 0);
     }
@@ -447,6 +447,40 @@ public record WorkType(WorkloadType kind, int param1, int param2, List<Phase> ph
 
     public static WorkType netTraffic() {
         return new WorkType(WorkloadType.NET_TRAFFIC, 0, 0);
+    }
+
+    // ---- block I/O on the scratch disk (the VM gets one: Vm.Builder.scratchDisk, or Vm.run adds it) ----
+
+    /** O_DIRECT writes of {@code kib} to the scratch disk, each followed by fdatasync; latency per I/O. Default 4 KiB. */
+    public static WorkType ioSyncWrite(int kib) {
+        return new WorkType(WorkloadType.IO_SYNC_WRITE, within("kib", kib, 1, 16384), 0);
+    }
+
+    public static WorkType ioSyncWrite() {
+        return new WorkType(WorkloadType.IO_SYNC_WRITE, 0, 0);
+    }
+
+    /** O_DIRECT reads of {@code kib} at random offsets of the scratch disk; latency per I/O. Default 4 KiB. */
+    public static WorkType ioRandRead(int kib) {
+        return new WorkType(WorkloadType.IO_RAND_READ, within("kib", kib, 1, 16384), 0);
+    }
+
+    public static WorkType ioRandRead() {
+        return new WorkType(WorkloadType.IO_RAND_READ, 0, 0);
+    }
+
+    /** Even workers stream {@code writeKib} writes, odd ones issue {@code readKib} reads that queue behind them. Defaults 1024, 4. */
+    public static WorkType ioConvoy(int writeKib, int readKib) {
+        return new WorkType(WorkloadType.IO_CONVOY, within("writeKib", writeKib, 1, 16384), within("readKib", readKib, 1, 16384));
+    }
+
+    public static WorkType ioConvoy() {
+        return new WorkType(WorkloadType.IO_CONVOY, 0, 0);
+    }
+
+    /** Whether this type (or a phase of it) does block I/O, so its VM needs a scratch disk. */
+    public boolean needsDisk() {
+        return kind.needsDisk() || phases.stream().anyMatch(p -> p.work().needsDisk());
     }
 
     /** ktstr's PascalCase name of this type ({@code SpinWait}, {@code ThunderingHerd}). */

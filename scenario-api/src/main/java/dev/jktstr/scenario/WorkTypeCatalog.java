@@ -74,6 +74,9 @@ public final class WorkTypeCatalog {
             case IRQ_WAKE -> "wakes from a periodic timerfd (hrtimer interrupt); latency after the expiry";
             case SCHBENCH -> "schbench's pattern: message and worker threads, wakeup and request latency";
             case TAOBENCH -> "taobench's pattern: read-mostly cache requests, writes under a shared lock";
+            case IO_SYNC_WRITE -> "O_DIRECT writes + fdatasync on the scratch disk; latency per I/O";
+            case IO_RAND_READ -> "O_DIRECT random reads on the scratch disk; latency per I/O";
+            case IO_CONVOY -> "large streaming writes with small sync reads queued behind them";
         };
     }
 }

@@ -105,6 +105,21 @@ class WorkTypeTest {
         Scenarios.validate(rich, steps);
     }
 
+    /** I/O work needs the scratch disk: a VM without one refuses the scenario before boot; Vm.run adds one by itself. */
+    @Test
+    void ioWorkNeedsAScratchDisk() {
+        Scenario io = Scenario.of("io", List.of(Step.of(HoldSpec.fraction(1), Op.addCgroup(CgroupDef.named("disk").workers(2)
+                .work(WorkType.ioRandRead())))));
+        Vm plain = Vm.builder().build();
+        assertThatThrownBy(() -> plain.validate(io)).isInstanceOf(InvalidScenarioException.class)
+                .hasMessageContaining("steps[0].ops[0].work").hasMessageContaining("scratch disk");
+        assertThat(plain.withScratchDisk(Vm.DEFAULT_SCRATCH_DISK_MIB).validate(io).scratchDiskMib()).isEqualTo(64);
+        assertThat(Vm.diskUser(io.stepsFor(plain.topology()))).isPresent();
+        assertThat(WorkType.sequence(WorkType.phase(WorkType.spinWait(), Duration.ofMillis(5))).needsDisk()).isFalse();
+        assertThat(field(() -> Vm.builder().scratchDisk(-1).build())).isEqualTo("scratchDiskMib");
+        assertThat(field(() -> WorkType.ioConvoy(0, 4))).isEqualTo("work.writeKib");
+    }
+
     @Test
     void theCatalogListsEveryTypeOnce() {
         List<WorkTypeCatalog.Entry> all = WorkTypeCatalog.all();

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every work type for about a second in ONE guest (QEMU TCG, 2 nodes x 1 LLC x 1 core x 2 threads, so the SMT, NUMA
- * and cross-LLC types have what they need), a few types at a time: each worker produced work units, the types that
+ * and cross-LLC types have what they need, and a 64 MiB scratch disk for the I/O types), a few types at a time: each worker produced work units, the types that
  * wake sampled wake latency, and where the guest's own topology is an independent oracle (which CPUs are SMT
  * siblings, which node and LLC a CPU is in) the CPUs the workers were seen on agree with it.
  */
@@ -43,7 +43,8 @@ class WorkTypesVmTest {
             WorkloadType.THUNDERING_HERD, WorkloadType.MUTEX_CONTENTION, WorkloadType.PRIORITY_INVERSION,
             WorkloadType.PRODUCER_CONSUMER_IMBALANCE, WorkloadType.RT_STARVATION, WorkloadType.PREEMPT_STORM,
             WorkloadType.SIGNAL_STORM, WorkloadType.NET_TRAFFIC, WorkloadType.IRQ_WAKE, WorkloadType.SCHBENCH,
-            WorkloadType.TAOBENCH, WorkloadType.SEQUENCE);
+            WorkloadType.TAOBENCH, WorkloadType.SEQUENCE, WorkloadType.IO_SYNC_WRITE, WorkloadType.IO_RAND_READ,
+            WorkloadType.IO_CONVOY);
 
     record Case(String label, WorkType work, int workers, BiConsumer<String, List<WorkerTelemetry>> extra) {
         Case(String label, WorkType work, int workers) {
@@ -53,7 +54,7 @@ class WorkTypesVmTest {
 
     @BeforeAll
     static void boot() {
-        ctx = TestAssets.vm().topology(TOPOLOGY).memoryMib(512).boot();
+        ctx = TestAssets.vm().topology(TOPOLOGY).memoryMib(512).scratchDisk(64).boot();
     }
 
     @AfterAll
@@ -106,7 +107,7 @@ class WorkTypesVmTest {
         // the cgroup types create their children beside the workers: give them a cgroup of their own
         agent.exec("mkdir -p /sys/fs/cgroup/worktypes");
         List<Case> all = cases();
-        assertThat(all.stream().map(Case::label)).hasSizeGreaterThanOrEqualTo(42);
+        assertThat(all.stream().map(Case::label)).hasSizeGreaterThanOrEqualTo(45);
         String only = System.getenv().getOrDefault("JKTSTR_WORKTYPES_ONLY", ""); // =Numa: a quicker rerun of some
         all = all.stream().filter(k -> k.label().contains(only)).toList();
         System.out.println(agent.exec("grep . /sys/devices/system/cpu/cpu*/cache/index*/shared_cpu_list"

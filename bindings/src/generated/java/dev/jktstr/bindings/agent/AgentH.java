@@ -180,8 +180,17 @@ public final class AgentH {
     /** <code>AGENT_WORK_IDLE_CHURN, in enum agent_work_type</code> */
     public static final int AGENT_WORK_IDLE_CHURN = 15;
 
+    /** <code>AGENT_WORK_IO_CONVOY, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_IO_CONVOY = 45;
+
+    /** <code>AGENT_WORK_IO_RAND_READ, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_IO_RAND_READ = 44;
+
     /** <code>AGENT_WORK_IO_SYNC, in enum agent_work_type</code> */
     public static final int AGENT_WORK_IO_SYNC = 8;
+
+    /** <code>AGENT_WORK_IO_SYNC_WRITE, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_IO_SYNC_WRITE = 43;
 
     /** <code>AGENT_WORK_IPC_VARIANCE, in enum agent_work_type</code> */
     public static final int AGENT_WORK_IPC_VARIANCE = 18;
@@ -190,7 +199,7 @@ public final class AgentH {
     public static final int AGENT_WORK_IRQ_WAKE = 40;
 
     /** <code>AGENT_WORK_MAX, in enum agent_work_type</code> */
-    public static final int AGENT_WORK_MAX = 42;
+    public static final int AGENT_WORK_MAX = 45;
 
     /** <code>AGENT_WORK_MIXED, in enum agent_work_type</code> */
     public static final int AGENT_WORK_MIXED = 3;
