@@ -51,6 +51,7 @@ enum agent_message_type {
 #define AGENT_MAX_PHASES 16u              /* of a SEQUENCE */
 #define AGENT_MAX_NODES 64u               /* a memory policy's node mask is one u64 */
 #define AGENT_MAX_STOP_GRACE_MS 60000u    /* WORKERS_STOP waits at most this long for the workers' reports */
+#define AGENT_MAX_EXEC_PATH 256u         /* CUSTOM's executable path, bytes with the NUL */
 #define AGENT_WAKE_CHAIN_FUTEX 0x10000u   /* WakeChain's param2: this bit picks futexes over pipes; the low 16 bits are the depth */
 
 /* What a worker does (WORKERS_SPAWN's work type and the phases' types; workers.c runs them). */
@@ -100,7 +101,8 @@ enum agent_work_type {
     AGENT_WORK_IO_SYNC_WRITE = 43,    /* the I/O types use the scratch disk, /dev/vda */
     AGENT_WORK_IO_RAND_READ = 44,
     AGENT_WORK_IO_CONVOY = 45,
-    AGENT_WORK_MAX = 45,              /* the highest work type */
+    AGENT_WORK_CUSTOM = 46,           /* runs the request's executable (a user's static binary) as the worker body */
+    AGENT_WORK_MAX = 46,              /* the highest work type */
 };
 
 /* A worker's state in WORKERS_PEEK (and in its shared slot). */

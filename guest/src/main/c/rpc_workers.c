@@ -55,9 +55,24 @@ void do_workers_spawn(uint32_t id, struct in *c) {
         wp.mpol_mode = get_u32(c);
         wp.mpol_nodes = get_u64(c);
     }
+    char *exec_path = NULL;
+    if (!c->bad && c->off < c->len) exec_path = get_str(c); /* optional: CUSTOM's executable */
+    if (exec_path) {
+        size_t n = strlen(exec_path);
+        if (n == 0 || n >= sizeof wp.exec_path || exec_path[0] != '/') {
+            send_error(id, EINVAL, "executable path must be absolute and under %u bytes", AGENT_MAX_EXEC_PATH);
+            free(exec_path);
+            goto out;
+        }
+        memcpy(wp.exec_path, exec_path, n + 1);
+        free(exec_path);
+    }
     if (c->bad || !cgroup || c->off != c->len) { send_error(id, EINVAL, "malformed WORKERS_SPAWN request"); goto out; }
     if (wp.count == 0 || wp.count > AGENT_MAX_WORKERS) { send_error(id, EINVAL, "worker count %u outside 1..%u", wp.count, AGENT_MAX_WORKERS); goto out; }
     if (wp.type == 0 || wp.type > AGENT_WORK_MAX) { send_error(id, EINVAL, "unknown work type %u", wp.type); goto out; }
+    if ((wp.type == AGENT_WORK_CUSTOM) != (wp.exec_path[0] != 0)) {
+        send_error(id, EINVAL, "an executable path goes with CUSTOM and only with it"); goto out;
+    }
     if (wp.type == AGENT_WORK_SEQUENCE && wp.nphases == 0) { send_error(id, EINVAL, "a Sequence needs at least one phase"); goto out; }
     for (uint32_t i = 0; i < wp.nphases; i++) {
         if (!phase_type_ok(wp.phases[i].type) || wp.phases[i].ms == 0) {

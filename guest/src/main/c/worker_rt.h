@@ -55,5 +55,9 @@ int run_churn(struct work_params *wp);        /* work_churn.c */
 int run_memory(struct work_params *wp);       /* work_memory.c */
 int run_net(struct work_params *wp);          /* work_net.c */
 int run_io(struct work_params *wp);           /* work_io.c */
+int run_custom(struct work_params *wp);       /* work_custom.c */
+
+/* Schedstat of processes a worker ran on its behalf (CUSTOM's runs), added to its own at the finish. */
+extern uint64_t extra_cpu_ns, extra_run_delay_ns, extra_timeslices;
 
 #endif

@@ -295,7 +295,7 @@ static void run_work(struct work_params *wp) {
         break;
     default:
         if (!run_chain(wp) && !run_compute(wp) && !run_idle(wp) && !run_fanout(wp) && !run_contention(wp) && !run_rt(wp)
-                && !run_churn(wp) && !run_memory(wp) && !run_net(wp) && !run_io(wp)) {
+                && !run_churn(wp) && !run_memory(wp) && !run_net(wp) && !run_io(wp) && !run_custom(wp)) {
             while (!stopping()) sleep_ns(10000000); /* an unknown type (the agent checks them): idle, never crash */
         }
         break;
@@ -312,7 +312,7 @@ static void finish(void) {
     me->wall_ns = end - start_ns;
     struct timespec cpu;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
-    me->cpu_ns = (uint64_t) cpu.tv_sec * 1000000000ull + (uint64_t) cpu.tv_nsec;
+    me->cpu_ns = (uint64_t) cpu.tv_sec * 1000000000ull + (uint64_t) cpu.tv_nsec + extra_cpu_ns;
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0) {
         me->voluntary_switches = (uint64_t) ru.ru_nvcsw;
@@ -329,8 +329,8 @@ static void finish(void) {
         if (n > 0) {
             buf[n] = 0;
             if (sscanf(buf, "%llu %llu %llu", &run, &delay, &slices) == 3) {
-                me->run_delay_ns = delay;
-                me->timeslices = slices;
+                me->run_delay_ns = delay + extra_run_delay_ns;
+                me->timeslices = slices + extra_timeslices;
             }
         }
     }

@@ -72,6 +72,7 @@ struct work_params {
     struct phase phases[AGENT_MAX_PHASES];
     uint32_t mpol_mode;              /* enum agent_mpol_mode + 1 (AGENT_MPOL_DEFAULT = 1, ...); 0 = leave as inherited */
     uint64_t mpol_nodes;             /* node mask for bind / interleave / preferred (nodes 0..63) */
+    char exec_path[AGENT_MAX_EXEC_PATH]; /* CUSTOM: the executable each worker runs, again whenever it exits */
 };
 
 /* Whether a work type can be a phase of a Sequence (types whose workers meet need their whole group, and a phase

@@ -100,7 +100,9 @@ public enum WorkloadType {
     /** O_DIRECT reads of param1 KiB (default 4) at random offsets of the scratch disk. */
     IO_RAND_READ(AgentH.AGENT_WORK_IO_RAND_READ),
     /** Even workers stream param1 KiB writes (default 1024), odd ones issue param2 KiB reads (default 4) behind them. */
-    IO_CONVOY(AgentH.AGENT_WORK_IO_CONVOY);
+    IO_CONVOY(AgentH.AGENT_WORK_IO_CONVOY),
+    /** Runs {@link WorkerRequest#execPath()} (a static binary in the guest) as the body, again whenever it exits. */
+    CUSTOM(AgentH.AGENT_WORK_CUSTOM);
 
     /** {@link #WAKE_CHAIN}'s param2 flag for futexes instead of pipes. */
     public static final int WAKE_CHAIN_FUTEX = AgentH.AGENT_WAKE_CHAIN_FUTEX;

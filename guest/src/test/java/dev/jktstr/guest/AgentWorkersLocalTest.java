@@ -84,7 +84,7 @@ class AgentWorkersLocalTest {
      */
     @ParameterizedTest
     @EnumSource(value = WorkloadType.class, names = {"SEQUENCE", "RT_STARVATION", "CGROUP_CHURN", "CGROUP_ATTACH_STORM",
-            "IO_SYNC_WRITE", "IO_RAND_READ", "IO_CONVOY"},
+            "IO_SYNC_WRITE", "IO_RAND_READ", "IO_CONVOY", "CUSTOM"},
             mode = EnumSource.Mode.EXCLUDE)
     void everyWorkTypeRunsAndReports(WorkloadType type) throws InterruptedException {
         List<WorkerTelemetry> t = run(WorkerRequest.of("", 2, type), 300);
@@ -110,6 +110,28 @@ class AgentWorkersLocalTest {
             assertThat(agent.client.stopWorkers(g, Duration.ofSeconds(5))).as(type.name())
                     .allSatisfy(w -> assertThat(w.workUnits()).isZero());
         }
+    }
+
+    /** CUSTOM runs the named executable (here a host one: /bin/sh spinning) and counts its CPU time, not the worker's. */
+    @Test
+    void customRunsTheExecutableAndTakesItsSchedstat() throws InterruptedException {
+        java.nio.file.Path sh = java.nio.file.Path.of("/bin/sh");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(sh), "no /bin/sh");
+        assertThatThrownBy(() -> WorkerRequest.of("", 1, WorkloadType.CUSTOM)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("CUSTOM");
+        // /bin/sh with no arguments reads stdin (/dev/null) and exits at once: runs again and again, little CPU
+        WorkerGroup g = agent.client.spawnWorkers(new WorkerRequest("", 1, WorkloadType.CUSTOM, 0, 0, 0, -1, new BitSet(),
+                List.of(), java.util.Optional.empty(), java.util.Optional.of("/bin/sh")));
+        agent.client.startWorkers(g);
+        Thread.sleep(300);
+        awaitActivity(g.pids());
+        WorkerTelemetry w = agent.client.stopWorkers(g, Duration.ofSeconds(5)).get(0);
+        assertThat(w.finished()).isTrue();
+        assertThat(w.iterations()).isPositive();
+        assertThat(w.timeslices()).as("the runs' timeslices count").isPositive();
+        assertThatThrownBy(() -> agent.client.spawnWorkers(new WorkerRequest("", 1, WorkloadType.CUSTOM, 0, 0, 0, -1,
+                new BitSet(), List.of(), java.util.Optional.empty(), java.util.Optional.of("relative/path"))))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

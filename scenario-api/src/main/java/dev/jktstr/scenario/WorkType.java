@@ -3,12 +3,17 @@ package dev.jktstr.scenario;
 import static dev.jktstr.scenario.WorkParams.micros;
 import static dev.jktstr.scenario.WorkParams.within;
 
+import dev.jktstr.btf.elf.StaticExecutable;
 import dev.jktstr.guest.WorkerRequest;
 import dev.jktstr.guest.WorkloadType;
 import dev.jktstr.machine.Topology;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What each worker of a cgroup does. Made by the factories, named after ktstr's work types in lowerCamelCase
@@ -18,7 +23,10 @@ import java.util.Objects;
  * each factory says. {@link WorkTypeCatalog} lists every type with one line; {@link #checkTopology} rejects a type the
  * VM's topology cannot serve, before anything boots.
  */
-public record WorkType(WorkloadType kind, int param1, int param2, List<Phase> phases) {
+public record WorkType(WorkloadType kind, int param1, int param2, List<Phase> phases, Optional<Path> binary) {
+
+    /** The largest {@link #custom} binary copied into a guest. */
+    static final long MAX_CUSTOM_BYTES = 64L << 20;
 
     /** One phase of a {@link #sequence}: a work type for a time. */
     public record Phase(WorkType work, Duration duration) {}
@@ -29,6 +37,11 @@ public record WorkType(WorkloadType kind, int param1, int param2, List<Phase> ph
             throw new InvalidScenarioException("work", kind + " parameters must not be negative");
         }
         phases = List.copyOf(phases);
+        binary = binary == null ? Optional.empty() : binary;
+        if ((kind == WorkloadType.CUSTOM) != binary.isPresent()) {
+            throw new InvalidScenarioException("work", "a binary goes with Custom and only with it (WorkType.custom(path))");
+        }
+        binary.ifPresent(WorkType::checkCustomBinary);
         if (kind == WorkloadType.SEQUENCE && (phases.isEmpty() || phases.size() > WorkerRequest.MAX_PHASES)) {
             throw new InvalidScenarioException("work.phases", "a sequence needs 1.." + WorkerRequest.MAX_PHASES
                     + " phases, got " + phases.size());
@@ -47,7 +60,48 @@ public record WorkType(WorkloadType kind, int param1, int param2, List<Phase> ph
     }
 
     public WorkType(WorkloadType kind, int param1, int param2) {
-        this(kind, param1, param2, List.of());
+        this(kind, param1, param2, List.of(), Optional.empty());
+    }
+
+    public WorkType(WorkloadType kind, int param1, int param2, List<Phase> phases) {
+        this(kind, param1, param2, phases, Optional.empty());
+    }
+
+    /**
+     * A user's program as the worker body: {@code binary} (a statically linked x86-64 ELF: the guest has no dynamic
+     * loader or libraries) is copied into the guest and each worker runs it, again whenever it exits, until the run
+     * stops. The workers' telemetry is the program's schedstat (CPU time, run delay, timeslices); a work unit is a
+     * millisecond of its CPU time. Anything else is rejected here, before boot, saying what the file is.
+     */
+    public static WorkType custom(Path binary) {
+        return new WorkType(WorkloadType.CUSTOM, 0, 0, List.of(), Optional.of(binary));
+    }
+
+    /** Where a {@link #custom} binary lives in the guest. */
+    String guestBinaryPath() {
+        return "/bin/jktstr-custom-" + binary.orElseThrow().getFileName();
+    }
+
+    private static void checkCustomBinary(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new InvalidScenarioException("work.binary", "no binary at " + file);
+        }
+        Optional<String> problem;
+        try {
+            problem = StaticExecutable.problem(file);
+            if (Files.size(file) > MAX_CUSTOM_BYTES) {
+                throw new InvalidScenarioException("work.binary", file + " is larger than " + (MAX_CUSTOM_BYTES >> 20) + " MiB");
+            }
+        } catch (IOException e) {
+            throw new InvalidScenarioException("work.binary", "cannot read " + file + ": " + e.getMessage());
+        }
+        if (problem.isPresent()) {
+            throw new InvalidScenarioException("work.binary", file + " " + StaticExecutable.REQUIREMENT
+                    + " (the guest has no dynamic loader or libraries); it is " + problem.get());
+        }
+        if (!file.getFileName().toString().matches("[A-Za-z0-9_.+-]{1,64}")) {
+            throw new InvalidScenarioException("work.binary", "unusable binary name '" + file.getFileName() + "'");
+        }
     }
 
     /** The phases in turn, each for its time, until the run stops: {@code sequence(phase(spinWait(), 100ms), ...)}. */

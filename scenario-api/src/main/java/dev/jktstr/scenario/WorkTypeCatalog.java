@@ -77,6 +77,7 @@ public final class WorkTypeCatalog {
             case IO_SYNC_WRITE -> "O_DIRECT writes + fdatasync on the scratch disk; latency per I/O";
             case IO_RAND_READ -> "O_DIRECT random reads on the scratch disk; latency per I/O";
             case IO_CONVOY -> "large streaming writes with small sync reads queued behind them";
+            case CUSTOM -> "your static x86-64 binary as the worker body, with its schedstat as telemetry";
         };
     }
 }

@@ -120,6 +120,22 @@ class WorkTypeTest {
         assertThat(field(() -> WorkType.ioConvoy(0, 4))).isEqualTo("work.writeKib");
     }
 
+    /** Custom takes only a static x86-64 ELF, refused before boot saying what the file is instead. */
+    @Test
+    void customTakesOnlyAStaticX86Elf(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path ok = java.nio.file.Files.write(dir.resolve("spinner"), dev.jktstr.testsupport.TinyElf.exiting(0, "hi"));
+        WorkType w = WorkType.custom(ok);
+        assertThat(w.kind()).isEqualTo(WorkloadType.CUSTOM);
+        assertThat(w.guestBinaryPath()).isEqualTo("/bin/jktstr-custom-spinner");
+        java.nio.file.Path dyn = java.nio.file.Files.write(dir.resolve("dyn"), dev.jktstr.testsupport.TinyElf.dynamic("/lib64/ld-linux-x86-64.so.2"));
+        assertThatThrownBy(() -> WorkType.custom(dyn)).isInstanceOf(InvalidScenarioException.class)
+                .hasMessageContaining("must be a statically linked x86-64 ELF").hasMessageContaining("dynamically linked");
+        java.nio.file.Path script = java.nio.file.Files.writeString(dir.resolve("run.sh"), "#!/bin/sh\nexit 0\n");
+        assertThatThrownBy(() -> WorkType.custom(script)).hasMessageContaining("a script (#!/bin/sh)");
+        assertThat(field(() -> WorkType.custom(dir.resolve("missing")))).isEqualTo("work.binary");
+        assertThat(field(() -> new WorkType(WorkloadType.CUSTOM, 0, 0))).isEqualTo("work");
+    }
+
     @Test
     void theCatalogListsEveryTypeOnce() {
         List<WorkTypeCatalog.Entry> all = WorkTypeCatalog.all();

@@ -10,6 +10,7 @@ import dev.jktstr.guest.WorkerTelemetry;
 import dev.jktstr.guest.WorkloadType;
 import dev.jktstr.machine.Topology;
 import dev.jktstr.testsupport.BootsVm;
+import dev.jktstr.testsupport.HostProgram;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -71,6 +72,7 @@ class WorkTypesVmTest {
                 case SEQUENCE -> WorkType.sequence(WorkType.phase(WorkType.aluHot(), Duration.ofMillis(100)),
                         WorkType.phase(WorkType.timerLatency(), Duration.ofMillis(100)),
                         WorkType.phase(WorkType.ioSync(), Duration.ofMillis(100)));
+                case CUSTOM -> WorkType.custom(staticSpinner());
                 case SMT_SIBLING_SPIN, CROSS_AFFINITY_CHURN, NUMA_MIGRATION_CHURN, NUMA_WORKING_SET_SWEEP -> null; // below
                 default -> new WorkType(k, 0, 0);
             };
@@ -85,6 +87,9 @@ class WorkTypesVmTest {
             };
             c.add(new Case(WorkTypeCatalog.name(k), w, workers));
         }
+        c.replaceAll(k -> k.work().kind() != WorkloadType.CUSTOM ? k : new Case(k.label(), k.work(), k.workers(), (l, t) ->
+                assertThat(t).as(l + ": the spinner's CPU time is the worker's").allSatisfy(w -> assertThat(w.cpuNanos())
+                        .isGreaterThan(w.workUnits() * 1_000_000L - 1))));
         c.add(new Case("WakeChain(futex, depth 3)", WorkType.wakeChain(3, WakeMechanism.FUTEX, 200), 3));
         c.add(new Case("SmtSiblingSpin", WorkType.smtSiblingSpin(), 2, (l, t) -> {
             // the oracle: the topology's own numbering of cores; each worker pinned to one thread of the same core
@@ -101,13 +106,36 @@ class WorkTypesVmTest {
         return c;
     }
 
+    /** Custom's body: a static C program that spins forever, built here (gcc and the static libc build the agent too). */
+    private static java.nio.file.Path staticSpinner() {
+        try {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("jktstr-spinner");
+            java.nio.file.Path src = java.nio.file.Files.writeString(dir.resolve("spinner.c"),
+                    "int main(void) { volatile unsigned long x = 0; for (;;) x++; }\n");
+            java.nio.file.Path out = dir.resolve("spinner");
+            Process p = new ProcessBuilder(HostProgram.require("gcc", "apt-get install gcc libc6-dev").toString(), "-static",
+                    "-O1", "-o", out.toString(), src.toString()).redirectErrorStream(true).start();
+            String log = new String(p.getInputStream().readAllBytes());
+            assertThat(p.waitFor()).as("gcc: %s", log).isZero();
+            out.toFile().deleteOnExit();
+            src.toFile().deleteOnExit();
+            dir.toFile().deleteOnExit();
+            return out;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
-    void everyWorkTypeRunsAndReportsInOneGuest() throws InterruptedException {
+    void everyWorkTypeRunsAndReportsInOneGuest() throws Exception {
         AgentClient agent = ctx.agent();
         // the cgroup types create their children beside the workers: give them a cgroup of their own
         agent.exec("mkdir -p /sys/fs/cgroup/worktypes");
         List<Case> all = cases();
-        assertThat(all.stream().map(Case::label)).hasSizeGreaterThanOrEqualTo(45);
+        assertThat(all.stream().map(Case::label)).hasSizeGreaterThanOrEqualTo(46);
         String only = System.getenv().getOrDefault("JKTSTR_WORKTYPES_ONLY", ""); // =Numa: a quicker rerun of some
         all = all.stream().filter(k -> k.label().contains(only)).toList();
         System.out.println(agent.exec("grep . /sys/devices/system/cpu/cpu*/cache/index*/shared_cpu_list"
@@ -118,8 +146,13 @@ class WorkTypesVmTest {
             Map<Case, WorkerGroup> groups = new LinkedHashMap<>();
             for (Case k : batch) {
                 WorkType w = k.work();
+                Optional<String> exec = Optional.empty();
+                if (w.binary().isPresent()) { // as RunCgroups does: the binary into the guest, then its path
+                    agent.writeFile(w.guestBinaryPath(), java.nio.file.Files.readAllBytes(w.binary().get()), 0755);
+                    exec = Optional.of(w.guestBinaryPath());
+                }
                 groups.put(k, agent.spawnWorkers(new WorkerRequest("/sys/fs/cgroup/worktypes", k.workers(), w.kind(),
-                        w.param1(), w.param2(), 0, -1, new BitSet(), w.guestPhases(), Optional.empty())));
+                        w.param1(), w.param2(), 0, -1, new BitSet(), w.guestPhases(), Optional.empty(), exec)));
             }
             groups.values().forEach(agent::startWorkers);
             Thread.sleep(1000);

@@ -27,6 +27,9 @@ public final class AgentH {
     /** <code>#define AGENT_MAX_EXEC_OUTPUT (1u &lt;&lt; 20)</code> */
     public static final int AGENT_MAX_EXEC_OUTPUT = 0x100000;
 
+    /** <code>#define AGENT_MAX_EXEC_PATH 256u</code> */
+    public static final int AGENT_MAX_EXEC_PATH = 256;
+
     /** <code>#define AGENT_MAX_GROUPS 64u</code> */
     public static final int AGENT_MAX_GROUPS = 64;
 
@@ -162,6 +165,9 @@ public final class AgentH {
     /** <code>AGENT_WORK_CROSS_AFFINITY_CHURN, in enum agent_work_type</code> */
     public static final int AGENT_WORK_CROSS_AFFINITY_CHURN = 32;
 
+    /** <code>AGENT_WORK_CUSTOM, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_CUSTOM = 46;
+
     /** <code>AGENT_WORK_EPOLL_STORM, in enum agent_work_type</code> */
     public static final int AGENT_WORK_EPOLL_STORM = 24;
 
@@ -199,7 +205,7 @@ public final class AgentH {
     public static final int AGENT_WORK_IRQ_WAKE = 40;
 
     /** <code>AGENT_WORK_MAX, in enum agent_work_type</code> */
-    public static final int AGENT_WORK_MAX = 45;
+    public static final int AGENT_WORK_MAX = 46;
 
     /** <code>AGENT_WORK_MIXED, in enum agent_work_type</code> */
     public static final int AGENT_WORK_MIXED = 3;
