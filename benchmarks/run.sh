@@ -20,8 +20,9 @@ case "${1:-}" in
   introspect) "${java[@]}" "-Djktstr.repo.root=$jktstr_root" dev.jktstr.benchmarks.IntrospectionSnapshot "${@:2}" ;;
   agent-kvm-vs-qemu) "${java[@]}" "-Djktstr.repo.root=$jktstr_root" dev.jktstr.benchmarks.AgentPingKvmVsQemu "${@:2}" ;;
   virtio) "${java[@]}" dev.jktstr.benchmarks.VirtioBench "${@:2}" ;;
+  worker-overhead) "${java[@]}" dev.jktstr.benchmarks.WorkerRuntimeRatio "${@:2}" ;;
   virtio-guest) (cd "$jktstr_root" && mvn -B -q -ntp -pl kvm -am install -DskipTests && \
       mvn -B -q -ntp -pl kvm surefire:test -Dtest=VirtioThroughputBench -Djktstr.benchmark=true -DtrimStackTrace=false \
       -Dsurefire.failIfNoSpecifiedTests=false) | grep -v '^\[' ;;
-  *) echo "usage: benchmarks/run.sh ioctl | btf | cli [rounds] | zstd [bzImage] [rounds] | agent-ping | boot [runs] [N,L,C,T] [MiB per node] | introspect [samples] [backend] | kvm-start [runs] | kvm-pio [exits] | kvm-boot [runs] [N,L,C,T] [MiB] [--force] | virtio | virtio-guest | agent-kvm-vs-qemu [rounds] [pings per boot] [--force]" >&2; exit 2 ;;
+  *) echo "usage: benchmarks/run.sh ioctl | btf | cli [rounds] | zstd [bzImage] [rounds] | agent-ping | boot [runs] [N,L,C,T] [MiB per node] | introspect [samples] [backend] | kvm-start [runs] | kvm-pio [exits] | kvm-boot [runs] [N,L,C,T] [MiB] [--force] | virtio | worker-overhead [rounds] [seconds] | virtio-guest | agent-kvm-vs-qemu [rounds] [pings per boot] [--force]" >&2; exit 2 ;;
 esac
