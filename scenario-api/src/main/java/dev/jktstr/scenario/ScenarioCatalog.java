@@ -132,10 +132,27 @@ final class ScenarioCatalog {
     }
 
     /** The canned scenarios by name. */
+    /** The wake-up family side by side: a futex fan-out (1 messenger, 2 receivers), a thundering herd, an epoll storm. */
+    static Scenario wakeups() {
+        return Scenario.of("wakeups", t -> List.of(
+                CgroupDef.named("fanout").workers(3).work(WorkType.futexFanOut(2, 500)),
+                CgroupDef.named("herd").workers(3).work(WorkType.thunderingHerd()),
+                CgroupDef.named("epoll").workers(2).work(WorkType.epollStorm())));
+    }
+
+    /** The contention family side by side: a futex mutex, a priority inversion, a producer-consumer queue. */
+    static Scenario contention() {
+        return Scenario.of("contention", t -> List.of(
+                CgroupDef.named("mutex").workers(3).work(WorkType.mutexContention()),
+                CgroupDef.named("inversion").workers(3).work(WorkType.priorityInversion()),
+                CgroupDef.named("queue").workers(3).work(WorkType.producerConsumerImbalance())));
+    }
+
     static Map<String, Scenario> canned() {
         Map<String, Scenario> m = new TreeMap<>();
         for (Scenario s : List.of(steady(), steadyPerLlc(), oversubscribed(), pinned(), mixedWorkloads(), cpusetApply(),
-                cpusetClear(), cpusetResize(), cgroupAddRemove(), affinityChange(), cpusetFlip(), nestedSteady())) {
+                cpusetClear(), cpusetResize(), cgroupAddRemove(), affinityChange(), cpusetFlip(), nestedSteady(), wakeups(),
+                contention())) {
             m.put(s.name(), s);
         }
         return m;
