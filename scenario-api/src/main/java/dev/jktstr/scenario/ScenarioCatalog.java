@@ -140,19 +140,19 @@ final class ScenarioCatalog {
                 CgroupDef.named("epoll").workers(2).work(WorkType.epollStorm())));
     }
 
-    /** The contention family side by side: a futex mutex, a priority inversion, a producer-consumer queue. */
-    static Scenario contention() {
-        return Scenario.of("contention", t -> List.of(
-                CgroupDef.named("mutex").workers(3).work(WorkType.mutexContention()),
-                CgroupDef.named("inversion").workers(3).work(WorkType.priorityInversion()),
-                CgroupDef.named("queue").workers(3).work(WorkType.producerConsumerImbalance())));
+    /** The churn family: cgroups created and removed, cgroup moves as fast as they go, scheduling classes cycled. */
+    static Scenario churn() {
+        return Scenario.of("churn", t -> List.of(
+                CgroupDef.named("cgchurn").workers(2).work(WorkType.cgroupChurn()),
+                CgroupDef.named("attach").workers(2).work(WorkType.cgroupAttachStorm()),
+                CgroupDef.named("policy").workers(2).work(WorkType.policyChurn())));
     }
 
     static Map<String, Scenario> canned() {
         Map<String, Scenario> m = new TreeMap<>();
         for (Scenario s : List.of(steady(), steadyPerLlc(), oversubscribed(), pinned(), mixedWorkloads(), cpusetApply(),
                 cpusetClear(), cpusetResize(), cgroupAddRemove(), affinityChange(), cpusetFlip(), nestedSteady(), wakeups(),
-                contention())) {
+                churn())) {
             m.put(s.name(), s);
         }
         return m;

@@ -9,14 +9,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The canned scenarios of the new work-type families (wakeups, contention) pass under EEVDF and under scx_simple in
+ * The canned scenarios of the new work-type families (wakeups, churn) pass under EEVDF and under scx_simple in
  * real guests (QEMU TCG, the default 1,1,2,1, 3 s runs), and every cgroup did work.
  */
 @BootsVm
 class WorkFamiliesEndToEndTest {
 
     private static void runBoth(Ctx ctx, Path dir) {
-        for (Scenario s : List.of(Scenarios.byName("wakeups"), Scenarios.byName("contention"))) {
+        for (String name : List.of("wakeups", "churn")) {
+            Scenario s = Scenarios.byName(name);
             RunResult r = Scenarios.run(ctx, s);
             Path f = r.write(dir.resolve(s.name() + "-" + r.scheduler() + ".json"));
             System.out.printf("%s under %s: %s%n%s", s.name(), r.scheduler(), f, r.verdict().table());
