@@ -110,6 +110,7 @@ class WorkTypesVmTest {
     private static java.nio.file.Path staticSpinner() {
         try {
             java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("jktstr-spinner");
+            dir.toFile().deleteOnExit(); // first: deleteOnExit goes in reverse order, so the directory goes after its files
             java.nio.file.Path src = java.nio.file.Files.writeString(dir.resolve("spinner.c"),
                     "int main(void) { volatile unsigned long x = 0; for (;;) x++; }\n");
             java.nio.file.Path out = dir.resolve("spinner");
@@ -117,9 +118,8 @@ class WorkTypesVmTest {
                     "-O1", "-o", out.toString(), src.toString()).redirectErrorStream(true).start();
             String log = new String(p.getInputStream().readAllBytes());
             assertThat(p.waitFor()).as("gcc: %s", log).isZero();
-            out.toFile().deleteOnExit();
             src.toFile().deleteOnExit();
-            dir.toFile().deleteOnExit();
+            out.toFile().deleteOnExit();
             return out;
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
