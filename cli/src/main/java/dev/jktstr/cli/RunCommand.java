@@ -13,6 +13,7 @@ import dev.jktstr.scenario.Scenarios;
 import dev.jktstr.scenario.Scheduler;
 import dev.jktstr.scenario.SchedulerFailedException;
 import dev.jktstr.scenario.Vm;
+import dev.jktstr.scenario.WorkTypeCatalog;
 import dev.jktstr.machine.Topology;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
@@ -36,9 +38,13 @@ import picocli.CommandLine.Spec;
                 + " fails to attach or exits with an error too), 3 inconclusive, 4 skip, 2 invalid input.")
 public final class RunCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "SCENARIO", description = "A canned scenario: ${COMPLETION-CANDIDATES}.",
+    @Parameters(paramLabel = "SCENARIO", arity = "0..1", description = "A canned scenario: ${COMPLETION-CANDIDATES}.",
             completionCandidates = ScenarioNames.class)
     String scenario;
+
+    @Option(names = "--list-work-types", description = "List every work type a scenario can give its workers, one line"
+            + " each, and exit.")
+    boolean listWorkTypes;
 
     @Mixin
     MachineOptions machine;
@@ -116,6 +122,17 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (listWorkTypes) {
+            List<WorkTypeCatalog.Entry> all = WorkTypeCatalog.all();
+            int width = all.stream().mapToInt(e -> e.name().length()).max().orElse(0);
+            all.forEach(e -> out.printf("%-" + width + "s  %s%n", e.name(), e.description()));
+            out.flush();
+            return 0;
+        }
+        if (scenario == null) {
+            throw new InvalidScenarioException("SCENARIO", "missing: name a canned scenario (" + String.join(", ",
+                    Scenarios.canned().keySet()) + "), or --list-work-types");
+        }
         Scenario s = Scenarios.byName(scenario);
         Topology topology;
         try {

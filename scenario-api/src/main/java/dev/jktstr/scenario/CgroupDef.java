@@ -120,5 +120,8 @@ public record CgroupDef(String name, int workers, WorkType work, Optional<Cpuset
         cpuset.ifPresent(c -> c.resolve(topology, at + ".cpuset"));
         affinity.ifPresent(a -> a.resolve(topology, at + ".affinity"));
         memoryPolicy.ifPresent(m -> m.validate(topology, at + ".memoryPolicy"));
+        if (work != null) {
+            work.checkTopology(topology, at + ".work");
+        }
     }
 }

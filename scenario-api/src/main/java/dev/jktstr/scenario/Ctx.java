@@ -79,6 +79,8 @@ public final class Ctx implements AutoCloseable {
     public record SchedulerSwap(String from, String fromOps, String to, String toOps, Duration detachTook,
             Duration attachTook) {}
 
+    private ScratchDisk scratchDisk; // the I/O types' disk, when the VM has one
+
     private Ctx(Vm vm, KernelImage kernel, GuestSession session) {
         this.vm = vm;
         this.kernel = kernel;
@@ -86,7 +88,7 @@ public final class Ctx implements AutoCloseable {
         this.machine = session.machine();
         this.agent = session.agent();
         this.shell = new GuestShell(agent);
-        this.scheduler = new GuestScheduler(agent, shell, vm.scheduler(), !vm.snapshot());
+        this.scheduler = new GuestScheduler(agent, shell, vm.scheduler(), !vm.usesSnapshot());
         this.bootTime = session.bootToReady();
         this.duration = vm.duration();
         this.testThresholds = vm.thresholds();
@@ -97,18 +99,25 @@ public final class Ctx implements AutoCloseable {
         GuestImage.Builder ib = GuestImage.builder().withBusybox(true);
         // A snapshot is scheduler-less (one per configuration serves every scheduler): with snapshots the binary is
         // uploaded through the agent once the guest is up, instead of riding in the image (and in the snapshot's key).
-        if (vm.scheduler() instanceof Scheduler.Binary b && !vm.snapshot()) {
+        if (vm.scheduler() instanceof Scheduler.Binary b && !vm.usesSnapshot()) {
             ib.addBinary(b.path(), b.guestPath());
         }
         GuestImage image = ib.build();
         GuestSession session = null;
+        ScratchDisk disk = null;
         try {
-            MachineSpec spec = MachineSpec.builder(kernel.image()).initramfs(image.initramfs()).topology(vm.topology())
-                    .memoryPerNodeMib(vm.memoryMib()).commandLine(vm.commandLine()).build();
+            MachineSpec.Builder sb = MachineSpec.builder(kernel.image()).initramfs(image.initramfs()).topology(vm.topology())
+                    .memoryPerNodeMib(vm.memoryMib()).commandLine(vm.commandLine());
+            if (vm.scratchDiskMib() > 0) {
+                disk = ScratchDisk.create(vm.scratchDiskMib());
+                sb.addDisk(disk.path());
+            }
+            MachineSpec spec = sb.build();
             MachineBackend backend = vm.backend().map(MachineBackends::byName).orElseGet(() -> MachineBackends.fastestFor(spec));
             session = GuestSession.boot(backend, spec, image, vm.bootTimeout(), log::info,
-                    vm.snapshot() ? SnapshotStore.inUserCache() : null);
+                    vm.usesSnapshot() ? SnapshotStore.inUserCache() : null);
             Ctx ctx = new Ctx(vm, kernel, session);
+            ctx.scratchDisk = disk;
             try {
                 ctx.prepareGuest();
             } catch (GuestException e) {
@@ -117,19 +126,22 @@ public final class Ctx implements AutoCloseable {
             }
             return ctx;
         } catch (MachineException e) {
-            closeAfterFailure(session, image);
+            closeAfterFailure(session, image, disk);
             throw new ScenarioException(e.describe(), e);
         } catch (RuntimeException e) {
-            closeAfterFailure(session, image);
+            closeAfterFailure(session, image, disk);
             throw e;
         }
     }
 
-    private static void closeAfterFailure(GuestSession session, GuestImage image) {
+    private static void closeAfterFailure(GuestSession session, GuestImage image, ScratchDisk disk) {
         if (session != null) {
             session.close();
         } else {
             image.close(); // the session, had it been made, would own it
+        }
+        if (disk != null) {
+            disk.close();
         }
     }
 
@@ -464,6 +476,9 @@ public final class Ctx implements AutoCloseable {
             log.debug("powering off: {}", e.toString());
         } finally {
             session.close();
+            if (scratchDisk != null) {
+                scratchDisk.close(); // after the machine: nothing writes it any more
+            }
             synchronized (this) {
                 if (btf != null) {
                     btf.close();

@@ -146,10 +146,27 @@ final class ScenarioCatalog {
     }
 
     /** The canned scenarios by name. */
+    /** The wake-up family side by side: a futex fan-out (1 messenger, 2 receivers), a thundering herd, an epoll storm. */
+    static Scenario wakeups() {
+        return Scenario.of("wakeups", t -> List.of(
+                CgroupDef.named("fanout").workers(3).work(WorkType.futexFanOut(2, 500)),
+                CgroupDef.named("herd").workers(3).work(WorkType.thunderingHerd()),
+                CgroupDef.named("epoll").workers(2).work(WorkType.epollStorm())));
+    }
+
+    /** The churn family: cgroups created and removed, cgroup moves as fast as they go, scheduling classes cycled. */
+    static Scenario churn() {
+        return Scenario.of("churn", t -> List.of(
+                CgroupDef.named("cgchurn").workers(2).work(WorkType.cgroupChurn()),
+                CgroupDef.named("attach").workers(2).work(WorkType.cgroupAttachStorm()),
+                CgroupDef.named("policy").workers(2).work(WorkType.policyChurn())));
+    }
+
     static Map<String, Scenario> canned() {
         Map<String, Scenario> m = new TreeMap<>();
         for (Scenario s : List.of(steady(), steadyPerLlc(), oversubscribed(), pinned(), mixedWorkloads(), cpusetApply(),
-                cpusetClear(), cpusetResize(), cgroupAddRemove(), affinityChange(), cpusetFlip(), nestedSteady())) {
+                cpusetClear(), cpusetResize(), cgroupAddRemove(), affinityChange(), cpusetFlip(), nestedSteady(), wakeups(),
+                churn())) {
             m.put(s.name(), s);
         }
         return m;
