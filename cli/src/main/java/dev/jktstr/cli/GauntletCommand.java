@@ -75,6 +75,12 @@ public final class GauntletCommand implements Callable<Integer> {
                     + " side by side).")
     long timeoutSeconds;
 
+    @Option(names = "--snapshot", negatable = true,
+            description = "Start each VM from a snapshot of its topology and memory in ~/.cache/jktstr/snapshots (the"
+                    + " first of each boots cold and saves it); --no-snapshot boots every VM cold. Default: off unless"
+                    + " JKTSTR_SNAPSHOT=1.")
+    Boolean snapshot;
+
     @Option(names = "--shard", paramLabel = "I/N", description = "Run only shard I of N (1-based), split by expected"
             + " cost the same way on every machine; merge with jktstr stats merge.")
     String shard;
@@ -130,6 +136,9 @@ public final class GauntletCommand implements Callable<Integer> {
             b.schedulers(scheduler(s, images));
         }
         b.duration(d).shard(sh).backend(backend).commandLine(cmdline).bootTimeout(Duration.ofSeconds(timeoutSeconds));
+        if (snapshot != null) {
+            b.snapshot(snapshot);
+        }
         if (memoryPerNodeMib != null) {
             b.memoryPerNodeMib(memoryPerNodeMib);
         }

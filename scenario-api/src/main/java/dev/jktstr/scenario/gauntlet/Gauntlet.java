@@ -98,7 +98,7 @@ public final class Gauntlet {
         this.resultsDir = b.resultsDir;
         this.listener = b.listener;
         this.runner = b.runner != null ? b.runner
-                : new VmCombinationRunner(Optional.ofNullable(b.backend), b.commandLine, b.bootTimeout);
+                : new VmCombinationRunner(Optional.ofNullable(b.backend), b.commandLine, b.bootTimeout, b.snapshot);
     }
 
     private static KernelChoice defaultKernel() {
@@ -321,6 +321,7 @@ public final class Gauntlet {
         private String backend;
         private String commandLine = "quiet";
         private Duration bootTimeout = Duration.ofSeconds(120);
+        private boolean snapshot = dev.jktstr.guest.SnapshotStore.enabledByDefault();
         private GauntletListener listener = GauntletListener.NONE;
         private CombinationRunner runner;
 
@@ -437,6 +438,16 @@ public final class Gauntlet {
 
         public Builder commandLine(String extra) {
             commandLine = extra;
+            return this;
+        }
+
+        /**
+         * Start each VM from the snapshot of its configuration (one per topology and memory, shared by every scenario and
+         * scheduler; the first boots cold and saves it); default off unless {@code JKTSTR_SNAPSHOT=1} or
+         * {@code -Djktstr.snapshot=true}.
+         */
+        public Builder snapshot(boolean use) {
+            snapshot = use;
             return this;
         }
 

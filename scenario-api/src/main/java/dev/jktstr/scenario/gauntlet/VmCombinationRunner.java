@@ -23,13 +23,23 @@ public final class VmCombinationRunner implements CombinationRunner {
     private final Optional<String> backend;
     private final String commandLine;
     private final Duration bootTimeout;
+    private final boolean snapshot;
     private final Set<Ctx> live = ConcurrentHashMap.newKeySet();
     private volatile boolean cancelled;
 
     public VmCombinationRunner(Optional<String> backend, String commandLine, Duration bootTimeout) {
+        this(backend, commandLine, bootTimeout, false);
+    }
+
+    /**
+     * With {@code snapshot}, each VM starts from the snapshot of its configuration ({@link Vm.Builder#snapshot}): the
+     * first of a topology boots cold and saves it, the rest (other scenarios, other schedulers) restore it.
+     */
+    public VmCombinationRunner(Optional<String> backend, String commandLine, Duration bootTimeout, boolean snapshot) {
         this.backend = backend;
         this.commandLine = commandLine;
         this.bootTimeout = bootTimeout;
+        this.snapshot = snapshot;
     }
 
     @Override
@@ -37,7 +47,7 @@ public final class VmCombinationRunner implements CombinationRunner {
         long t0 = System.nanoTime();
         try {
             Vm.Builder b = Vm.builder().topology(c.topology()).memoryMib(c.memoryPerNodeMib()).scheduler(c.scheduler())
-                    .duration(c.duration()).commandLine(commandLine).bootTimeout(bootTimeout);
+                    .duration(c.duration()).commandLine(commandLine).bootTimeout(bootTimeout).snapshot(snapshot);
             c.kernel().ifPresent(b::kernel);
             backend.ifPresent(b::backend);
             Vm vm = b.build();
