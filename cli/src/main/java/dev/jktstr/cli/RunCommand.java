@@ -12,6 +12,7 @@ import dev.jktstr.scenario.Scenarios;
 import dev.jktstr.scenario.Scheduler;
 import dev.jktstr.scenario.SchedulerFailedException;
 import dev.jktstr.scenario.Vm;
+import dev.jktstr.kconfig.KernelImage;
 import dev.jktstr.machine.Topology;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
@@ -80,7 +82,7 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     /** eevdf, a binary's path, or the name of a scheduler built with the kernel ({@code jktstr kernel build}). */
-    private Scheduler scheduler() {
+    private Scheduler scheduler(java.util.function.Supplier<KernelImage> kernel) {
         String[] args = schedulerArgs.toArray(String[]::new);
         if (scheduler.equalsIgnoreCase("eevdf")) {
             if (args.length > 0) {
@@ -91,7 +93,7 @@ public final class RunCommand implements Callable<Integer> {
         if (scheduler.contains("/") || Files.exists(Path.of(scheduler))) {
             return Scheduler.binary(Path.of(scheduler), args);
         }
-        return Scheduler.binary(machine.kernelImage().scheduler(scheduler), args);
+        return Scheduler.binary(kernel.get().scheduler(scheduler), args);
     }
 
     /** The expected scheduler error the options give, or null; both at once is refused. */
@@ -108,7 +110,6 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Scenario s = Scenarios.byName(scenario);
         Topology topology;
@@ -119,20 +120,41 @@ public final class RunCommand implements Callable<Integer> {
         }
         s.stepsFor(topology); // rejects a bad scenario before anything boots
         ExpectedSchedulerError expected = expectedError();
-        Vm.Builder vb = Vm.builder().topology(topology).memoryMib(machine.memoryPerNodeMib()).scheduler(scheduler())
+        Vm.Builder vb = Vm.builder().topology(topology).memoryMib(machine.memoryPerNodeMib())
                 .duration(parseDuration(duration)).commandLine(machine.cmdline).bootTimeout(machine.readyTimeout());
-        if (machine.kernel != null && !machine.kernel.isEmpty()) {
-            vb.kernel(Path.of(machine.kernel));
-        }
         if (machine.backend != null && !machine.backend.isEmpty()) {
             vb.backend(machine.backend);
         }
-        Vm vm = vb.build();
-        if (expected != null && !(vm.scheduler() instanceof Scheduler.Binary)) {
+        if (expected != null && scheduler.equalsIgnoreCase("eevdf")) {
             throw new InvalidScenarioException("--expect-scheduler-error", "EEVDF cannot fail with a sched_ext error;"
                     + " give --scheduler");
         }
-        err.printf("booting %s (%s) ...%n", topology, vm.scheduler().name());
+        // EEVDF or a scheduler given by path is checked (arguments, static x86-64 ELF) before any kernel is looked up;
+        // a name needs the kernel it was built with.
+        if (scheduler.equalsIgnoreCase("eevdf") || scheduler.contains("/") || Files.exists(Path.of(scheduler))) {
+            vb.scheduler(scheduler(() -> null)).build();
+        }
+        // Every kernel resolves before the first boots: a bad id in the list fails now, not after a run.
+        List<KernelImage> kernels = machine.kernelImages();
+        KernelRuns runs = new KernelRuns(kernels.size() > 1);
+        for (int i = 0; i < kernels.size(); i++) {
+            KernelImage kernel = kernels.get(i);
+            if (kernels.size() > 1) {
+                err.printf("kernel %d of %d: %s (config %s)%n", i + 1, kernels.size(), kernel.origin(),
+                        kernel.configHash().orElse("unknown"));
+            }
+            Vm vm = vb.kernel(kernel.image()).scheduler(scheduler(() -> kernel)).build();
+            runs.add(kernel, runOne(s, vm, kernel, expected, runs));
+        }
+        runs.printSummary(spec.commandLine().getOut());
+        return runs.worst().exitCode();
+    }
+
+    /** One boot and run on one kernel: prints its verdict and writes its result file. */
+    private Outcome runOne(Scenario s, Vm vm, KernelImage kernel, ExpectedSchedulerError expected, KernelRuns runs) {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        err.printf("booting %s (%s) ...%n", vm.topology(), vm.scheduler().name());
         err.flush();
         RunResult r;
         FailureEvidence evidence;
@@ -158,10 +180,10 @@ public final class RunCommand implements Callable<Integer> {
             }
             out.println("result: none (the scenario did not run)");
             out.flush();
-            return Outcome.FAIL.exitCode();
+            return Outcome.FAIL;
         }
-        Path file = output != null ? output : Path.of("jktstr-results", s.name() + "-" + r.scheduler() + "-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
+        String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path file = runs.resultFile(output, s.name() + "-" + r.scheduler(), time, r.kernelRelease(), kernel);
         r.write(file);
         if (evidence != null) {
             out.print(evidence.bugSummary(evidence.write(file)));
@@ -169,7 +191,8 @@ public final class RunCommand implements Callable<Integer> {
         out.print(r.verdict().table());
         out.println("result: " + file.toAbsolutePath());
         out.flush();
-        return r.outcome().exitCode();
+        runs.recordFile(file);
+        return r.outcome();
     }
 
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m)?");
