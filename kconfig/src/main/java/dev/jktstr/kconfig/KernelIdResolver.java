@@ -91,6 +91,11 @@ public final class KernelIdResolver {
             describe = Commands.output(List.of("git", "-C", tree.toString(), "describe", "--always", "--abbrev=12",
                     commit), tree).strip();
         } catch (KconfigException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("cannot run git")) {
+                tried.add(tree + ": " + firstLine(e.getMessage()));
+                throw new KernelNotFoundException("--kernel " + id.text() + ": git is needed to read the tree", tried,
+                        "Install git (apt-get install git) or give the built kernel's directory instead.");
+            }
             tried.add(tree + ": ref '" + id.ref() + "' is not a commit there (" + firstLine(e.getMessage()) + ")");
             throw new KernelNotFoundException("--kernel " + id.text() + ": unknown ref", tried,
                     "Give a tag, branch or commit of that tree (git -C " + quote(tree) + " tag -l 'v6.*').");
