@@ -136,6 +136,8 @@ public final class RunCommand implements Callable<Integer> {
         }
         // Every kernel resolves before the first boots: a bad id in the list fails now, not after a run.
         List<KernelImage> kernels = machine.kernelImages();
+        // So is the scheduler name with each kernel (the second kernel may lack the scheduler the first has).
+        List<Vm> vms = kernels.stream().map(k -> vb.kernel(k.image()).scheduler(scheduler(() -> k)).build()).toList();
         KernelRuns runs = new KernelRuns(kernels.size() > 1);
         for (int i = 0; i < kernels.size(); i++) {
             KernelImage kernel = kernels.get(i);
@@ -143,8 +145,7 @@ public final class RunCommand implements Callable<Integer> {
                 err.printf("kernel %d of %d: %s (config %s)%n", i + 1, kernels.size(), kernel.origin(),
                         kernel.configHash().orElse("unknown"));
             }
-            Vm vm = vb.kernel(kernel.image()).scheduler(scheduler(() -> kernel)).build();
-            runs.add(kernel, runOne(s, vm, kernel, expected, runs));
+            runs.add(kernel, runOne(s, vms.get(i), kernel, expected, runs));
         }
         runs.printSummary(spec.commandLine().getOut());
         return runs.worst().exitCode();

@@ -7,6 +7,7 @@ import dev.jktstr.kconfig.KernelImage;
 import dev.jktstr.testsupport.BootsVm;
 import dev.jktstr.testsupport.HostProgram;
 import dev.jktstr.testsupport.SharedAssets;
+import dev.jktstr.testsupport.TinyElf;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,6 +29,15 @@ class RunKernelMatrixTest {
         assertThat(r.exit()).isEqualTo(UserErrorHandler.USER_ERROR);
         assertThat(r.err()).contains("--kernel " + dir.resolve("nope") + " resolves to no kernel; tried:")
                 .contains("as a path: " + dir.resolve("nope") + ": no such file or directory")
+                .doesNotContain("booting");
+        // a scheduler name the first kernel has and the second lacks: refused before the first boot too
+        Path a = Files.createDirectories(dir.resolve("a/schedulers"));
+        Files.writeString(dir.resolve("a/bzImage"), "not booted");
+        Files.write(a.resolve("scx_x"), TinyElf.exiting(0, ""));
+        Run noSched = RunCommandTest.jktstr("run", "steady", "--kernel", dir.resolve("a").toString(), "--kernel",
+                k.toString(), "--scheduler", "scx_x");
+        assertThat(noSched.exit()).isEqualTo(UserErrorHandler.USER_ERROR);
+        assertThat(noSched.err()).contains("no scheduler 'scx_x'").contains(k.resolve("bzImage").toString())
                 .doesNotContain("booting");
         Run debian = RunCommandTest.jktstr("run", "steady", "--kernel", "debian:six");
         assertThat(debian.exit()).isEqualTo(UserErrorHandler.USER_ERROR);
