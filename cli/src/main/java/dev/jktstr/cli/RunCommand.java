@@ -14,6 +14,7 @@ import dev.jktstr.scenario.Scheduler;
 import dev.jktstr.scenario.SchedulerFailedException;
 import dev.jktstr.scenario.Vm;
 import dev.jktstr.scenario.WorkTypeCatalog;
+import dev.jktstr.kconfig.KernelImage;
 import dev.jktstr.machine.Topology;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -92,7 +93,7 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     /** eevdf, a binary's path, or the name of a scheduler built with the kernel ({@code jktstr kernel build}). */
-    private Scheduler scheduler() {
+    private Scheduler scheduler(java.util.function.Supplier<KernelImage> kernel) {
         String[] args = schedulerArgs.toArray(String[]::new);
         if (scheduler.equalsIgnoreCase("eevdf")) {
             if (args.length > 0) {
@@ -103,7 +104,7 @@ public final class RunCommand implements Callable<Integer> {
         if (scheduler.contains("/") || Files.exists(Path.of(scheduler))) {
             return Scheduler.binary(Path.of(scheduler), args);
         }
-        return Scheduler.binary(machine.kernelImage().scheduler(scheduler), args);
+        return Scheduler.binary(kernel.get().scheduler(scheduler), args);
     }
 
     /** The expected scheduler error the options give, or null; both at once is refused. */
@@ -120,9 +121,9 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (listWorkTypes) {
+            PrintWriter out = spec.commandLine().getOut();
             List<WorkTypeCatalog.Entry> all = WorkTypeCatalog.all();
             int width = all.stream().mapToInt(e -> e.name().length()).max().orElse(0);
             all.forEach(e -> out.printf("%-" + width + "s  %s%n", e.name(), e.description()));
@@ -148,21 +149,43 @@ public final class RunCommand implements Callable<Integer> {
                 throw new InvalidScenarioException("--watchdog", "EEVDF has no sched_ext watchdog; give --scheduler");
             }
         }
-        Vm.Builder vb = Vm.builder().topology(topology).memoryMib(machine.memoryPerNodeMib()).scheduler(scheduler())
+        Vm.Builder vb = Vm.builder().topology(topology).memoryMib(machine.memoryPerNodeMib())
                 .duration(parseDuration(duration)).commandLine(machine.cmdline).bootTimeout(machine.readyTimeout())
                 .snapshot(machine.snapshots() != null);
-        if (machine.kernel != null && !machine.kernel.isEmpty()) {
-            vb.kernel(Path.of(machine.kernel));
-        }
         if (machine.backend != null && !machine.backend.isEmpty()) {
             vb.backend(machine.backend);
         }
-        Vm vm = vb.build();
-        if (expected != null && !(vm.scheduler() instanceof Scheduler.Binary)) {
+        if (expected != null && scheduler.equalsIgnoreCase("eevdf")) {
             throw new InvalidScenarioException("--expect-scheduler-error", "EEVDF cannot fail with a sched_ext error;"
                     + " give --scheduler");
         }
-        err.printf("booting %s (%s) ...%n", topology, vm.scheduler().name());
+        // EEVDF or a scheduler given by path is checked (arguments, static x86-64 ELF) before any kernel is looked up;
+        // a name needs the kernel it was built with.
+        if (scheduler.equalsIgnoreCase("eevdf") || scheduler.contains("/") || Files.exists(Path.of(scheduler))) {
+            vb.scheduler(scheduler(() -> null)).build();
+        }
+        // Every kernel resolves before the first boots: a bad id in the list fails now, not after a run.
+        List<KernelImage> kernels = machine.kernelImages();
+        // So is the scheduler name with each kernel (the second kernel may lack the scheduler the first has).
+        List<Vm> vms = kernels.stream().map(k -> vb.kernel(k.image()).scheduler(scheduler(() -> k)).build()).toList();
+        KernelRuns runs = new KernelRuns(kernels.size() > 1);
+        for (int i = 0; i < kernels.size(); i++) {
+            KernelImage kernel = kernels.get(i);
+            if (kernels.size() > 1) {
+                err.printf("kernel %d of %d: %s (config %s)%n", i + 1, kernels.size(), kernel.origin(),
+                        kernel.configHash().orElse("unknown"));
+            }
+            runs.add(kernel, runOne(s, vms.get(i), kernel, expected, runs));
+        }
+        runs.printSummary(spec.commandLine().getOut());
+        return runs.worst().exitCode();
+    }
+
+    /** One boot and run on one kernel: prints its verdict and writes its result file. */
+    private Outcome runOne(Scenario s, Vm vm, KernelImage kernel, ExpectedSchedulerError expected, KernelRuns runs) {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        err.printf("booting %s (%s) ...%n", vm.topology(), vm.scheduler().name());
         err.flush();
         RunResult r;
         FailureEvidence evidence;
@@ -192,10 +215,10 @@ public final class RunCommand implements Callable<Integer> {
             }
             out.println("result: none (the scenario did not run)");
             out.flush();
-            return Outcome.FAIL.exitCode();
+            return Outcome.FAIL;
         }
-        Path file = output != null ? output : Path.of("jktstr-results", s.name() + "-" + r.scheduler() + "-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
+        String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path file = runs.resultFile(output, s.name() + "-" + r.scheduler(), time, r.kernelRelease(), kernel);
         r.write(file);
         if (evidence != null) {
             out.print(evidence.bugSummary(evidence.write(file)));
@@ -203,7 +226,8 @@ public final class RunCommand implements Callable<Integer> {
         out.print(r.verdict().table());
         out.println("result: " + file.toAbsolutePath());
         out.flush();
-        return r.outcome().exitCode();
+        runs.recordFile(file);
+        return r.outcome();
     }
 
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m)?");
