@@ -2,16 +2,34 @@ package dev.jktstr.kconfig;
 
 import java.util.List;
 
-/** No kernel where one was looked for; the message lists every place tried and how to get one. */
+/**
+ * No kernel where one was looked for; the message lists every place tried and how to get one. The default advice
+ * is the command line's ({@link #CLI_ADVICE}); a layer with other ways to name a kernel (the Java API) words its own
+ * message with {@link #withAdvice(String)}, so a library user is not told about flags they cannot pass.
+ */
 public final class KernelNotFoundException extends KconfigException {
 
+    /** How a command-line user gets or names a kernel. */
+    public static final String CLI_ADVICE = "Get one with `jktstr kernel build --debian`, "
+            + "or point --kernel / JKTSTR_KERNEL at a kernel directory or bzImage.";
+
+    private final String what;
     private final List<String> tried;
 
     public KernelNotFoundException(String what, List<String> tried) {
-        super(what + "; tried:" + System.lineSeparator() + "  " + String.join(System.lineSeparator() + "  ", tried)
-                + System.lineSeparator() + "Get one with `jktstr kernel build --debian`, "
-                + "or point --kernel / JKTSTR_KERNEL at a kernel directory or bzImage.");
+        super(describe(what, tried, CLI_ADVICE));
+        this.what = what;
         this.tried = List.copyOf(tried);
+    }
+
+    private static String describe(String what, List<String> tried, String advice) {
+        return what + "; tried:" + System.lineSeparator() + "  " + String.join(System.lineSeparator() + "  ", tried)
+                + System.lineSeparator() + advice;
+    }
+
+    /** What was missing and where it was looked for, followed by {@code advice} instead of the CLI's. */
+    public String withAdvice(String advice) {
+        return describe(what, tried, advice);
     }
 
     /** Each place looked at, with why it did not qualify. */
