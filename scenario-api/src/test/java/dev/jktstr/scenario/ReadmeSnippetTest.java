@@ -113,8 +113,8 @@ class ReadmeSnippetTest {
      * A new user's project: a pom made of nothing but coordinates and the README's pom block (plus the versions of the
      * compiler and resources plugins, which a real project has and Maven's defaults would fetch), the README's example
      * as a JUnit test, run offline ({@code mvn -o test}) against the snapshot {@code mvn install} left in the local
-     * repository, with the kernel given as the README says ({@code -Djktstr.kernel=DIR}). The run must pass, print the
-     * verdict, and print no SLF4J "No providers" warning.
+     * repository, with the kernel given as the README says ({@code -Djktstr.kernel=DIR}). The build must succeed, the
+     * example print its verdict table, and neither SLF4J's "No providers" nor the JDK's native-access warning appear.
      */
     @Test
     void aSeparateMavenProjectFromTheReadmeBlockRunsTheExampleOffline(@TempDir Path dir) throws Exception {
@@ -169,8 +169,10 @@ class ReadmeSnippetTest {
         String out = Files.readString(log);
         System.out.print("the throw-away project's mvn -o test printed:\n" + out);
         assertThat(p.exitValue()).as("mvn -o test exit status").isZero();
-        assertThat(out).contains("cg_0.maxGapMs").contains("verdict: PASS").contains("Tests run: 1, Failures: 0")
-                .doesNotContain("No SLF4J providers");
+        // What this proves is the packaging (the block resolves offline, compiles, runs with native access and a
+        // logging provider); the verdict itself is the other two tests' business, and on a busy host it can FAIL.
+        assertThat(out).contains("cg_0.maxGapMs").contains("verdict: ").contains("Tests run: 1, Failures: 0, Errors: 0")
+                .contains("BUILD SUCCESS").doesNotContain("No SLF4J providers").doesNotContain("enable-native-access");
     }
 
     /** The test class path (surefire may hide it in a manifest-only jar). */
