@@ -56,6 +56,41 @@ class ReplCommandTest {
         assertThat(s.output()).contains("G=null").contains("TOPO=4").contains("SCENARIOS=true").doesNotContain("booting");
     }
 
+    /**
+     * The startup snippet compiles against today's API (a rename elsewhere breaks this test, not a user's session), and
+     * JShell's completion, working off the same class path, knows our types.
+     */
+    @Test
+    void theStartupSnippetCompilesAndCompletionKnowsOurTypes() throws Exception {
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        try (jdk.jshell.JShell js = jdk.jshell.JShell.builder().executionEngine("local").build()) {
+            js.addToClasspath(cp);
+            jdk.jshell.SourceCodeAnalysis analysis = js.sourceCodeAnalysis();
+            String remaining;
+            try (var in = ReplCommand.class.getResourceAsStream(ReplCommand.STARTUP)) {
+                remaining = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            int snippets = 0;
+            while (!remaining.isBlank()) {
+                jdk.jshell.SourceCodeAnalysis.CompletionInfo info = analysis.analyzeCompletion(remaining);
+                assertThat(info.completeness().isComplete()).as("a complete snippet at: " + remaining).isTrue();
+                for (jdk.jshell.SnippetEvent e : js.eval(info.source())) {
+                    assertThat(js.diagnostics(e.snippet()).filter(jdk.jshell.Diag::isError).map(d -> d.getMessage(null)).toList())
+                            .as(info.source()).isEmpty();
+                    assertThat(e.status()).as(info.source()).isIn(jdk.jshell.Snippet.Status.VALID);
+                }
+                snippets++;
+                remaining = info.remaining();
+            }
+            assertThat(snippets).isGreaterThan(8);
+            int[] anchor = new int[1];
+            assertThat(analysis.completionSuggestions("Vm.buil", 7, anchor)).extracting(s -> s.continuation())
+                    .contains("builder()");
+            assertThat(analysis.completionSuggestions("rq(0).nrRu", 10, anchor)).extracting(s -> s.continuation())
+                    .contains("nrRunning()");
+        }
+    }
+
     @Test
     void badOptionsAreRefusedBeforeAnythingBoots(@TempDir Path dir) throws Exception {
         Session s = repl(dir, "/exit\n", "--scheduler", "/nonexistent/scx_nothing", "--kernel", "/nonexistent");
