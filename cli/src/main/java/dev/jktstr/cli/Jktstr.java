@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
             VerifierCommand.class,
             InspectCommand.class,
             DumpCommand.class,
+            ReplCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Jktstr implements Runnable {

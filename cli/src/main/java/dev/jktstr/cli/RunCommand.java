@@ -92,19 +92,9 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** eevdf, a binary's path, or the name of a scheduler built with the kernel ({@code jktstr kernel build}). */
+    /** eevdf, a binary's path, or the name of a scheduler built with {@code kernel} ({@code jktstr kernel build}). */
     private Scheduler scheduler(java.util.function.Supplier<KernelImage> kernel) {
-        String[] args = schedulerArgs.toArray(String[]::new);
-        if (scheduler.equalsIgnoreCase("eevdf")) {
-            if (args.length > 0) {
-                throw new InvalidScenarioException("--scheduler-arg", "EEVDF takes no arguments");
-            }
-            return Scheduler.eevdf();
-        }
-        if (scheduler.contains("/") || Files.exists(Path.of(scheduler))) {
-            return Scheduler.binary(Path.of(scheduler), args);
-        }
-        return Scheduler.binary(kernel.get().scheduler(scheduler), args);
+        return SchedulerChoice.resolve(scheduler, schedulerArgs, kernel);
     }
 
     /** The expected scheduler error the options give, or null; both at once is refused. */

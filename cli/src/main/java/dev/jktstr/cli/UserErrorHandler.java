@@ -1,5 +1,6 @@
 package dev.jktstr.cli;
 
+import dev.jktstr.kconfig.KernelNotFoundException;
 import dev.jktstr.machine.GuestText;
 import picocli.CommandLine;
 
@@ -16,6 +17,13 @@ final class UserErrorHandler implements CommandLine.IExecutionExceptionHandler {
     @Override
     public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
         String message = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+        // The scenario API words a missing kernel for Java users; on the command line the flags are the way.
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof KernelNotFoundException missing) {
+                message = "kernel: " + missing.getMessage();
+                break;
+            }
+        }
         cl.getErr().println(cl.getCommandSpec().qualifiedName() + ": " + GuestText.lines(message, 64 << 10));
         if (Env.debug()) {
             ex.printStackTrace(cl.getErr());

@@ -32,4 +32,13 @@ class UserErrorHandlerTest {
         assertThat(err.toString()).isEqualTo("fail: scheduler did not enable sched_ext:\n\\x1b]0;owned\\x07\\x9b2J\\u202eevil"
                 + System.lineSeparator());
     }
+
+    /** The scenario API words a missing kernel for Java users; the command line gives its own flags instead. */
+    @Test
+    void aMissingKernelIsExplainedWithTheCommandLinesFlags() {
+        RunCommandTest.Run r = RunCommandTest.jktstr("run", "steady", "--kernel", "/nonexistent/jktstr-kernel", "--duration", "1s");
+        assertThat(r.exit()).isEqualTo(UserErrorHandler.USER_ERROR);
+        assertThat(r.err()).contains("run: kernel: no kernel at /nonexistent/jktstr-kernel").contains("--kernel")
+                .contains("jktstr kernel build --debian").doesNotContain("Vm.builder()");
+    }
 }

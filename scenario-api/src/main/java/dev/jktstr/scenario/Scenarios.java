@@ -122,23 +122,47 @@ public final class Scenarios {
 
     // ---------------------------------------------------------------- execution
 
-    /** Adds {@code defs}, holds for the context's duration, and checks the run with the context's thresholds. */
-    public static RunResult execute(Ctx ctx, List<CgroupDef> defs) {
-        return executeSteps(ctx, "custom", List.of(addAllAndHold(defs)));
-    }
-
-    /** Runs {@code steps} as the run "custom". */
-    public static RunResult executeSteps(Ctx ctx, List<Step> steps) {
-        return executeSteps(ctx, "custom", steps);
-    }
-
-    /** Runs {@code scenario}, made for the context's topology. */
+    /**
+     * Runs {@code scenario} on a booted guest: made for the context's topology ({@link Scenario#stepsFor}), validated
+     * against it, run, judged with the context's thresholds, and handed to the context's result listeners. The one
+     * entry point: a list of cgroups is {@code Scenario.of(name, t -> List.of(defs...))}, a list of steps is
+     * {@code Scenario.of(name, steps)}.
+     */
     public static RunResult run(Ctx ctx, Scenario scenario) {
-        return executeSteps(ctx, scenario.name(), scenario.steps().apply(ctx.topology()));
+        return runSteps(ctx, scenario.name(), scenario.steps().apply(ctx.topology()));
     }
 
-    /** Validates {@code steps} against the context's topology, runs them, and hands the result to its listeners. */
+    /**
+     * Adds {@code defs}, holds for the context's duration, and checks the run with the context's thresholds.
+     *
+     * @deprecated use {@link #run(Ctx, Scenario)} with {@code Scenario.of("custom", t -> defs)}
+     */
+    @Deprecated(since = "0.1.0", forRemoval = true)
+    public static RunResult execute(Ctx ctx, List<CgroupDef> defs) {
+        return runSteps(ctx, "custom", List.of(addAllAndHold(defs)));
+    }
+
+    /**
+     * Runs {@code steps} as the run "custom".
+     *
+     * @deprecated use {@link #run(Ctx, Scenario)} with {@code Scenario.of("custom", steps)}
+     */
+    @Deprecated(since = "0.1.0", forRemoval = true)
+    public static RunResult executeSteps(Ctx ctx, List<Step> steps) {
+        return runSteps(ctx, "custom", steps);
+    }
+
+    /**
+     * Validates {@code steps} against the context's topology, runs them, and hands the result to its listeners.
+     *
+     * @deprecated use {@link #run(Ctx, Scenario)} with {@code Scenario.of(name, steps)}
+     */
+    @Deprecated(since = "0.1.0", forRemoval = true)
     public static RunResult executeSteps(Ctx ctx, String name, List<Step> steps) {
+        return runSteps(ctx, name, steps);
+    }
+
+    private static RunResult runSteps(Ctx ctx, String name, List<Step> steps) {
         validate(ctx.topology(), steps);
         RunResult r = ScenarioRunner.run(ctx, name, steps);
         ctx.reportResult(r);

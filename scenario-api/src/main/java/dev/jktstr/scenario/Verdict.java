@@ -20,7 +20,7 @@ import java.util.function.Function;
  */
 public final class Verdict {
     private final Assert thresholds;
-    private final List<ClaimResult> claims = new ArrayList<>();
+    private final List<ClaimResult> claims = new DistinctClaimLabels();
     private final List<String> notes = new ArrayList<>();
     private String skipReason;
     private String inconclusiveReason;

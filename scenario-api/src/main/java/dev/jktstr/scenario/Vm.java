@@ -3,6 +3,7 @@ package dev.jktstr.scenario;
 import dev.jktstr.guest.SnapshotStore;
 import dev.jktstr.kconfig.KernelImage;
 import dev.jktstr.kconfig.KernelLookup;
+import dev.jktstr.kconfig.KernelNotFoundException;
 import dev.jktstr.machine.Topology;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,9 +13,12 @@ import java.util.Optional;
 
 /**
  * What to boot for a scenario: {@code Vm.builder().topology(1, 1, 2, 1).scheduler(Scheduler.eevdf()).boot()}.
- * Defaults: the kernel {@code KernelLookup.standard()} finds, topology 1,1,2,1, 512 MiB per node, EEVDF, runs of
+ * Defaults: the kernel {@code KernelLookup.standard()} finds, topology 1,1,2,1, 512 MiB per NUMA node
+ * ({@code memoryMib} is per node: the guest has {@code memoryMib * numaNodes}), EEVDF, runs of
  * 5 s, the fastest backend ({@code MachineBackends.fastestFor}), 120 s for the guest to boot. {@code thresholds} is
  * the test's layer only ({@link ThresholdLayers}: defaults and the scheduler's preset lie below it).
+ *
+ * @param memoryMib RAM per NUMA node in MiB, not for the whole guest
  */
 public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Scheduler scheduler, Duration duration,
         Optional<String> backend, String commandLine, Duration bootTimeout, Assert thresholds, boolean snapshot,
@@ -123,7 +127,8 @@ public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Sched
      * system property, else {@code KernelLookup.standard()} ({@code JKTSTR_KERNEL}, the kernel cache, {@code ./linux},
      * {@code ../linux}, {@code /boot}).
      *
-     * @throws ScenarioException "kernel: …" with every place tried when there is none
+     * @throws ScenarioException "kernel: …" with every place tried when there is none, and the API's ways to name
+     *     one ({@link #KERNEL_ADVICE}), caused by the lookup's {@code KernelNotFoundException}
      */
     public KernelImage kernelImage() {
         try {
@@ -132,10 +137,17 @@ public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Sched
             String property = System.getProperty(Ctx.KERNEL_PROPERTY, "");
             return kernel.map(p -> KernelLookup.resolve(p.toString()))
                     .orElseGet(() -> property.isEmpty() ? KernelLookup.standard().find() : KernelLookup.resolve(property));
+        } catch (KernelNotFoundException e) {
+            throw new ScenarioException("kernel: " + e.withAdvice(KERNEL_ADVICE), e);
         } catch (RuntimeException e) {
             throw new ScenarioException("kernel: " + e.getMessage(), e);
         }
     }
+
+    /** How a Java user names a kernel (the CLI, which has its own flags, words its own advice from the cause). */
+    public static final String KERNEL_ADVICE = "Name one with Vm.builder().kernel(path), the system property "
+            + Ctx.KERNEL_PROPERTY + " (-D" + Ctx.KERNEL_PROPERTY + "=DIR) or the environment variable JKTSTR_KERNEL,"
+            + " each a kernel directory (bzImage, System.map, vmlinux) or a bzImage.";
 
     public static final class Builder {
         private Path kernel;
@@ -178,6 +190,10 @@ public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Sched
             }
         }
 
+        /**
+         * RAM <em>per NUMA node</em> in MiB (default 512): a topology of 2 nodes with {@code memoryMib(512)} boots
+         * with 1 GiB. At least 64.
+         */
         public Builder memoryMib(long mib) {
             this.memoryMib = mib;
             return this;

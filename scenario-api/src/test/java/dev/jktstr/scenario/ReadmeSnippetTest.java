@@ -20,19 +20,27 @@ import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The README's Java block, exactly as written: compiled and run, and fed to jshell. Each boots a guest. */
+/**
+ * The README's Java block, exactly as written: compiled and run here, fed to jshell, and built and run as a test of a
+ * separate Maven project made from the README's pom block (what a new user does). Each boots a guest.
+ */
 @BootsVm
 class ReadmeSnippetTest {
 
     static List<String> snippet() throws IOException {
-        Path readme = Path.of(System.getProperty("jktstr.repo.root", "..")).resolve("scenario-api/README.md");
-        List<String> lines = Files.readAllLines(readme);
-        int start = lines.indexOf("```java");
-        assertThat(start).as("a ```java block in " + readme).isNotNegative();
-        int end = lines.subList(start + 1, lines.size()).indexOf("```") + start + 1;
-        List<String> block = lines.subList(start + 1, end);
+        List<String> block = readmeBlock("```java");
         assertThat(block.stream().filter(l -> !l.isBlank()).count()).as("lines of the README scenario").isLessThanOrEqualTo(10);
         return block;
+    }
+
+    /** The first block of the scenario-api README that opens with {@code fence}, without its fences. */
+    static List<String> readmeBlock(String fence) throws IOException {
+        Path readme = Path.of(System.getProperty("jktstr.repo.root", "..")).resolve("scenario-api/README.md");
+        List<String> lines = Files.readAllLines(readme);
+        int start = lines.indexOf(fence);
+        assertThat(start).as("a " + fence + " block in " + readme).isNotNegative();
+        int end = lines.subList(start + 1, lines.size()).indexOf("```") + start + 1;
+        return lines.subList(start + 1, end);
     }
 
     static String kernel() {
@@ -99,6 +107,72 @@ class ReadmeSnippetTest {
         System.out.print("jshell printed:\n" + text);
         assertThat(text).contains("cg_0.maxGapMs").contains("verdict: PASS");
         assertThat(p.exitValue()).isZero();
+    }
+
+    /**
+     * A new user's project: a pom made of nothing but coordinates and the README's pom block (plus the versions of the
+     * compiler and resources plugins, which a real project has and Maven's defaults would fetch), the README's example
+     * as a JUnit test, run offline ({@code mvn -o test}) against the snapshot {@code mvn install} left in the local
+     * repository, with the kernel given as the README says ({@code -Djktstr.kernel=DIR}). The build must succeed, the
+     * example print its verdict table, and neither SLF4J's "No providers" nor the JDK's native-access warning appear.
+     */
+    @Test
+    void aSeparateMavenProjectFromTheReadmeBlockRunsTheExampleOffline(@TempDir Path dir) throws Exception {
+        String kernel = kernel();
+        dev.jktstr.testsupport.HostProgram.require("qemu-system-x86_64", "apt-get install qemu-system-x86");
+        Path mvn = dev.jktstr.testsupport.HostProgram.require("mvn", "apt-get install maven");
+        String repo = System.getProperty("jktstr.maven.repo.local", "");
+        assumeTrue(!repo.isEmpty(), "jktstr.maven.repo.local is not set (run through Maven: the parent pom sets it)");
+        Path installed = Path.of(repo, "dev/jktstr/jktstr-scenario-api/0.1.0-SNAPSHOT/jktstr-scenario-api-0.1.0-SNAPSHOT.jar");
+        assumeTrue(Files.isRegularFile(installed), "no " + installed + ": run `mvn install -DskipTests` first");
+
+        String block = String.join("\n", readmeBlock("```xml"));
+        assertThat(block).contains("<dependencies>").contains("<build>");
+        String pom = """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <project xmlns="http://maven.apache.org/POM/4.0.0">
+                  <modelVersion>4.0.0</modelVersion>
+                  <groupId>example</groupId>
+                  <artifactId>uses-jktstr</artifactId>
+                  <version>1</version>
+                  <properties>
+                    <maven.compiler.release>25</maven.compiler.release>
+                    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
+                  </properties>
+                """ + block.replace("<build>", """
+                <build>
+                  <pluginManagement><plugins>
+                    <plugin><artifactId>maven-compiler-plugin</artifactId><version>3.14.0</version></plugin>
+                    <plugin><artifactId>maven-resources-plugin</artifactId><version>3.3.1</version></plugin>
+                  </plugins></pluginManagement>""") + "\n</project>\n";
+        Files.writeString(dir.resolve("pom.xml"), pom);
+        List<String> body = snippet();
+        String test = String.join("\n", body.stream().filter(l -> l.startsWith("import ")).toList())
+                + "\npublic class ReadmeExampleTest {\n    @org.junit.jupiter.api.Test\n    void readme() throws Exception {\n"
+                + String.join("\n", body.stream().filter(l -> !l.startsWith("import ")).toList()) + "\n    }\n}\n";
+        Path tests = Files.createDirectories(dir.resolve("src/test/java"));
+        Files.writeString(tests.resolve("ReadmeExampleTest.java"), test);
+
+        Path log = dir.resolve("mvn.log");
+        ProcessBuilder pb = new ProcessBuilder(mvn.toString(), "-o", "-B", "-ntp", "-Dmaven.repo.local=" + repo,
+                "-Djktstr.kernel=" + kernel, "test").directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment().remove("JKTSTR_KERNEL"); // the -D property alone must find the kernel
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process p = pb.start();
+        try {
+            assertThat(p.waitFor(15, TimeUnit.MINUTES)).as("mvn test in " + dir + " finished").isTrue();
+        } finally {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+        String out = Files.readString(log);
+        System.out.print("the throw-away project's mvn -o test printed:\n" + out);
+        assertThat(p.exitValue()).as("mvn -o test exit status").isZero();
+        // What this proves is the packaging (the block resolves offline, compiles, runs with native access and a
+        // logging provider); the verdict itself is the other two tests' business, and on a busy host it can FAIL.
+        assertThat(out).contains("cg_0.maxGapMs").contains("verdict: ").contains("Tests run: 1, Failures: 0, Errors: 0")
+                .contains("BUILD SUCCESS").doesNotContain("No SLF4J providers").doesNotContain("enable-native-access");
     }
 
     /** The test class path (surefire may hide it in a manifest-only jar). */

@@ -33,6 +33,18 @@ class VerdictTest {
     }
 
     @Test
+    void aMetricClaimedOnceKeepsItsPlainLabelAndRepeatsAreQualified() {
+        CgroupStats s = cgroup("cg_0", Optional.empty(), worker(1000, 900, 40, List.of(0)));
+        Verdict v = Assert.defaults().verdict();
+        v.claim(CgroupStats::maxGapMs, s).atMost(100).claim(CgroupStats::totalWorkUnits, s).atLeast(1);
+        assertThat(v.claims()).extracting(ClaimResult::label).containsExactly("cg_0.maxGapMs", "cg_0.totalWorkUnits");
+        v.claim(CgroupStats::maxGapMs, s).atLeast(10).claim(CgroupStats::maxGapMs, s).atLeast(10);
+        assertThat(v.claims()).extracting(ClaimResult::label).containsExactly("cg_0.maxGapMs[<= 100]",
+                "cg_0.totalWorkUnits", "cg_0.maxGapMs[>= 10]", "cg_0.maxGapMs[>= 10] #3");
+        assertThat(v.table()).contains("cg_0.maxGapMs[<= 100]").contains("cg_0.maxGapMs[>= 10]");
+    }
+
+    @Test
     void comparatorsAndCodeDerivedLabels() {
         CgroupStats s = cgroup("cg_0", Optional.empty(), worker(1000, 900, 20, List.of(0)), worker(1000, 900, 40, List.of(1)));
         Verdict v = Assert.defaults().verdict();
@@ -46,15 +58,18 @@ class VerdictTest {
                 .claim(CgroupStats::maxGapMs, s).isFinite()
                 .claim(CgroupStats::maxGapMs, s).near(42, 2.5);
         assertThat(v.claims()).hasSize(9).allSatisfy(c -> {
-            assertThat(c.label()).isEqualTo("cg_0.maxGapMs");
+            assertThat(c.label()).startsWith("cg_0.maxGapMs[");
             assertThat(c.outcome()).isEqualTo(Outcome.PASS);
         });
+        // several claims on one metric: each row says which comparison it is
+        assertThat(v.claims()).extracting(ClaimResult::label).doesNotHaveDuplicates()
+                .contains("cg_0.maxGapMs[<= 100]", "cg_0.maxGapMs[>= 40]", "cg_0.maxGapMs[is finite]");
         assertThat(v.outcome()).isEqualTo(Outcome.PASS);
         assertThat(v.claims().get(0).limits()).containsExactly(100.0);
         assertThat(v.claims().get(6).limits()).containsExactly(30.0, 50.0);
         v.claim(CgroupStats::maxGapMs, s).atMost(10);
         assertThat(v.outcome()).isEqualTo(Outcome.FAIL);
-        assertThat(v.reason()).contains("cg_0.maxGapMs = 40, wanted <= 10");
+        assertThat(v.reason()).contains("cg_0.maxGapMs[<= 10] = 40, wanted <= 10");
         assertThat(v.table()).contains("cg_0.maxGapMs").contains("verdict: FAIL");
     }
 
@@ -87,7 +102,8 @@ class VerdictTest {
         v.claimSeq(CgroupStats::workUnitsPerWorker, s).nonDecreasing();
         v.claimSeq(CgroupStats::workUnitsPerWorker, s).allAtLeast(10);
         assertThat(v.claims()).extracting(ClaimResult::label)
-                .containsExactly("cg_0.cpusUsed", "cg_0.workUnitsPerWorker", "cg_0.workUnitsPerWorker");
+                .containsExactly("cg_0.cpusUsed", "cg_0.workUnitsPerWorker[is non-decreasing]",
+                        "cg_0.workUnitsPerWorker[all >= 10]");
         assertThat(v.claims().get(0).outcome()).isEqualTo(Outcome.FAIL);
         assertThat(v.claims().get(0).detail()).contains("outside: [2]");
         assertThat(v.claims().get(1).outcome()).isEqualTo(Outcome.PASS);

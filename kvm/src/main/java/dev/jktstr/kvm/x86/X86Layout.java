@@ -59,7 +59,7 @@ public final class X86Layout {
     private static final int[] VIRTIO_IRQS = {5, 6, 7, 10, 11, 12, 14, 15};
     public static final int VIRTIO_SLOTS = VIRTIO_IRQS.length;
 
-    /** The interrupt of virtio slot {@code slot} (0 ≤ slot < {@link #VIRTIO_SLOTS}). */
+    /** The interrupt of virtio slot {@code slot} (0 ≤ slot &lt; {@link #VIRTIO_SLOTS}). */
     public static int virtioIrq(int slot) {
         return VIRTIO_IRQS[slot];
     }

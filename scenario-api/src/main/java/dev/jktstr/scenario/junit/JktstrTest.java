@@ -29,6 +29,7 @@ public @interface JktstrTest {
 
     int threads() default 1;
 
+    /** RAM per NUMA node in MiB (as {@code Vm.Builder.memoryMib}). */
     long memoryMib() default 512;
 
     /** {@code eevdf} or a path to a sched_ext scheduler binary (relative to the working directory). */
