@@ -1,7 +1,11 @@
 package dev.jktstr.scenario;
 
 import dev.jktstr.machine.Topology;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.Optional;
 
 /**
@@ -12,9 +16,13 @@ import java.util.Optional;
  * <p>Nested cgroups are named by their path below the cgroup root: {@code "outer/inner"} lives in {@code outer},
  * which must be live when it is added. Processes live in the leaves only (cgroup v2), so a parent is a cgroup without
  * workers, {@link #parent(String)}; its cpuset constrains its children.
+ *
+ * <p>Controller knobs ({@link CgroupKnob}: cpu.max, cpu.weight, memory.*, io.weight, pids.max, cpuset.mems) are
+ * written when the cgroup is created, before its workers join it, and read back from inside the guest.
  */
 public record CgroupDef(String name, int workers, WorkType work, Optional<CpusetSpec> cpuset, int nice,
-        Optional<SchedPolicy> policy, Optional<CpusetSpec> affinity, Optional<MemoryPolicy> memoryPolicy) {
+        Optional<SchedPolicy> policy, Optional<CpusetSpec> affinity, Optional<MemoryPolicy> memoryPolicy,
+        List<CgroupKnob> knobs) {
 
     public static final int MAX_WORKERS = 256;
     /** How deep cgroups may nest below the root. */
@@ -27,6 +35,13 @@ public record CgroupDef(String name, int workers, WorkType work, Optional<Cpuset
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(affinity, "affinity");
         Objects.requireNonNull(memoryPolicy, "memoryPolicy");
+        knobs = List.copyOf(knobs);
+    }
+
+    /** Without knobs. */
+    public CgroupDef(String name, int workers, WorkType work, Optional<CpusetSpec> cpuset, int nice,
+            Optional<SchedPolicy> policy, Optional<CpusetSpec> affinity, Optional<MemoryPolicy> memoryPolicy) {
+        this(name, workers, work, cpuset, nice, policy, affinity, memoryPolicy, List.of());
     }
 
     /** Without a memory policy. */
@@ -45,33 +60,43 @@ public record CgroupDef(String name, int workers, WorkType work, Optional<Cpuset
     }
 
     public CgroupDef workers(int n) {
-        return new CgroupDef(name, n, work, cpuset, nice, policy, affinity, memoryPolicy);
+        return new CgroupDef(name, n, work, cpuset, nice, policy, affinity, memoryPolicy, knobs);
     }
 
     public CgroupDef work(WorkType w) {
-        return new CgroupDef(name, workers, w, cpuset, nice, policy, affinity, memoryPolicy);
+        return new CgroupDef(name, workers, w, cpuset, nice, policy, affinity, memoryPolicy, knobs);
     }
 
     public CgroupDef cpuset(CpusetSpec c) {
-        return new CgroupDef(name, workers, work, Optional.of(c), nice, policy, affinity, memoryPolicy);
+        return new CgroupDef(name, workers, work, Optional.of(c), nice, policy, affinity, memoryPolicy, knobs);
     }
 
     public CgroupDef nice(int n) {
-        return new CgroupDef(name, workers, work, cpuset, n, policy, affinity, memoryPolicy);
+        return new CgroupDef(name, workers, work, cpuset, n, policy, affinity, memoryPolicy, knobs);
     }
 
     public CgroupDef policy(SchedPolicy p) {
-        return new CgroupDef(name, workers, work, cpuset, nice, Optional.of(p), affinity, memoryPolicy);
+        return new CgroupDef(name, workers, work, cpuset, nice, Optional.of(p), affinity, memoryPolicy, knobs);
     }
 
     /** CPU affinity of every worker (sched_setaffinity), on top of the cgroup's cpuset. */
     public CgroupDef affinity(CpusetSpec a) {
-        return new CgroupDef(name, workers, work, cpuset, nice, policy, Optional.of(a), memoryPolicy);
+        return new CgroupDef(name, workers, work, cpuset, nice, policy, Optional.of(a), memoryPolicy, knobs);
     }
 
     /** The NUMA memory policy every worker sets before it runs ({@link MemoryPolicy}). */
     public CgroupDef memoryPolicy(MemoryPolicy m) {
-        return new CgroupDef(name, workers, work, cpuset, nice, policy, affinity, Optional.of(m));
+        return new CgroupDef(name, workers, work, cpuset, nice, policy, affinity, Optional.of(m), knobs);
+    }
+
+    /**
+     * Adds controller knobs, written in order when the cgroup is created (before its workers join) and each read
+     * back from inside the guest. A file may be set once per definition.
+     */
+    public CgroupDef knob(CgroupKnob... more) {
+        List<CgroupKnob> all = new ArrayList<>(knobs);
+        all.addAll(List.of(more));
+        return new CgroupDef(name, workers, work, cpuset, nice, policy, affinity, memoryPolicy, all);
     }
 
     /** The parent's name for a nested cgroup ({@code "a/b"} → {@code "a"}). */
@@ -113,6 +138,14 @@ public record CgroupDef(String name, int workers, WorkType work, Optional<Cpuset
         }
         if (nice < -20 || nice > 19) {
             throw new InvalidScenarioException(at + ".nice", "must be within -20..19, got " + nice);
+        }
+        Set<String> files = new HashSet<>();
+        for (int i = 0; i < knobs.size(); i++) {
+            CgroupKnob k = knobs.get(i);
+            k.validate(topology, at + ".knobs[" + i + "]");
+            if (!files.add(k.file())) {
+                throw new InvalidScenarioException(at + ".knobs[" + i + "]", k.file() + " is set twice");
+            }
         }
         if (topology == null) {
             return; // validated without a topology yet (Scenarios.validate(steps)): cpusets and nodes come later

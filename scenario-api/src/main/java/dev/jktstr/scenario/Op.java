@@ -128,6 +128,20 @@ public sealed interface Op {
 
     record TakeSnapshot() implements Op {}
 
+    /**
+     * Writes a controller knob of a live cgroup mid-run ({@code cpu.max}, {@code memory.max}, ...) and reads it back
+     * from inside the guest: a rounded value is a verdict note, a refused one or a file the kernel lacks fails the op.
+     */
+    static Op setKnob(String cgroup, CgroupKnob knob) {
+        return new SetKnob(cgroup, knob);
+    }
+
+    record SetKnob(String cgroup, CgroupKnob knob) implements Op {
+        public SetKnob {
+            Objects.requireNonNull(knob, "knob");
+        }
+    }
+
     record SetAffinity(String name, CpusetSpec cpus) implements Op {}
 
     record DetachScheduler() implements Op {}

@@ -64,6 +64,7 @@ final class OpInterpreter {
                 }
                 case Op.ReplaceScheduler rs -> replaceScheduler(rs);
                 case Op.TakeSnapshot t -> monitor.takeSnapshot();
+                case Op.SetKnob k -> applyKnob(cgroups.get(k.cgroup()), k.knob());
                 case Op.ReadKernelValue r -> record.note(r.path() + " = " + ctx.shell().sh("cat \"$1\"", r.path()).strip());
                 case Op.KillScheduler k -> {
                     if (!(ctx.currentScheduler() instanceof Scheduler.Binary b)) {
@@ -112,12 +113,25 @@ final class OpInterpreter {
             // bind: the cpuset's memory nodes match the policy's (set before any worker is in the cgroup)
             fs.setMems(c.path, def.memoryPolicy().get().cpusetMems().get());
         }
+        for (CgroupKnob k : def.knobs()) {
+            applyKnob(c, k); // before the workers join, so they start under the limits
+        }
         if (def.workers() == 0) {
             return; // a parent of nested cgroups
         }
         BitSet affinity = def.affinity().map(a -> a.resolve(ctx.topology(), "affinity")).orElse(new BitSet());
         c.affinityEver = def.affinity().map(a -> (BitSet) affinity.clone());
         cgroups.spawn(c, def.workers(), def.work(), affinity);
+    }
+
+    /** Writes a knob and verifies it from inside the guest: rounded → a note; refused or missing → the op fails. */
+    private void applyKnob(LiveCgroup c, CgroupKnob knob) {
+        KnobReadback r = fs.applyKnob(c.def.name(), c.path, knob);
+        switch (r.status()) {
+            case AS_WRITTEN -> record.note("step " + record.step + ": " + r.describe());
+            case ROUNDED -> record.note("step " + record.step + ": " + r.describe());
+            case REFUSED, MISSING -> throw new ScenarioException(r.describe());
+        }
     }
 
     /** Empty {@code cpus}: unrestricted (the parent's CPUs, see {@link CgroupFs#inheritCpus}). */

@@ -77,6 +77,11 @@ final class ScenarioDefinitionJson {
         } else {
             g.writeNullField("memoryPolicy");
         }
+        g.writeObjectFieldStart("knobs"); // controller file -> the value written
+        for (CgroupKnob k : d.knobs()) {
+            g.writeStringField(k.file(), k.value());
+        }
+        g.writeEndObject();
         g.writeEndObject();
     }
 

@@ -158,6 +158,10 @@ final class ScenarioValidator {
                     }
                     case Op.AttachScheduler a -> { }
                     case Op.TakeSnapshot t -> { }
+                    case Op.SetKnob k -> {
+                        known(live, k.cgroup(), f + "cgroup");
+                        k.knob().validate(topology, f + "knob");
+                    }
                     case Op.ReadKernelValue r -> kernelPath(r.path(), f + "path");
                     case Op.KillScheduler k -> {
                         if (k.signal() < 1 || k.signal() > 64) {
