@@ -139,6 +139,21 @@ public record CgroupDef(String name, int workers, WorkType work, Optional<Cpuset
         if (nice < -20 || nice > 19) {
             throw new InvalidScenarioException(at + ".nice", "must be within -20..19, got " + nice);
         }
+        if (policy.isPresent()) {
+            policy.get().validate(at + ".policy");
+            if (policy.get() instanceof SchedPolicy.Deadline d) {
+                if (cpuset.isPresent() || affinity.isPresent()) {
+                    // the kernel refuses (EPERM) a deadline task not allowed on every CPU of its root domain
+                    throw new InvalidScenarioException(at + ".policy", "SCHED_DEADLINE workers must be allowed on every"
+                            + " CPU (the kernel refuses a deadline task with a narrower affinity): drop the cpuset/affinity");
+                }
+                if (topology != null && workers * d.bandwidth() > SchedPolicy.Deadline.MAX_SHARE * topology.cpuCount()) {
+                    throw new InvalidScenarioException(at + ".policy", workers + " workers reserving " + d.bandwidth()
+                            + " of a CPU each exceed the " + SchedPolicy.Deadline.MAX_SHARE + " x " + topology.cpuCount()
+                            + " CPUs deadline tasks may have: the kernel would refuse them (EBUSY)");
+                }
+            }
+        }
         Set<String> files = new HashSet<>();
         for (int i = 0; i < knobs.size(); i++) {
             CgroupKnob k = knobs.get(i);

@@ -73,13 +73,18 @@ final class RunCgroups {
     /** Spawns workers into a live cgroup (two-phase: created and moved, then released) with its definition's settings. */
     void spawn(LiveCgroup c, int workers, WorkType w, BitSet affinity) {
         WorkerRequest req = new WorkerRequest(c.path, workers, w.kind(), w.param1(), w.param2(), c.def.nice(),
-                c.def.policy().map(p -> p.number).orElse(-1), affinity, w.guestPhases(),
+                c.def.policy().filter(p -> !SchedAttr.needed(p)).map(SchedPolicy::number).orElse(-1), affinity,
+                w.guestPhases(),
                 c.def.memoryPolicy().map(MemoryPolicy::toRequest));
         WorkerGroup g = ctx.agent().spawnWorkers(req);
         c.groups.add(g);
         groupAffinity.put(g.id(), affinity.isEmpty() ? Optional.empty() : Optional.of((BitSet) affinity.clone()));
         c.workTypes.add(w.kind().name());
         c.blocking |= w.blocksByDesign();
+        if (c.def.policy().isPresent() && SchedAttr.needed(c.def.policy().get())) {
+            // in their cgroup, not yet released: a refused policy fails here, before any worker runs under another
+            SchedAttr.apply(ctx.shell(), c.def.name(), c.def.policy().get(), g.pids());
+        }
         long before = System.nanoTime();
         ctx.agent().startWorkers(g);
         // the workers' clocks start at the release, somewhere in the round trip

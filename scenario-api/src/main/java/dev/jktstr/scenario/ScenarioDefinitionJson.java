@@ -66,7 +66,7 @@ final class ScenarioDefinitionJson {
         spec(g, "cpuset", d.cpuset(), t);
         g.writeNumberField("nice", d.nice());
         if (d.policy().isPresent()) {
-            g.writeStringField("policy", d.policy().get().name());
+            g.writeStringField("policy", d.policy().get().toString());
         } else {
             g.writeNullField("policy");
         }
