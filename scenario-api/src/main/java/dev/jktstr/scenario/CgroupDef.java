@@ -21,7 +21,7 @@ import java.util.Optional;
  * written when the cgroup is created, before its workers join it, and read back from inside the guest.
  */
 public record CgroupDef(String name, int workers, WorkType work, Optional<CpusetSpec> cpuset, int nice,
-        Optional<SchedPolicy> policy, Optional<CpusetSpec> affinity, Optional<MemoryPolicy> memoryPolicy,
+        Optional<SchedPolicy> policy, Optional<AffinityIntent> affinity, Optional<MemoryPolicy> memoryPolicy,
         List<CgroupKnob> knobs) {
 
     public static final int MAX_WORKERS = 256;
@@ -40,13 +40,13 @@ public record CgroupDef(String name, int workers, WorkType work, Optional<Cpuset
 
     /** Without knobs. */
     public CgroupDef(String name, int workers, WorkType work, Optional<CpusetSpec> cpuset, int nice,
-            Optional<SchedPolicy> policy, Optional<CpusetSpec> affinity, Optional<MemoryPolicy> memoryPolicy) {
+            Optional<SchedPolicy> policy, Optional<AffinityIntent> affinity, Optional<MemoryPolicy> memoryPolicy) {
         this(name, workers, work, cpuset, nice, policy, affinity, memoryPolicy, List.of());
     }
 
     /** Without a memory policy. */
     public CgroupDef(String name, int workers, WorkType work, Optional<CpusetSpec> cpuset, int nice,
-            Optional<SchedPolicy> policy, Optional<CpusetSpec> affinity) {
+            Optional<SchedPolicy> policy, Optional<AffinityIntent> affinity) {
         this(name, workers, work, cpuset, nice, policy, affinity, Optional.empty());
     }
 
@@ -79,8 +79,13 @@ public record CgroupDef(String name, int workers, WorkType work, Optional<Cpuset
         return new CgroupDef(name, workers, work, cpuset, nice, Optional.of(p), affinity, memoryPolicy, knobs);
     }
 
-    /** CPU affinity of every worker (sched_setaffinity), on top of the cgroup's cpuset. */
+    /** CPU affinity of every worker (sched_setaffinity), inside the cgroup's cpuset: {@link AffinityIntent#exact}. */
     public CgroupDef affinity(CpusetSpec a) {
+        return affinity(AffinityIntent.exact(a));
+    }
+
+    /** How the workers are pinned ({@link AffinityIntent}: ktstr's seven), resolved per worker against the cpuset. */
+    public CgroupDef affinity(AffinityIntent a) {
         return new CgroupDef(name, workers, work, cpuset, nice, policy, Optional.of(a), memoryPolicy, knobs);
     }
 
@@ -142,7 +147,7 @@ public record CgroupDef(String name, int workers, WorkType work, Optional<Cpuset
         if (policy.isPresent()) {
             policy.get().validate(at + ".policy");
             if (policy.get() instanceof SchedPolicy.Deadline d) {
-                if (cpuset.isPresent() || affinity.isPresent()) {
+                if (cpuset.isPresent() || affinity.filter(a -> !(a instanceof AffinityIntent.Inherit)).isPresent()) {
                     // the kernel refuses (EPERM) a deadline task not allowed on every CPU of its root domain
                     throw new InvalidScenarioException(at + ".policy", "SCHED_DEADLINE workers must be allowed on every"
                             + " CPU (the kernel refuses a deadline task with a narrower affinity): drop the cpuset/affinity");
@@ -165,8 +170,8 @@ public record CgroupDef(String name, int workers, WorkType work, Optional<Cpuset
         if (topology == null) {
             return; // validated without a topology yet (Scenarios.validate(steps)): cpusets and nodes come later
         }
-        cpuset.ifPresent(c -> c.resolve(topology, at + ".cpuset"));
-        affinity.ifPresent(a -> a.resolve(topology, at + ".affinity"));
+        Optional<java.util.BitSet> cpus = cpuset.map(c -> c.resolve(topology, at + ".cpuset"));
+        affinity.ifPresent(a -> a.resolve(topology, cpus, workers, name, at + ".affinity"));
         memoryPolicy.ifPresent(m -> m.validate(topology, at + ".memoryPolicy"));
     }
 }

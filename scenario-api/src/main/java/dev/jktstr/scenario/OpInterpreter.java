@@ -46,8 +46,7 @@ final class OpInterpreter {
                 case Op.SetAffinity sa -> setAffinity(sa);
                 case Op.Spawn sp -> {
                     LiveCgroup c = cgroups.get(sp.cgroup());
-                    BitSet affinity = c.def.affinity().map(a -> a.resolve(ctx.topology(), "affinity")).orElse(new BitSet());
-                    cgroups.spawn(c, sp.workers(), sp.work(), affinity);
+                    cgroups.spawn(c, sp.workers(), sp.work(), masks(c, sp.workers()));
                 }
                 case Op.DetachScheduler d -> {
                     String was = ctx.currentScheduler().name();
@@ -119,9 +118,15 @@ final class OpInterpreter {
         if (def.workers() == 0) {
             return; // a parent of nested cgroups
         }
-        BitSet affinity = def.affinity().map(a -> a.resolve(ctx.topology(), "affinity")).orElse(new BitSet());
-        c.affinityEver = def.affinity().map(a -> (BitSet) affinity.clone());
-        cgroups.spawn(c, def.workers(), def.work(), affinity);
+        List<BitSet> masks = masks(c, def.workers());
+        c.affinityEver = def.affinity().map(a -> AffinityIntent.union(masks));
+        cgroups.spawn(c, def.workers(), def.work(), masks);
+    }
+
+    /** Each worker's affinity from the definition's intent against the cgroup's cpuset now (empty masks: none). */
+    private List<BitSet> masks(LiveCgroup c, int workers) {
+        return c.def.affinity().map(a -> a.resolve(ctx.topology(), c.cpuset, workers, c.def.name(), "affinity"))
+                .orElseGet(() -> java.util.Collections.nCopies(workers, new BitSet()));
     }
 
     /** Writes a knob and verifies it from inside the guest: rounded → a note; refused or missing → the op fails. */
@@ -163,7 +168,7 @@ final class OpInterpreter {
     private void setAffinity(Op.SetAffinity sa) {
         LiveCgroup c = cgroups.get(sa.name());
         BitSet cpus = sa.cpus().resolve(ctx.topology(), "cpus");
-        String mask = "0x" + new BigInteger(1, reverse(cpus.toByteArray())).toString(16);
+        String mask = hexMask(cpus);
         for (int pid : c.pids()) {
             ctx.shell().sh("taskset -p \"$1\" \"$2\" >/dev/null", mask, String.valueOf(pid));
         }
@@ -182,6 +187,11 @@ final class OpInterpreter {
         record.ran(swap.to());
         record.note("step " + record.step + ": scheduler " + from + " replaced by " + swap.to() + " (" + swap.toOps()
                 + "): detached in " + swap.detachTook().toMillis() + " ms, attached in " + swap.attachTook().toMillis() + " ms");
+    }
+
+    /** {@code 0x..} for taskset. */
+    static String hexMask(BitSet cpus) {
+        return "0x" + new BigInteger(1, reverse(cpus.toByteArray())).toString(16);
     }
 
     /** Big-endian bytes from BitSet's little-endian ones (for a hex CPU mask). */

@@ -70,7 +70,19 @@ final class ScenarioDefinitionJson {
         } else {
             g.writeNullField("policy");
         }
-        spec(g, "affinity", d.affinity(), t);
+        if (d.affinity().isPresent()) {
+            g.writeStringField("affinity", d.affinity().get().toString());
+            try {
+                Optional<java.util.BitSet> cpus = d.cpuset().map(c -> c.resolve(t, "cpuset"));
+                g.writeStringField("affinityResolved", CpusetSpec.format(AffinityIntent.union(
+                        d.affinity().get().resolve(t, cpus, d.workers(), d.name(), "affinity"))));
+            } catch (InvalidScenarioException e) {
+                g.writeNullField("affinityResolved");
+            }
+        } else {
+            g.writeNullField("affinity");
+            g.writeNullField("affinityResolved");
+        }
         if (d.memoryPolicy().isPresent()) {
             g.writeStringField("memoryPolicy", d.memoryPolicy().get().mode().name().toLowerCase()
                     + d.memoryPolicy().get().nodes());
@@ -174,6 +186,8 @@ final class ScenarioDefinitionJson {
             case CpusetSpec.Node n -> "node(" + n.index() + ")";
             case CpusetSpec.Cpus p -> "cpus(" + Topology.cpuList(p.cpus()) + ")";
             case CpusetSpec.Slice s -> "slice(" + s.index() + "/" + s.parts() + ")";
+            case CpusetSpec.Range r -> r.toString();
+            case CpusetSpec.Overlap o -> o.toString();
         };
     }
 
