@@ -144,6 +144,20 @@ public sealed interface Op {
 
     record SetAffinity(String name, CpusetSpec cpus) implements Op {}
 
+    /**
+     * Re-pins every running worker of the cgroup by an {@link AffinityIntent}, resolved per worker against the
+     * cgroup's cpuset at that moment ({@code inherit()} unpins: every CPU, within the cpuset).
+     */
+    static Op setAffinity(String name, AffinityIntent intent) {
+        return new SetAffinityIntent(name, intent);
+    }
+
+    record SetAffinityIntent(String name, AffinityIntent intent) implements Op {
+        public SetAffinityIntent {
+            Objects.requireNonNull(intent, "intent");
+        }
+    }
+
     record DetachScheduler() implements Op {}
 
     record AttachScheduler() implements Op {}

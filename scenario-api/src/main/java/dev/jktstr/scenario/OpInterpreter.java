@@ -44,6 +44,7 @@ final class OpInterpreter {
                 case Op.Freeze f -> fs.freeze(cgroups.get(f.name()).path, f.frozen());
                 case Op.MoveTasks m -> moveTasks(m);
                 case Op.SetAffinity sa -> setAffinity(sa);
+                case Op.SetAffinityIntent si -> setAffinity(si);
                 case Op.Spawn sp -> {
                     LiveCgroup c = cgroups.get(sp.cgroup());
                     cgroups.spawn(c, sp.workers(), sp.work(), masks(c, sp.workers()));
@@ -173,6 +174,26 @@ final class OpInterpreter {
             ctx.shell().sh("taskset -p \"$1\" \"$2\" >/dev/null", mask, String.valueOf(pid));
         }
         cgroups.pinned(c, cpus);
+    }
+
+    private void setAffinity(Op.SetAffinityIntent si) {
+        LiveCgroup c = cgroups.get(si.name());
+        List<Integer> pids = c.pids();
+        List<BitSet> masks;
+        try {
+            masks = si.intent().resolve(ctx.topology(), c.cpuset, pids.size(), c.def.name(), "intent");
+        } catch (InvalidScenarioException e) {
+            throw new ScenarioException("set affinity " + si.intent() + " on cgroup " + si.name() + ": " + e.getMessage(), e);
+        }
+        BitSet all = new BitSet();
+        all.set(0, ctx.topology().cpuCount());
+        BitSet union = new BitSet();
+        for (int i = 0; i < pids.size(); i++) {
+            BitSet m = masks.get(i).isEmpty() ? all : masks.get(i); // inherit: unpinned
+            union.or(m);
+            ctx.shell().sh("taskset -p \"$1\" \"$2\" >/dev/null", hexMask(m), String.valueOf(pids.get(i)));
+        }
+        cgroups.pinned(c, union);
     }
 
     private void replaceScheduler(Op.ReplaceScheduler rs) {

@@ -135,6 +135,7 @@ final class ScenarioDefinitionJson {
                 case CgroupDef d -> g.writeStringField("cgroup", d.name());
                 case CpusetSpec c -> spec(g, f, Optional.of(c), t);
                 case WorkType w -> g.writeStringField(f, work(w));
+                case CgroupKnob k -> g.writeStringField(f, k.file() + " = " + k.value());
                 case Scheduler s -> g.writeStringField(f, s.name());
                 case Integer n -> g.writeNumberField(f, n);
                 case Long n -> g.writeNumberField(f, n);

@@ -128,6 +128,13 @@ final class ScenarioValidator {
                             sa.cpus().resolve(topology, f + "cpus");
                         }
                     }
+                    case Op.SetAffinityIntent si -> {
+                        known(live, si.name(), f + "name");
+                        if (topology != null) {
+                            // the cpuset is known only when it runs; what the topology alone rules out is refused now
+                            si.intent().resolve(topology, java.util.Optional.empty(), 1, si.name(), f + "intent");
+                        }
+                    }
                     case Op.Spawn sp -> {
                         known(live, sp.cgroup(), f + "cgroup");
                         if (!withWorkers.contains(sp.cgroup())) {

@@ -68,6 +68,12 @@ class AffinityIntentTest {
                 .hasMessageContaining("CPUs 2");
         ScenarioValidator.validate(NO_SMT, List.of(Step.of(HoldSpec.fraction(1), Op.addCgroup(CgroupDef.named("cg")
                 .cpuset(CpusetSpec.cpus(0, 1)).affinity(AffinityIntent.crossCgroup())))));
+        // mid-run: what the topology alone rules out is refused before boot too
+        assertThatThrownBy(() -> ScenarioValidator.validate(NO_SMT, List.of(Step.of(HoldSpec.fraction(1),
+                Op.addCgroup(CgroupDef.named("cg")), Op.setAffinity("cg", AffinityIntent.smtSiblingPair())))))
+                .isInstanceOf(InvalidScenarioException.class).hasMessageContaining("ops[1].intent");
+        assertThatThrownBy(() -> ScenarioValidator.validate(NO_SMT, List.of(Step.of(HoldSpec.fraction(1),
+                Op.setAffinity("nope", AffinityIntent.singleCpu()))))).hasMessageContaining("unknown cgroup");
     }
 
     @Test

@@ -143,6 +143,15 @@ class KnobsAndPoliciesEndToEndTest {
         List<List<Integer>> used = r.cgroup("single").workers().stream().map(WorkerTelemetry::cpusUsed).toList();
         System.out.println("singleCpu: CPUs used per worker " + used);
         assertThat(used).containsExactlyInAnyOrder(List.of(0), List.of(1));
+
+        // mid-run: both on CPU 0, then re-pinned by intent (worker i to the i-th CPU)
+        RunResult moved = Scenarios.executeSteps(ctx, List.of(
+                Step.of(HoldSpec.fraction(0.4), Op.addCgroup(CgroupDef.named("moved").workers(2)
+                        .affinity(CpusetSpec.cpus(0)))),
+                Step.of(HoldSpec.fraction(0.6), Op.setAffinity("moved", AffinityIntent.singleCpu()))));
+        List<List<Integer>> movedUsed = moved.cgroup("moved").workers().stream().map(WorkerTelemetry::cpusUsed).toList();
+        System.out.println("cpus(0) then setAffinity(singleCpu): CPUs used per worker " + movedUsed);
+        assertThat(movedUsed).containsExactlyInAnyOrder(List.of(0), List.of(0, 1));
     }
 
     @Test
