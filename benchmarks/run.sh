@@ -17,11 +17,15 @@ case "${1:-}" in
   kvm-start) "${java[@]}" dev.jktstr.benchmarks.KvmStartLatency "${@:2}" ;;
   kvm-pio) "${java[@]}" dev.jktstr.benchmarks.KvmPioRatio "${@:2}" ;;
   kvm-boot) "${java[@]}" "-Djktstr.repo.root=$jktstr_root" dev.jktstr.benchmarks.KvmBootToInit "${@:2}" ;;
+  snapshot) "${java[@]}" dev.jktstr.benchmarks.SnapshotRatio "${@:2}" ;;
   introspect) "${java[@]}" "-Djktstr.repo.root=$jktstr_root" dev.jktstr.benchmarks.IntrospectionSnapshot "${@:2}" ;;
   agent-kvm-vs-qemu) "${java[@]}" "-Djktstr.repo.root=$jktstr_root" dev.jktstr.benchmarks.AgentPingKvmVsQemu "${@:2}" ;;
   virtio) "${java[@]}" dev.jktstr.benchmarks.VirtioBench "${@:2}" ;;
+  worker-overhead) "${java[@]}" dev.jktstr.benchmarks.WorkerRuntimeRatio "${@:2}" ;;
+  gauntlet) "${java[@]}" "-Djktstr.repo.root=$jktstr_root" dev.jktstr.benchmarks.GauntletParallelRatio "${@:2}" ;;
+  recorder) "${java[@]}" "-Djktstr.repo.root=$jktstr_root" dev.jktstr.benchmarks.FlightRecorderCost "${@:2}" ;;
   virtio-guest) (cd "$jktstr_root" && mvn -B -q -ntp -pl kvm -am install -DskipTests && \
       mvn -B -q -ntp -pl kvm surefire:test -Dtest=VirtioThroughputBench -Djktstr.benchmark=true -DtrimStackTrace=false \
       -Dsurefire.failIfNoSpecifiedTests=false) | grep -v '^\[' ;;
-  *) echo "usage: benchmarks/run.sh ioctl | btf | cli [rounds] | zstd [bzImage] [rounds] | agent-ping | boot [runs] [N,L,C,T] [MiB per node] | introspect [samples] [backend] | kvm-start [runs] | kvm-pio [exits] | kvm-boot [runs] [N,L,C,T] [MiB] [--force] | virtio | virtio-guest | agent-kvm-vs-qemu [rounds] [pings per boot] [--force]" >&2; exit 2 ;;
+  *) echo "usage: benchmarks/run.sh ioctl | btf | cli [rounds] | zstd [bzImage] [rounds] | agent-ping | boot [runs] [N,L,C,T] [MiB per node] | snapshot [rounds] [N,L,C,T] [MiB per node] | introspect [samples] [backend] | kvm-start [runs] | kvm-pio [exits] | kvm-boot [runs] [N,L,C,T] [MiB] [--force] | virtio | virtio-guest | recorder [pairs] [seconds] | gauntlet [rounds] | worker-overhead [rounds] [seconds] | agent-kvm-vs-qemu [rounds] [pings per boot] [--force]" >&2; exit 2 ;;
 esac

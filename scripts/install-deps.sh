@@ -69,6 +69,7 @@ packages=(
   libzstd1                 # decodes zstd kernel payloads at run time (bindings group zstd; zstd.h is in libzstd-dev)
   acpica-tools             # iasl, oracle for the ACPI tables
   cpio                     # oracle for the initramfs writer
+  file                     # oracle for the kernel release read from a bzImage header (gauntlet index)
   chromium                 # renders jktstr report's HTML headless: no script errors, every chart drawn
   util-linux               # setpriv --pdeathsig: QEMU dies with the JVM
   make flex bison bc libelf-dev libssl-dev dwarves  # jktstr kernel build (and its CI test)

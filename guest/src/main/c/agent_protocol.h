@@ -51,6 +51,8 @@ enum agent_message_type {
 #define AGENT_MAX_PHASES 16u              /* of a SEQUENCE */
 #define AGENT_MAX_NODES 64u               /* a memory policy's node mask is one u64 */
 #define AGENT_MAX_STOP_GRACE_MS 60000u    /* WORKERS_STOP waits at most this long for the workers' reports */
+#define AGENT_MAX_EXEC_PATH 256u         /* CUSTOM's executable path, bytes with the NUL */
+#define AGENT_WAKE_CHAIN_FUTEX 0x10000u   /* WakeChain's param2: this bit picks futexes over pipes; the low 16 bits are the depth */
 
 /* What a worker does (WORKERS_SPAWN's work type and the phases' types; workers.c runs them). */
 enum agent_work_type {
@@ -68,7 +70,39 @@ enum agent_work_type {
     AGENT_WORK_AFFINITY_CHURN = 12,
     AGENT_WORK_NICE_SWEEP = 13,
     AGENT_WORK_SEQUENCE = 14,
-    AGENT_WORK_MAX = 14,              /* the highest work type */
+    AGENT_WORK_IDLE_CHURN = 15,
+    AGENT_WORK_ALU_HOT = 16,
+    AGENT_WORK_SMT_SIBLING_SPIN = 17,
+    AGENT_WORK_IPC_VARIANCE = 18,
+    AGENT_WORK_CACHE_YIELD = 19,
+    AGENT_WORK_CACHE_PIPE = 20,
+    AGENT_WORK_FUTEX_FAN_OUT = 21,
+    AGENT_WORK_FAN_OUT_COMPUTE = 22,
+    AGENT_WORK_ASYMMETRIC_WAKER = 23,
+    AGENT_WORK_EPOLL_STORM = 24,
+    AGENT_WORK_THUNDERING_HERD = 25,
+    AGENT_WORK_MUTEX_CONTENTION = 26,
+    AGENT_WORK_PRIORITY_INVERSION = 27,
+    AGENT_WORK_PRODUCER_CONSUMER_IMBALANCE = 28,
+    AGENT_WORK_RT_STARVATION = 29,
+    AGENT_WORK_PREEMPT_STORM = 30,
+    AGENT_WORK_SIGNAL_STORM = 31,
+    AGENT_WORK_CROSS_AFFINITY_CHURN = 32,
+    AGENT_WORK_POLICY_CHURN = 33,
+    AGENT_WORK_NUMA_MIGRATION_CHURN = 34,
+    AGENT_WORK_CGROUP_CHURN = 35,
+    AGENT_WORK_CGROUP_ATTACH_STORM = 36,
+    AGENT_WORK_PAGE_FAULT_CHURN = 37,
+    AGENT_WORK_NUMA_WORKING_SET_SWEEP = 38,
+    AGENT_WORK_NET_TRAFFIC = 39,
+    AGENT_WORK_IRQ_WAKE = 40,
+    AGENT_WORK_SCHBENCH = 41,
+    AGENT_WORK_TAOBENCH = 42,
+    AGENT_WORK_IO_SYNC_WRITE = 43,    /* the I/O types use the scratch disk, /dev/vda */
+    AGENT_WORK_IO_RAND_READ = 44,
+    AGENT_WORK_IO_CONVOY = 45,
+    AGENT_WORK_CUSTOM = 46,           /* runs the request's executable (a user's static binary) as the worker body */
+    AGENT_WORK_MAX = 46,              /* the highest work type */
 };
 
 /* A worker's state in WORKERS_PEEK (and in its shared slot). */

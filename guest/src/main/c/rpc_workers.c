@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -54,9 +55,24 @@ void do_workers_spawn(uint32_t id, struct in *c) {
         wp.mpol_mode = get_u32(c);
         wp.mpol_nodes = get_u64(c);
     }
+    char *exec_path = NULL;
+    if (!c->bad && c->off < c->len) exec_path = get_str(c); /* optional: CUSTOM's executable */
+    if (exec_path) {
+        size_t n = strlen(exec_path);
+        if (n == 0 || n >= sizeof wp.exec_path || exec_path[0] != '/') {
+            send_error(id, EINVAL, "executable path must be absolute and under %u bytes", AGENT_MAX_EXEC_PATH);
+            free(exec_path);
+            goto out;
+        }
+        memcpy(wp.exec_path, exec_path, n + 1);
+        free(exec_path);
+    }
     if (c->bad || !cgroup || c->off != c->len) { send_error(id, EINVAL, "malformed WORKERS_SPAWN request"); goto out; }
     if (wp.count == 0 || wp.count > AGENT_MAX_WORKERS) { send_error(id, EINVAL, "worker count %u outside 1..%u", wp.count, AGENT_MAX_WORKERS); goto out; }
     if (wp.type == 0 || wp.type > AGENT_WORK_MAX) { send_error(id, EINVAL, "unknown work type %u", wp.type); goto out; }
+    if ((wp.type == AGENT_WORK_CUSTOM) != (wp.exec_path[0] != 0)) {
+        send_error(id, EINVAL, "an executable path goes with CUSTOM and only with it"); goto out;
+    }
     if (wp.type == AGENT_WORK_SEQUENCE && wp.nphases == 0) { send_error(id, EINVAL, "a Sequence needs at least one phase"); goto out; }
     for (uint32_t i = 0; i < wp.nphases; i++) {
         if (!phase_type_ok(wp.phases[i].type) || wp.phases[i].ms == 0) {
@@ -90,10 +106,27 @@ void do_workers_spawn(uint32_t id, struct in *c) {
     g->shm = m;
     g->count = wp.count;
     g->id = new_group_id();
-    /* Rings: PipeIo pairs workers (2k, 2k+1); WakeChain passes one token around the whole group. */
-    int ring = wp.type == AGENT_WORK_PIPE_IO ? 2 : wp.type == AGENT_WORK_WAKE_CHAIN ? (int) wp.count : 0;
+    /* Chains: pairs (2k, 2k+1) for PipeIo and the other paired types, WakeChain's chains of its depth; the pipe
+     * types get a pipe per worker, the futex types pass the token through the slots. */
+    uint32_t chain = chain_size(wp.type, wp.p2, wp.count);
+    int ring = chain && (wp.type == AGENT_WORK_PIPE_IO || wp.type == AGENT_WORK_CACHE_PIPE
+            || (wp.type == AGENT_WORK_WAKE_CHAIN && !(wp.p2 & AGENT_WAKE_CHAIN_FUTEX)));
+    if (wp.type == AGENT_WORK_EPOLL_STORM) { /* one eventfd per worker, open in every worker of the group */
+        for (uint32_t i = 0; i < wp.count; i++) {
+            int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+            if (fd < 0) {
+                int err = errno;
+                for (uint32_t k = 0; k < i; k++) close(wp.fds[k]);
+                send_error(id, err, "eventfd: %s", strerror(err));
+                release_group(g);
+                goto out;
+            }
+            wp.fds[i] = fd;
+        }
+        wp.nfds = wp.count;
+    }
     int (*pipes)[2] = ring ? calloc(wp.count, sizeof *pipes) : NULL;
-    if (ring && !pipes) { send_error(id, ENOMEM, "out of memory"); release_group(g); goto out; }
+    if (ring && !pipes) { send_error(id, ENOMEM, "out of memory"); for (uint32_t k = 0; k < wp.nfds; k++) close(wp.fds[k]); release_group(g); goto out; }
     for (uint32_t i = 0; ring && i < wp.count; i++) {
         if (pipe2(pipes[i], O_CLOEXEC) != 0) {
             int err = errno;
@@ -110,11 +143,17 @@ void do_workers_spawn(uint32_t id, struct in *c) {
         wp.index = i;
         wp.ring_in = wp.ring_out = -1;
         wp.ring_first = 0;
-        if (ring) {
-            uint32_t base = ring == 2 ? i & ~1u : 0, size = ring == 2 ? (base + 1 < wp.count ? 2 : 1) : wp.count;
-            wp.ring_in = pipes[i][0];
-            wp.ring_out = pipes[base + (i - base + 1) % size][1];
+        wp.ring_base = i;
+        wp.ring_size = 1;
+        if (chain) {
+            uint32_t base = i - i % chain, size = base + chain <= wp.count ? chain : wp.count - base;
+            wp.ring_base = base;
+            wp.ring_size = size;
             wp.ring_first = i == base;
+            if (ring) {
+                wp.ring_in = pipes[i][0];
+                wp.ring_out = pipes[base + (i - base + 1) % size][1];
+            }
         }
         pid_t pid = fork();
         if (pid < 0) { failed_errno = errno; snprintf(failure, sizeof failure, "fork: %s", strerror(errno)); break; }
@@ -132,6 +171,7 @@ void do_workers_spawn(uint32_t id, struct in *c) {
     }
     for (uint32_t i = 0; ring && i < wp.count; i++) { close(pipes[i][0]); close(pipes[i][1]); }
     free(pipes);
+    for (uint32_t k = 0; k < wp.nfds; k++) close(wp.fds[k]);
     if (!failed_errno && wp.mpol_mode) await_mempolicy(g, &failed_errno, failure, sizeof failure);
     if (failed_errno) {
         __atomic_store_n(&g->shm->stop, 1, __ATOMIC_RELEASE);

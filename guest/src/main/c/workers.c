@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "workers.h"
+#include "worker_rt.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -28,40 +29,62 @@
 
 #define WAKE_SAMPLES 4096u
 
-static struct slot *me;
-static struct group_shm *group;
+struct slot *me;
+struct group_shm *group;
 static uint64_t start_ns, last_ns;
 static int last_cpu = -1;
 static uint64_t samples[WAKE_SAMPLES];
 static uint64_t sample_seen;
 static uint64_t rng = 88172645463325252ull;
 
-static uint64_t now_ns(void) {
+uint64_t now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
 }
 
-static uint64_t next_rand(void) {
+uint64_t next_rand(void) {
     rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
     return rng;
 }
 
-static long futex(volatile uint32_t *addr, int op, uint32_t val, const struct timespec *ts) {
+long futex(volatile uint32_t *addr, int op, uint32_t val, const struct timespec *ts) {
     return syscall(SYS_futex, addr, op, val, ts, NULL, 0);
 }
 
 static uint64_t phase_end; /* Sequence: when the current phase ends (0 = not in a sequence) */
 
-static uint64_t now_ns(void);
 
-static int stopping(void) {
+int stopping(void) {
     if (__atomic_load_n(&group->stop, __ATOMIC_ACQUIRE) != 0) return 1;
     return phase_end && now_ns() >= phase_end;
 }
 
 int phase_type_ok(uint32_t type) {
-    return type >= 1 && type < AGENT_WORK_SEQUENCE && type != AGENT_WORK_PIPE_IO && type != AGENT_WORK_WAKE_CHAIN && type != AGENT_WORK_FUTEX_PING_PONG;
+    switch (type) {
+    case AGENT_WORK_SPIN_WAIT: case AGENT_WORK_YIELD_HEAVY: case AGENT_WORK_MIXED: case AGENT_WORK_BURSTY:
+    case AGENT_WORK_TIMER_LATENCY: case AGENT_WORK_IO_SYNC: case AGENT_WORK_CACHE_PRESSURE: case AGENT_WORK_FORK_EXIT:
+    case AGENT_WORK_AFFINITY_CHURN: case AGENT_WORK_NICE_SWEEP: case AGENT_WORK_IDLE_CHURN: case AGENT_WORK_ALU_HOT:
+    case AGENT_WORK_IPC_VARIANCE: case AGENT_WORK_CACHE_YIELD: case AGENT_WORK_CROSS_AFFINITY_CHURN:
+    case AGENT_WORK_PAGE_FAULT_CHURN: case AGENT_WORK_IRQ_WAKE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+uint32_t chain_size(uint32_t type, uint32_t p2, uint32_t count) {
+    switch (type) {
+    case AGENT_WORK_PIPE_IO: case AGENT_WORK_FUTEX_PING_PONG: case AGENT_WORK_CACHE_PIPE:
+    case AGENT_WORK_ASYMMETRIC_WAKER: case AGENT_WORK_SIGNAL_STORM: case AGENT_WORK_NET_TRAFFIC:
+        return 2;
+    case AGENT_WORK_WAKE_CHAIN: {
+        uint32_t depth = p2 & 0xFFFFu;
+        return depth == 0 || depth > count ? count : depth;
+    }
+    default:
+        return 0;
+    }
 }
 
 static void note_cpu(void) {
@@ -77,7 +100,7 @@ static void note_cpu(void) {
 }
 
 /* End of one iteration: counts it, tracks the CPU and the largest gap since the previous checkpoint. */
-static void checkpoint(uint64_t units) {
+void checkpoint(uint64_t units) {
     uint64_t t = now_ns();
     me->iterations++;
     me->work_units += units;
@@ -92,9 +115,9 @@ static void checkpoint(uint64_t units) {
 }
 
 /* After deliberate blocking: the time spent blocked is not a gap. */
-static void restart_gap(void) { last_ns = now_ns(); me->last_ns = last_ns; }
+void restart_gap(void) { last_ns = now_ns(); me->last_ns = last_ns; }
 
-static void wake_sample(uint64_t ns) {
+void wake_sample(uint64_t ns) {
     /* Reservoir sampling keeps the percentile estimate unbiased however long the run. */
     if (sample_seen < WAKE_SAMPLES) samples[sample_seen] = ns;
     else {
@@ -105,71 +128,47 @@ static void wake_sample(uint64_t ns) {
     if (ns > me->wake_max_ns) me->wake_max_ns = ns;
 }
 
-static void spin(uint32_t loops) {
+void spin(uint32_t loops) {
     volatile uint64_t x = 0;
     for (uint32_t i = 0; i < loops; i++) x += i * 2654435761u;
 }
 
-static void spin_for_ns(uint64_t ns) {
+void spin_for_ns(uint64_t ns) {
     uint64_t end = now_ns() + ns;
     while (now_ns() < end && !stopping()) { spin(2000); checkpoint(1); }
 }
 
-static void sleep_ns(uint64_t ns) {
+void sleep_ns(uint64_t ns) {
     struct timespec ts = { (time_t) (ns / 1000000000ull), (long) (ns % 1000000000ull) };
     nanosleep(&ts, NULL);
     restart_gap();
 }
 
-/* Token ring over pipes (PipeIo: rings of two; WakeChain: the whole group). The token is a send time. */
-static void ring_loop(struct work_params *wp, uint32_t work) {
-    if (wp->ring_first) {
-        uint64_t t = now_ns();
-        if (write(wp->ring_out, &t, sizeof t) < 0) { /* partner gone: just stop */ }
-    }
-    while (!stopping()) {
-        struct pollfd pf = { wp->ring_in, POLLIN, 0 };
-        int r = poll(&pf, 1, 50);
-        if (r <= 0) { restart_gap(); continue; }
-        uint64_t sent;
-        if (read(wp->ring_in, &sent, sizeof sent) != (ssize_t) sizeof sent) { restart_gap(); continue; }
-        uint64_t t = now_ns();
-        if (t >= sent) wake_sample(t - sent);
-        restart_gap();
-        spin(work);
-        checkpoint(1);
-        t = now_ns();
-        if (write(wp->ring_out, &t, sizeof t) < 0 && errno != EAGAIN) break;
-    }
+uint64_t sleep_until(uint64_t deadline_ns) {
+    struct timespec ts = { (time_t) (deadline_ns / 1000000000ull), (long) (deadline_ns % 1000000000ull) };
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR && !stopping()) {}
+    uint64_t t = now_ns();
+    restart_gap();
+    return t > deadline_ns ? t - deadline_ns : 0;
 }
 
-static void futex_loop(struct work_params *wp) {
-    uint32_t partner_index = wp->index ^ 1u;
-    if (partner_index >= wp->count) { /* odd one out: spin like SpinWait */
-        while (!stopping()) { spin(2000); checkpoint(1); }
-        return;
-    }
-    struct slot *partner = &group->w[partner_index];
-    /* The token starts with the even worker: my word == 1 means "my turn". */
-    if ((wp->index & 1u) == 0) me->futex_word = 1;
+int futex_wait_while(volatile uint32_t *word, uint32_t val) {
     struct timespec wait = { 0, 50 * 1000000L };
-    while (!stopping()) {
-        if (__atomic_load_n(&me->futex_word, __ATOMIC_ACQUIRE) == 0) {
-            futex(&me->futex_word, FUTEX_WAIT, 0, &wait);
-            restart_gap();
-            continue;
-        }
-        uint64_t t = now_ns();
-        uint64_t stamp = me->wake_stamp;
-        if (stamp && t >= stamp) wake_sample(t - stamp);
-        restart_gap();
-        spin(wp->p1 ? wp->p1 : 500);
-        checkpoint(1);
-        __atomic_store_n(&me->futex_word, 0, __ATOMIC_RELEASE);
-        partner->wake_stamp = now_ns();
-        __atomic_store_n(&partner->futex_word, 1, __ATOMIC_RELEASE);
-        futex(&partner->futex_word, FUTEX_WAKE, 1, NULL);
+    while (__atomic_load_n(word, __ATOMIC_ACQUIRE) == val) {
+        if (stopping()) return 0;
+        futex(word, FUTEX_WAIT, val, &wait);
     }
+    restart_gap();
+    return 1;
+}
+
+void futex_wake(volatile uint32_t *word, int n) { futex(word, FUTEX_WAKE, (uint32_t) n, NULL); }
+
+int set_sched_class(uint32_t cls, int rt_prio) {
+    static const int policies[] = { SCHED_OTHER, SCHED_BATCH, SCHED_IDLE, SCHED_FIFO, SCHED_RR };
+    if (cls >= sizeof policies / sizeof policies[0]) return -1;
+    struct sched_param sp = { .sched_priority = cls >= 3 ? rt_prio : 0 };
+    return sched_setscheduler(0, policies[cls], &sp);
 }
 
 static void run_work(struct work_params *wp) {
@@ -195,23 +194,14 @@ static void run_work(struct work_params *wp) {
             if (!stopping()) sleep_ns((uint64_t) (p2 ? p2 : 20) * 1000000ull);
         }
         break;
-    case AGENT_WORK_PIPE_IO:
-    case AGENT_WORK_WAKE_CHAIN:
-        ring_loop(wp, p1 ? p1 : 500);
-        break;
-    case AGENT_WORK_FUTEX_PING_PONG:
-        futex_loop(wp);
-        break;
-    case AGENT_WORK_TIMER_LATENCY: { /* sleep p1 us; the overshoot is the wake latency */
-        uint64_t period = (uint64_t) (p1 ? p1 : 1000) * 1000ull;
+    case AGENT_WORK_TIMER_LATENCY: { /* absolute deadlines every p1 us; the wake latency is how late each wake-up is */
+        uint64_t period = (uint64_t) (p1 ? p1 : 1000) * 1000ull, deadline = now_ns() + period;
         while (!stopping()) {
-            uint64_t before = now_ns();
-            struct timespec ts = { (time_t) (period / 1000000000ull), (long) (period % 1000000000ull) };
-            nanosleep(&ts, NULL);
-            uint64_t late = now_ns() - before;
-            wake_sample(late > period ? late - period : 0);
-            restart_gap();
+            wake_sample(sleep_until(deadline));
             checkpoint(1);
+            deadline += period;
+            uint64_t t = now_ns();
+            if (deadline < t) deadline = t + period - (t - deadline) % period; /* missed periods are skipped, not queued */
         }
         break;
     }
@@ -272,17 +262,21 @@ static void run_work(struct work_params *wp) {
         sched_setaffinity(0, sizeof allowed, &allowed);
         break;
     }
-    case AGENT_WORK_NICE_SWEEP: /* nice 0..19 and back, one step every p1 iterations */
+    case AGENT_WORK_NICE_SWEEP: { /* nice -20..19 and back, one step every p1 iterations */
+        /* RLIMIT_NICE 40 lets the worker raise its priority back to -20 even without CAP_SYS_NICE */
+        struct rlimit rl = { 40, 40 };
+        setrlimit(RLIMIT_NICE, &rl);
+        uint32_t every = p1 ? p1 : 64;
         for (uint64_t i = 0; !stopping(); i++) {
             spin(2000);
             checkpoint(1);
-            uint32_t every = p1 ? p1 : 64;
             if (i % every == 0) {
-                uint64_t step = (i / every) % 38;
-                setpriority(PRIO_PROCESS, 0, (int) (step < 20 ? step : 38 - step));
+                uint64_t step = (i / every) % 78; /* 0..39 up, 40..77 down */
+                setpriority(PRIO_PROCESS, 0, -20 + (int) (step < 40 ? step : 78 - step));
             }
         }
         break;
+    }
     case AGENT_WORK_SEQUENCE: /* each phase for its time, in turn, until stopped */
         while (!__atomic_load_n(&group->stop, __ATOMIC_ACQUIRE) && wp->nphases > 0) {
             for (uint32_t i = 0; i < wp->nphases && !__atomic_load_n(&group->stop, __ATOMIC_ACQUIRE); i++) {
@@ -300,6 +294,10 @@ static void run_work(struct work_params *wp) {
         phase_end = 0;
         break;
     default:
+        if (!run_chain(wp) && !run_compute(wp) && !run_idle(wp) && !run_fanout(wp) && !run_contention(wp) && !run_rt(wp)
+                && !run_churn(wp) && !run_memory(wp) && !run_net(wp) && !run_io(wp) && !run_custom(wp)) {
+            while (!stopping()) sleep_ns(10000000); /* an unknown type (the agent checks them): idle, never crash */
+        }
         break;
     }
 }
@@ -314,7 +312,7 @@ static void finish(void) {
     me->wall_ns = end - start_ns;
     struct timespec cpu;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
-    me->cpu_ns = (uint64_t) cpu.tv_sec * 1000000000ull + (uint64_t) cpu.tv_nsec;
+    me->cpu_ns = (uint64_t) cpu.tv_sec * 1000000000ull + (uint64_t) cpu.tv_nsec + extra_cpu_ns;
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0) {
         me->voluntary_switches = (uint64_t) ru.ru_nvcsw;
@@ -331,8 +329,8 @@ static void finish(void) {
         if (n > 0) {
             buf[n] = 0;
             if (sscanf(buf, "%llu %llu %llu", &run, &delay, &slices) == 3) {
-                me->run_delay_ns = delay;
-                me->timeslices = slices;
+                me->run_delay_ns = delay + extra_run_delay_ns;
+                me->timeslices = slices + extra_timeslices;
             }
         }
     }
@@ -374,9 +372,12 @@ void worker_main(struct group_shm *shm, struct work_params *wp) {
     int null = open("/dev/null", O_RDWR);
     if (null >= 0) { dup2(null, 0); dup2(null, 1); }
     for (int fd = 3; fd < 1024; fd++) {
-        if (fd != wp->ring_in && fd != wp->ring_out) close(fd);
+        int keep = fd == wp->ring_in || fd == wp->ring_out;
+        for (uint32_t k = 0; k < wp->nfds && !keep; k++) keep = fd == wp->fds[k];
+        if (!keep) close(fd);
     }
     signal(SIGPIPE, SIG_IGN); /* a partner that stopped first closes its pipe end */
+    signal(SIGUSR1, SIG_IGN); /* SignalStorm: a partner's signal before its handler is set must not kill it */
     rng ^= (uint64_t) getpid() * 0x9E3779B97F4A7C15ull;
     if (wp->nice) setpriority(PRIO_PROCESS, 0, wp->nice);
     if (wp->policy) {

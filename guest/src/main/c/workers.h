@@ -34,9 +34,23 @@ struct slot {
     uint64_t cpus_since[CPU_MASK_WORDS]; /* CPUs seen since the agent last took them (WORKERS_CPUS); atomic */
 };
 
+/* State a whole group shares (the types whose workers meet in one place: locks, herds, queues). */
+#define COMMON_RING 256u
+struct group_common {
+    volatile uint32_t lock;          /* MutexContention, PriorityInversion, Taobench: the contended lock word */
+    volatile uint32_t generation;    /* ThunderingHerd: bumped per batch (the futex the herd waits on) */
+    volatile uint32_t produced;      /* ProducerConsumerImbalance: items published (futex) */
+    volatile uint32_t reserved;      /* ... ring entries taken by producers */
+    volatile uint32_t claimed;       /* ... items taken by consumers */
+    volatile uint64_t stamp;         /* ThunderingHerd: when the batch was released */
+    volatile uint64_t shared_counter;/* Taobench: the record the writers update */
+    volatile uint64_t ring[COMMON_RING]; /* ProducerConsumerImbalance: enqueue times */
+};
+
 struct group_shm {
     volatile uint32_t released;      /* futex: 0 until START */
     volatile uint32_t stop;          /* set by STOP */
+    struct group_common common;
     struct slot w[];
 };
 
@@ -51,14 +65,22 @@ struct work_params {
     uint64_t affinity[CPU_MASK_WORDS];
     int ring_in, ring_out;           /* PipeIo / WakeChain pipe ends, else -1 */
     int ring_first;                  /* this worker injects the token */
+    uint32_t ring_base, ring_size;   /* the chain this worker is in: slots ring_base .. ring_base + ring_size - 1 */
+    uint32_t nfds;                   /* EpollStorm: one eventfd per worker of the group, kept open across the fork */
+    int fds[AGENT_MAX_WORKERS];
     uint32_t nphases;                /* Sequence: phases run in turn until stopped */
     struct phase phases[AGENT_MAX_PHASES];
     uint32_t mpol_mode;              /* enum agent_mpol_mode + 1 (AGENT_MPOL_DEFAULT = 1, ...); 0 = leave as inherited */
     uint64_t mpol_nodes;             /* node mask for bind / interleave / preferred (nodes 0..63) */
+    char exec_path[AGENT_MAX_EXEC_PATH]; /* CUSTOM: the executable each worker runs, again whenever it exits */
 };
 
-/* Whether a work type can be a phase of a Sequence (partner types need their group's pipes or futexes). */
+/* Whether a work type can be a phase of a Sequence (types whose workers meet need their whole group, and a phase
+ * ends on its own clock, so only solo types qualify). */
 int phase_type_ok(uint32_t type);
+
+/* The chain size a work type links its workers into (pipes or futex tokens); 0 = none. */
+uint32_t chain_size(uint32_t type, uint32_t p2, uint32_t count);
 
 /* Runs in the forked child: waits for release, works until stop, writes telemetry, never returns. */
 void worker_main(struct group_shm *shm, struct work_params *wp) __attribute__((noreturn));

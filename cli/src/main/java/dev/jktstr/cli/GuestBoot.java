@@ -27,7 +27,8 @@ final class GuestBoot {
         MachineSpec spec;
         try {
             spec = options.spec(kernel.image(), image.initramfs(), extraCmdline);
-            return GuestSession.boot(options.backend(spec), spec, image, options.readyTimeout(), System.err::println);
+            return GuestSession.boot(options.backend(spec), spec, image, options.readyTimeout(), System.err::println,
+                    options.snapshots());
         } catch (MachineException e) {
             image.close(); // idempotent: the session closed it already when booting failed
             throw new IllegalStateException(e.describe(), e);

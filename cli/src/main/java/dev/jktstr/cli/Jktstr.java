@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             CpuidCommand.class,
             TopoCommand.class,
             RunCommand.class,
+            GauntletCommand.class,
             NestedKvmCommand.class,
             StatsCommand.class,
             ReportCommand.class,

@@ -1,5 +1,7 @@
 package dev.jktstr.cli;
 
+import dev.jktstr.guest.SnapshotStore;
+import dev.jktstr.kconfig.KernelIdResolver;
 import dev.jktstr.kconfig.KernelImage;
 import dev.jktstr.kconfig.KernelLookup;
 import dev.jktstr.machine.MachineBackend;
@@ -13,10 +15,12 @@ import picocli.CommandLine.Option;
 /** The options every command that boots a guest takes (a picocli mixin). */
 final class MachineOptions {
 
-    @Option(names = "--kernel", paramLabel = "DIR|IMAGE",
-            description = "Kernel directory (bzImage, System.map, config[, vmlinux]) or image. "
+    @Option(names = "--kernel", paramLabel = "ID",
+            description = "Kernel directory (bzImage, System.map, config[, vmlinux]) or image, a kernel cache key"
+                    + " (jktstr kernel list), debian:6.12 (the cached build of Debian's source) or git:TREE@REF (the"
+                    + " cached build of that ref). `jktstr run` takes it more than once and runs once per kernel. "
                     + "Default: JKTSTR_KERNEL, the kernel cache, ./linux, ../linux, /boot/vmlinuz-$(uname -r).")
-    String kernel;
+    java.util.List<String> kernels = new java.util.ArrayList<>();
 
     @Option(names = "--topology", paramLabel = "N,L,C,T|PRESET", defaultValue = "1,1,2,1",
             description = "NUMA nodes, LLCs per node, cores per LLC, threads per core, or a preset's name "
@@ -48,8 +52,37 @@ final class MachineOptions {
             description = "How long the guest may take to boot to its agent (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
+    @Option(names = "--snapshot", negatable = true,
+            description = "Start from a snapshot of this configuration (kernel, initramfs, topology, memory, version) in "
+                    + "~/.cache/jktstr/snapshots, saving one after a cold boot; --no-snapshot boots cold. "
+                    + "Default: off unless JKTSTR_SNAPSHOT=1.")
+    Boolean snapshot;
+
+    /** Where snapshots live when this boot uses them, else null. */
+    SnapshotStore snapshots() {
+        boolean use = snapshot != null ? snapshot : SnapshotStore.enabledByDefault();
+        return use ? SnapshotStore.inUserCache() : null;
+    }
+
+    /** The one kernel of a command that boots one; a second --kernel is refused (only run takes several). */
     KernelImage kernelImage() {
-        return kernel == null || kernel.isEmpty() ? KernelLookup.standard().find() : KernelLookup.resolve(kernel);
+        if (kernels.size() > 1) {
+            throw new IllegalArgumentException("--kernel given " + kernels.size() + " times; this command boots one"
+                    + " kernel (jktstr run runs once per --kernel)");
+        }
+        return kernels.isEmpty() ? KernelLookup.standard().find() : KernelIdResolver.standard().resolve(kernels.getFirst());
+    }
+
+    /**
+     * Every --kernel, resolved in order before anything boots (a bad id fails the command up front, listing what it
+     * tried); the standard lookup's kernel when none is given.
+     */
+    java.util.List<KernelImage> kernelImages() {
+        if (kernels.isEmpty()) {
+            return java.util.List.of(KernelLookup.standard().find());
+        }
+        KernelIdResolver resolver = KernelIdResolver.standard();
+        return kernels.stream().map(resolver::resolve).toList();
     }
 
     Duration readyTimeout() {

@@ -39,7 +39,11 @@ final class ProgressLine {
     }
 
     void accept(Ctx.Progress p) {
-        String line = format(p);
+        show(format(p));
+    }
+
+    /** Shows {@code line} as the progress line (in place on a terminal, throttled otherwise). */
+    synchronized void show(String line) {
         if (terminal) {
             // pad over what the previous, longer line left behind
             out.print("\r" + line + " ".repeat(Math.max(0, lastWidth - line.length())));
@@ -56,8 +60,20 @@ final class ProgressLine {
         out.flush();
     }
 
+    /** A line that stays (an event): on a terminal it replaces the progress line, which the next {@link #show} redraws. */
+    synchronized void message(String line) {
+        if (terminal) {
+            out.print("\r" + line + " ".repeat(Math.max(0, lastWidth - line.length())) + "\n");
+            lastWidth = 0;
+            printed = false; // the line is ended: finish() adds no empty one
+        } else {
+            out.println(line);
+        }
+        out.flush();
+    }
+
     /** Ends the in-place line on a terminal. */
-    void finish() {
+    synchronized void finish() {
         if (terminal && printed) {
             out.println();
             out.flush();

@@ -3,6 +3,7 @@ package dev.jktstr.cli;
 import dev.jktstr.scenario.Ctx;
 import dev.jktstr.scenario.ExpectedSchedulerError;
 import dev.jktstr.scenario.FailureEvidence;
+import dev.jktstr.scenario.SchedulerWatchdog;
 import dev.jktstr.machine.GuestText;
 import dev.jktstr.scenario.InvalidScenarioException;
 import dev.jktstr.scenario.Outcome;
@@ -12,6 +13,8 @@ import dev.jktstr.scenario.Scenarios;
 import dev.jktstr.scenario.Scheduler;
 import dev.jktstr.scenario.SchedulerFailedException;
 import dev.jktstr.scenario.Vm;
+import dev.jktstr.scenario.WorkTypeCatalog;
+import dev.jktstr.kconfig.KernelImage;
 import dev.jktstr.machine.Topology;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -19,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
@@ -35,9 +39,13 @@ import picocli.CommandLine.Spec;
                 + " fails to attach or exits with an error too), 3 inconclusive, 4 skip, 2 invalid input.")
 public final class RunCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "SCENARIO", description = "A canned scenario: ${COMPLETION-CANDIDATES}.",
+    @Parameters(paramLabel = "SCENARIO", arity = "0..1", description = "A canned scenario: ${COMPLETION-CANDIDATES}.",
             completionCandidates = ScenarioNames.class)
     String scenario;
+
+    @Option(names = "--list-work-types", description = "List every work type a scenario can give its workers, one line"
+            + " each, and exit.")
+    boolean listWorkTypes;
 
     @Mixin
     MachineOptions machine;
@@ -61,6 +69,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "As --expect-scheduler-error, with a regular expression found in the error text.")
     String expectSchedulerErrorRegex;
 
+    @Option(names = "--watchdog", paramLabel = "TIME",
+            description = "Override the sched_ext watchdog timeout of the scheduler under test (100ms to 30s), so a"
+                    + " stall ejects it that much sooner (written into the guest kernel's scx_watchdog_timeout).")
+    String watchdog;
+
     @Option(names = "--duration", paramLabel = "TIME", defaultValue = "10s",
             description = "Run time, e.g. 10s, 500ms, 2m (default: ${DEFAULT-VALUE}).")
     String duration;
@@ -80,7 +93,7 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     /** eevdf, a binary's path, or the name of a scheduler built with the kernel ({@code jktstr kernel build}). */
-    private Scheduler scheduler() {
+    private Scheduler scheduler(java.util.function.Supplier<KernelImage> kernel) {
         String[] args = schedulerArgs.toArray(String[]::new);
         if (scheduler.equalsIgnoreCase("eevdf")) {
             if (args.length > 0) {
@@ -91,7 +104,7 @@ public final class RunCommand implements Callable<Integer> {
         if (scheduler.contains("/") || Files.exists(Path.of(scheduler))) {
             return Scheduler.binary(Path.of(scheduler), args);
         }
-        return Scheduler.binary(machine.kernelImage().scheduler(scheduler), args);
+        return Scheduler.binary(kernel.get().scheduler(scheduler), args);
     }
 
     /** The expected scheduler error the options give, or null; both at once is refused. */
@@ -108,8 +121,19 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (listWorkTypes) {
+            PrintWriter out = spec.commandLine().getOut();
+            List<WorkTypeCatalog.Entry> all = WorkTypeCatalog.all();
+            int width = all.stream().mapToInt(e -> e.name().length()).max().orElse(0);
+            all.forEach(e -> out.printf("%-" + width + "s  %s%n", e.name(), e.description()));
+            out.flush();
+            return 0;
+        }
+        if (scenario == null) {
+            throw new InvalidScenarioException("SCENARIO", "missing: name a canned scenario (" + String.join(", ",
+                    Scenarios.canned().keySet()) + "), or --list-work-types");
+        }
         Scenario s = Scenarios.byName(scenario);
         Topology topology;
         try {
@@ -119,29 +143,62 @@ public final class RunCommand implements Callable<Integer> {
         }
         s.stepsFor(topology); // rejects a bad scenario before anything boots
         ExpectedSchedulerError expected = expectedError();
-        Vm.Builder vb = Vm.builder().topology(topology).memoryMib(machine.memoryPerNodeMib()).scheduler(scheduler())
-                .duration(parseDuration(duration)).commandLine(machine.cmdline).bootTimeout(machine.readyTimeout());
-        if (machine.kernel != null && !machine.kernel.isEmpty()) {
-            vb.kernel(Path.of(machine.kernel));
+        if (watchdog != null) {
+            SchedulerWatchdog.checked(parseDuration(watchdog, "--watchdog")); // refused before anything boots
+            if (scheduler.equalsIgnoreCase("eevdf")) {
+                throw new InvalidScenarioException("--watchdog", "EEVDF has no sched_ext watchdog; give --scheduler");
+            }
         }
+        Vm.Builder vb = Vm.builder().topology(topology).memoryMib(machine.memoryPerNodeMib())
+                .duration(parseDuration(duration)).commandLine(machine.cmdline).bootTimeout(machine.readyTimeout())
+                .snapshot(machine.snapshots() != null);
         if (machine.backend != null && !machine.backend.isEmpty()) {
             vb.backend(machine.backend);
         }
-        Vm vm = vb.build();
-        if (expected != null && !(vm.scheduler() instanceof Scheduler.Binary)) {
+        if (expected != null && scheduler.equalsIgnoreCase("eevdf")) {
             throw new InvalidScenarioException("--expect-scheduler-error", "EEVDF cannot fail with a sched_ext error;"
                     + " give --scheduler");
         }
-        err.printf("booting %s (%s) ...%n", topology, vm.scheduler().name());
+        // EEVDF or a scheduler given by path is checked (arguments, static x86-64 ELF) before any kernel is looked up;
+        // a name needs the kernel it was built with.
+        if (scheduler.equalsIgnoreCase("eevdf") || scheduler.contains("/") || Files.exists(Path.of(scheduler))) {
+            vb.scheduler(scheduler(() -> null)).build();
+        }
+        // Every kernel resolves before the first boots: a bad id in the list fails now, not after a run.
+        List<KernelImage> kernels = machine.kernelImages();
+        // So is the scheduler name with each kernel (the second kernel may lack the scheduler the first has).
+        List<Vm> vms = kernels.stream().map(k -> vb.kernel(k.image()).scheduler(scheduler(() -> k)).build()).toList();
+        KernelRuns runs = new KernelRuns(kernels.size() > 1);
+        for (int i = 0; i < kernels.size(); i++) {
+            KernelImage kernel = kernels.get(i);
+            if (kernels.size() > 1) {
+                err.printf("kernel %d of %d: %s (config %s)%n", i + 1, kernels.size(), kernel.origin(),
+                        kernel.configHash().orElse("unknown"));
+            }
+            runs.add(kernel, runOne(s, vms.get(i), kernel, expected, runs));
+        }
+        runs.printSummary(spec.commandLine().getOut());
+        return runs.worst().exitCode();
+    }
+
+    /** One boot and run on one kernel: prints its verdict and writes its result file. */
+    private Outcome runOne(Scenario s, Vm vm, KernelImage kernel, ExpectedSchedulerError expected, KernelRuns runs) {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        err.printf("booting %s (%s) ...%n", vm.topology(), vm.scheduler().name());
         err.flush();
         RunResult r;
         FailureEvidence evidence;
         try (Ctx ctx = vm.boot()) {
-            err.printf("booted Linux %s on %s in %d ms; running %s for %s%n", ctx.kernelRelease(), ctx.machine().backendName(),
-                    ctx.bootTime().toMillis(), s.name(), String.format(Locale.ROOT, "%.1f s", vm.duration().toMillis() / 1e3));
+            err.printf("booted Linux %s on %s in %d ms%s; running %s for %s%n", ctx.kernelRelease(),
+                    ctx.machine().backendName(), ctx.bootTime().toMillis(), ctx.fromSnapshot() ? " (from a snapshot)" : "", s.name(),
+                    String.format(Locale.ROOT, "%.1f s", vm.duration().toMillis() / 1e3));
             ProgressLine line = ProgressLine.forStderr(err);
             ctx.onProgress(line::accept);
             ctx.expectSchedulerError(expected);
+            if (watchdog != null) {
+                ctx.schedulerWatchdog(parseDuration(watchdog, "--watchdog"));
+            }
             try {
                 r = Scenarios.run(ctx, s);
                 evidence = ctx.lastFailureEvidence();
@@ -158,10 +215,10 @@ public final class RunCommand implements Callable<Integer> {
             }
             out.println("result: none (the scenario did not run)");
             out.flush();
-            return Outcome.FAIL.exitCode();
+            return Outcome.FAIL;
         }
-        Path file = output != null ? output : Path.of("jktstr-results", s.name() + "-" + r.scheduler() + "-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
+        String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path file = runs.resultFile(output, s.name() + "-" + r.scheduler(), time, r.kernelRelease(), kernel);
         r.write(file);
         if (evidence != null) {
             out.print(evidence.bugSummary(evidence.write(file)));
@@ -169,15 +226,21 @@ public final class RunCommand implements Callable<Integer> {
         out.print(r.verdict().table());
         out.println("result: " + file.toAbsolutePath());
         out.flush();
-        return r.outcome().exitCode();
+        runs.recordFile(file);
+        return r.outcome();
     }
 
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m)?");
 
     static Duration parseDuration(String text) {
+        return parseDuration(text, "--duration");
+    }
+
+    /** A duration option's value ({@code 10s}, {@code 500ms}, {@code 2m}); for the watchdog also in its range. */
+    static Duration parseDuration(String text, String option) {
         Matcher m = DURATION.matcher(text.strip());
         if (!m.matches()) {
-            throw new InvalidScenarioException("--duration", "'" + text + "' is not a positive duration like 10s, 500ms or 2m");
+            throw new InvalidScenarioException(option, "'" + text + "' is not a positive duration like 10s, 500ms or 2m");
         }
         double v = Double.parseDouble(m.group(1));
         String unit = m.group(2) == null ? "s" : m.group(2);
@@ -187,7 +250,7 @@ public final class RunCommand implements Callable<Integer> {
             default -> 1000;
         });
         if (ms <= 0) {
-            throw new InvalidScenarioException("--duration", "must be positive, got " + text);
+            throw new InvalidScenarioException(option, "must be positive, got " + text);
         }
         return Duration.ofMillis(ms);
     }

@@ -19,11 +19,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code jktstr stats}: {@code compare A B} (metric deltas between two sets of run results), {@code list DIR} (the
- * runs found) and {@code list-metrics} (the metric registry).
+ * {@code jktstr stats}: {@code compare A B} (metric deltas between two sets of run results), {@code merge DIR...}
+ * (one gauntlet index from the results directories of its shards), {@code list DIR} (the runs found) and
+ * {@code list-metrics} (the metric registry).
  */
 @Command(name = "stats", mixinStandardHelpOptions = true, description = "Work with run result files.",
-        subcommands = {StatsCommand.Compare.class, StatsCommand.ListRuns.class, StatsCommand.ListMetrics.class})
+        subcommands = {StatsCommand.Compare.class, StatsCommand.Merge.class, StatsCommand.ListRuns.class,
+                StatsCommand.ListMetrics.class})
 public final class StatsCommand implements Runnable {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -50,6 +52,45 @@ public final class StatsCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             out.print(compare(metrics(a), metrics(b)));
             out.flush();
+        }
+    }
+
+    @Command(name = "merge", mixinStandardHelpOptions = true,
+            description = {"Merge the results directories of gauntlet shards (jktstr gauntlet --shard i/n) into one:"
+                    + " OUT/index.json over every run, their result files copied to OUT/runs/.",
+                    "A corrupt index or result file is named on stderr and skipped; the merge goes on. Exit code: 0,"
+                            + " or 2 when no index could be read."})
+    static final class Merge implements java.util.concurrent.Callable<Integer> {
+        @Parameters(arity = "1..*", paramLabel = "DIR", description = "Results directories (or their index.json).")
+        List<Path> dirs;
+
+        @picocli.CommandLine.Option(names = {"-o", "--output"}, paramLabel = "OUT", defaultValue = "jktstr-results/merged",
+                description = "Merged results directory (default: ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter err = spec.commandLine().getErr();
+            PrintWriter stdout = spec.commandLine().getOut();
+            var merged = dev.jktstr.scenario.gauntlet.GauntletMerge.merge(dirs, out, w -> {
+                err.println("stats merge: " + dev.jktstr.machine.GuestText.line(w, 1000));
+                err.flush();
+            });
+            if (merged.merged() == 0) {
+                err.println("stats merge: no gauntlet index could be read from " + dirs);
+                err.flush();
+                return UserErrorHandler.USER_ERROR;
+            }
+            stdout.print(GauntletSummary.table(merged.index()));
+            stdout.println("merged " + merged.index().runs().size() + " runs from " + merged.merged() + " of "
+                    + dirs.size() + " directories" + (merged.problems().isEmpty() ? "" : ", " + merged.problems().size()
+                    + " problem(s) above"));
+            stdout.println("index: " + merged.indexFile().toAbsolutePath());
+            stdout.flush();
+            return 0;
         }
     }
 

@@ -39,7 +39,7 @@ class BootCommandTest {
     void machineOptionsParse() {
         BootCommand boot = new BootCommand();
         new CommandLine(boot).parseArgs("--kernel", "/k", "--topology", "2,2,2,1", "--memory", "256", "--backend", "qemu:tcg");
-        assertThat(boot.machine.kernel).isEqualTo("/k");
+        assertThat(boot.machine.kernels).containsExactly("/k");
         assertThat(boot.machine.topology).isEqualTo("2,2,2,1");
         assertThat(boot.machine.memoryPerNodeMib()).isEqualTo(256L);
         assertThat(boot.machine.backend).isEqualTo("qemu:tcg");

@@ -122,6 +122,6 @@ class LauncherSetupTest {
         assertThat(first.strip()).startsWith("./jktstr run steady ").doesNotContain("doctor").doesNotContain("&&");
         assertThat(readme).contains("    scripts/test.sh");
         String launcher = Files.readString(ROOT.resolve("jktstr"));
-        assertThat(launcher).contains("run|boot|shell|inspect|nested-kvm) deps=\"--run\"").contains("scripts/install-deps.sh\" \"$deps\"");
+        assertThat(launcher).contains("run|gauntlet|boot|shell|inspect|nested-kvm) deps=\"--run\"").contains("scripts/install-deps.sh\" \"$deps\"");
     }
 }

@@ -64,6 +64,20 @@ class RunCommandTest {
         assertThat(notElf.err() + dynamic.err()).doesNotContain("booting").doesNotContain("kernel");
     }
 
+    /** Every work type once, ktstr's name and one line; nothing boots (the kernel here does not exist). */
+    @Test
+    void listWorkTypesPrintsEveryTypeOnItsOwnLine() {
+        Run list = jktstr("run", "--list-work-types", "--kernel", "/nonexistent");
+        assertThat(list.exit()).isZero();
+        java.util.List<String> lines = list.out().lines().toList();
+        assertThat(lines).hasSize(dev.jktstr.guest.WorkloadType.values().length).hasSizeGreaterThanOrEqualTo(42);
+        assertThat(lines).anyMatch(l -> l.startsWith("SpinWait ")).anyMatch(l -> l.startsWith("ThunderingHerd "))
+                .anyMatch(l -> l.startsWith("ProducerConsumerImbalance ")).allMatch(l -> l.matches("[A-Z][A-Za-z]+ +\\S.*"));
+        Run none = jktstr("run", "--kernel", "/nonexistent");
+        assertThat(none.exit()).isEqualTo(2);
+        assertThat(none.err()).contains("SCENARIO").contains("--list-work-types");
+    }
+
     @Test
     void durations() {
         assertThat(RunCommand.parseDuration("10s")).isEqualTo(Duration.ofSeconds(10));

@@ -132,6 +132,29 @@ class SchedulerFailureTest {
     }
 
     @Test
+    void aShortWatchdogCatchesAStallingSchedulerThatTheTestExpects(@TempDir Path dir) {
+        // scx_qmap -t 400 drops every 400th enqueue of a user task, which then never runs: the first comes mid-run
+        // (attaching takes fewer), and with the watchdog at 1 s (qmap's own is 5 s) the kernel ejects qmap for the
+        // stall a second later, which this run expects (under TCG on a busy host the watchdog may first miss its own
+        // check-in by more than that second: "runnable task stall (watchdog failed to check in …)", the same kind)
+        Run r = RunCommandTest.jktstr("run", "mixed", "--kernel", kernel().toString(), "--memory", "256", "--duration", "6s",
+                "--scheduler", SharedAssets.requireScheduler("scx_qmap").toString(), "--scheduler-arg=-t",
+                "--scheduler-arg=400", "--watchdog", "1s", "--expect-scheduler-error", "runnable task stall",
+                "--output", dir.resolve("r.json").toString());
+        System.out.println(r.err() + r.out());
+        assertThat(r.exit()).as(r.err() + r.out()).isZero();
+        assertThat(r.out()).contains("verdict: PASS").contains("sched_ext watchdog: 1000 ms (1000 jiffies at HZ=1000), was 5000 ms")
+                .contains("expected: a scheduler error containing \"runnable task stall\"");
+    }
+
+    @Test
+    void aWatchdogOutsideSchedExtsRangeIsRefusedBeforeBooting() {
+        Run r = RunCommandTest.jktstr("run", "steady", "--kernel", "/nonexistent", "--scheduler", "/bin/true", "--watchdog", "40s");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("the sched_ext watchdog timeout must be 100 ms to 30 s, got 40000 ms");
+    }
+
+    @Test
     void anExpectedSchedulerErrorNeedsAScheduler() {
         Run r = RunCommandTest.jktstr("run", "steady", "--kernel", "/nonexistent",
                 "--expect-scheduler-error", "x");

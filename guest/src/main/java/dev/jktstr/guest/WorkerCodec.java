@@ -20,7 +20,9 @@ final class WorkerCodec {
         PayloadWriter payload = new PayloadWriter().str(request.cgroupPath()).u32(request.count()).u32(request.type().wireId)
                 .u32(request.param1()).u32(request.param2()).u32(request.nice()).u32(request.policy() + 1L)
                 .bytes(mask);
-        if (!request.phases().isEmpty() || request.memPolicy().isPresent()) {
+        // the optional sections are positional: a later one present means every earlier one is written (empty)
+        boolean exec = request.execPath().isPresent();
+        if (!request.phases().isEmpty() || request.memPolicy().isPresent() || exec) {
             payload.u32(request.phases().size());
             for (WorkerRequest.Phase p : request.phases()) {
                 payload.u32(p.type().wireId).u32(p.param1()).u32(p.param2()).u32(p.duration().toMillis());
@@ -29,6 +31,11 @@ final class WorkerCodec {
         if (request.memPolicy().isPresent()) {
             WorkerRequest.MemPolicy mp = request.memPolicy().get();
             payload.u32(mp.mode().wireId + 1L).u64(mp.nodeMask());
+        } else if (exec) {
+            payload.u32(0).u64(0); // no memory policy
+        }
+        if (exec) {
+            payload.str(request.execPath().get());
         }
         return payload.toBytes();
     }

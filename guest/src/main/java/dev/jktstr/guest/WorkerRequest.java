@@ -17,9 +17,19 @@ import java.util.Optional;
  * @param phases     for {@link WorkloadType#SEQUENCE}: the phases run in turn (at most {@value #MAX_PHASES}); else empty
  * @param memPolicy  the NUMA memory policy each worker sets (set_mempolicy(2)) before it touches its memory; empty =
  *                   inherited from the agent
+ * @param execPath   CUSTOM only: the guest path of the executable each worker runs
  */
 public record WorkerRequest(String cgroupPath, int count, WorkloadType type, int param1, int param2, int nice, int policy,
-        BitSet affinity, List<Phase> phases, Optional<MemPolicy> memPolicy) {
+        BitSet affinity, List<Phase> phases, Optional<MemPolicy> memPolicy, Optional<String> execPath) {
+
+    /** The longest {@link #execPath()} the agent takes, in UTF-8 bytes. */
+    public static final int MAX_EXEC_PATH = AgentH.AGENT_MAX_EXEC_PATH - 1;
+
+    /** Without a CUSTOM executable. */
+    public WorkerRequest(String cgroupPath, int count, WorkloadType type, int param1, int param2, int nice, int policy,
+            BitSet affinity, List<Phase> phases, Optional<MemPolicy> memPolicy) {
+        this(cgroupPath, count, type, param1, param2, nice, policy, affinity, phases, memPolicy, Optional.empty());
+    }
 
     public static final int MAX_WORKERS = AgentH.AGENT_MAX_WORKERS;
     /** CPUs an affinity mask can name (the agent's mask is 256 bits). */
@@ -137,6 +147,15 @@ public record WorkerRequest(String cgroupPath, int count, WorkloadType type, int
                     ? "a sequence needs 1.." + MAX_PHASES + " phases, got " + phases.size() : "only a SEQUENCE has phases");
         }
         memPolicy = memPolicy == null ? Optional.empty() : memPolicy;
+        execPath = execPath == null ? Optional.empty() : execPath;
+        if ((type == WorkloadType.CUSTOM) != execPath.isPresent()) {
+            throw new IllegalArgumentException("an executable path goes with CUSTOM and only with it");
+        }
+        if (execPath.isPresent() && (!execPath.get().startsWith("/") || execPath.get().indexOf('\0') >= 0
+                || execPath.get().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_EXEC_PATH)) {
+            throw new IllegalArgumentException("executable path must be absolute, without NUL, at most " + MAX_EXEC_PATH
+                    + " bytes: " + execPath.get());
+        }
         affinity = affinity == null ? new BitSet() : (BitSet) affinity.clone();
         if (affinity.length() > MAX_CPUS) {
             throw new IllegalArgumentException("affinity names CPU " + (affinity.length() - 1) + ", beyond " + (MAX_CPUS - 1));

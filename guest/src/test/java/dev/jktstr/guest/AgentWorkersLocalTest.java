@@ -76,8 +76,16 @@ class AgentWorkersLocalTest {
         }
     }
 
+    /**
+     * Every type but SEQUENCE (its own test) and those that would reach outside these host processes: the workers run on
+     * the host here, as the user running the tests, so no cgroup churn in the host's tree and no SCHED_FIFO hog on a
+     * shared machine, and no block I/O (the agent in --stdio mode refuses it: /dev/vda here is the host's disk; see
+     * ioTypesNeverTouchTheHostsDisk). The guest test (WorkTypesVmTest in scenario-api) runs those.
+     */
     @ParameterizedTest
-    @EnumSource(value = WorkloadType.class, names = "SEQUENCE", mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(value = WorkloadType.class, names = {"SEQUENCE", "RT_STARVATION", "CGROUP_CHURN", "CGROUP_ATTACH_STORM",
+            "IO_SYNC_WRITE", "IO_RAND_READ", "IO_CONVOY", "CUSTOM"},
+            mode = EnumSource.Mode.EXCLUDE)
     void everyWorkTypeRunsAndReports(WorkloadType type) throws InterruptedException {
         List<WorkerTelemetry> t = run(WorkerRequest.of("", 2, type), 300);
         assertThat(t).hasSize(2).allSatisfy(w -> {
@@ -90,6 +98,40 @@ class AgentWorkersLocalTest {
             assertThat(w.wakeP99Nanos()).isLessThanOrEqualTo(w.wakeMaxNanos());
             assertThat(w.voluntarySwitches() + w.involuntarySwitches()).isPositive();
         });
+    }
+
+    /** The I/O types' disk is the guest's scratch disk: on the host (--stdio) they idle, doing no I/O at all. */
+    @Test
+    void ioTypesNeverTouchTheHostsDisk() throws InterruptedException {
+        for (WorkloadType type : List.of(WorkloadType.IO_SYNC_WRITE, WorkloadType.IO_RAND_READ, WorkloadType.IO_CONVOY)) {
+            WorkerGroup g = agent.client.spawnWorkers(WorkerRequest.of("", 2, type));
+            agent.client.startWorkers(g);
+            Thread.sleep(200);
+            assertThat(agent.client.stopWorkers(g, Duration.ofSeconds(5))).as(type.name())
+                    .allSatisfy(w -> assertThat(w.workUnits()).isZero());
+        }
+    }
+
+    /** CUSTOM runs the named executable (here a host one: /bin/sh spinning) and counts its CPU time, not the worker's. */
+    @Test
+    void customRunsTheExecutableAndTakesItsSchedstat() throws InterruptedException {
+        java.nio.file.Path sh = java.nio.file.Path.of("/bin/sh");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(sh), "no /bin/sh");
+        assertThatThrownBy(() -> WorkerRequest.of("", 1, WorkloadType.CUSTOM)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("CUSTOM");
+        // /bin/sh with no arguments reads stdin (/dev/null) and exits at once: runs again and again, little CPU
+        WorkerGroup g = agent.client.spawnWorkers(new WorkerRequest("", 1, WorkloadType.CUSTOM, 0, 0, 0, -1, new BitSet(),
+                List.of(), java.util.Optional.empty(), java.util.Optional.of("/bin/sh")));
+        agent.client.startWorkers(g);
+        Thread.sleep(300);
+        awaitActivity(g.pids());
+        WorkerTelemetry w = agent.client.stopWorkers(g, Duration.ofSeconds(5)).get(0);
+        assertThat(w.finished()).isTrue();
+        assertThat(w.iterations()).isPositive();
+        assertThat(w.timeslices()).as("the runs' timeslices count").isPositive();
+        assertThatThrownBy(() -> agent.client.spawnWorkers(new WorkerRequest("", 1, WorkloadType.CUSTOM, 0, 0, 0, -1,
+                new BitSet(), List.of(), java.util.Optional.empty(), java.util.Optional.of("relative/path"))))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -105,7 +147,9 @@ class AgentWorkersLocalTest {
     @Test
     void wakeLatencyIsSampledForPartnerTypes() throws InterruptedException {
         for (WorkloadType type : List.of(WorkloadType.PIPE_IO, WorkloadType.FUTEX_PING_PONG, WorkloadType.TIMER_LATENCY,
-                WorkloadType.WAKE_CHAIN)) {
+                WorkloadType.WAKE_CHAIN, WorkloadType.IDLE_CHURN, WorkloadType.CACHE_PIPE, WorkloadType.ASYMMETRIC_WAKER,
+                WorkloadType.IRQ_WAKE, WorkloadType.NET_TRAFFIC, WorkloadType.SIGNAL_STORM, WorkloadType.MUTEX_CONTENTION,
+                WorkloadType.TAOBENCH)) {
             List<WorkerTelemetry> t = run(WorkerRequest.of("", 2, type), 300);
             assertThat(t).as(type.name()).allSatisfy(w -> assertThat(w.wakeCount()).isPositive());
         }

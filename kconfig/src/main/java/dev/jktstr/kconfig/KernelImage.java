@@ -45,6 +45,19 @@ public record KernelImage(Path image, Optional<Path> systemMap, Optional<Path> c
                         : "it has " + String.join(", ", available)) + ")");
     }
 
+    /**
+     * A short hash of the kernel's configuration (its assignments, not comments or order of lines:
+     * {@link ConfigFragment#hash()}, first 12 hex digits), to tell two builds of one release apart; empty when the
+     * kernel has no config beside it or it cannot be read.
+     */
+    public Optional<String> configHash() {
+        try {
+            return config.map(c -> ConfigFragment.read(c).hash().substring(0, 12));
+        } catch (KconfigException e) {
+            return Optional.empty();
+        }
+    }
+
     private Path directory() {
         return image.toAbsolutePath().getParent();
     }

@@ -87,7 +87,7 @@ public final class KernelLookup {
         return resolve(dirOrImage, dirOrImage);
     }
 
-    private static KernelImage resolve(String dirOrImage, String origin) {
+    static KernelImage resolve(String dirOrImage, String origin) {
         Path p = Path.of(dirOrImage).toAbsolutePath().normalize();
         List<String> tried = new ArrayList<>();
         if (Files.isRegularFile(p)) {

@@ -8,9 +8,14 @@ public final class KernelNotFoundException extends KconfigException {
     private final List<String> tried;
 
     public KernelNotFoundException(String what, List<String> tried) {
-        super(what + "; tried:" + System.lineSeparator() + "  " + String.join(System.lineSeparator() + "  ", tried)
-                + System.lineSeparator() + "Get one with `jktstr kernel build --debian`, "
+        this(what, tried, "Get one with `jktstr kernel build --debian`, "
                 + "or point --kernel / JKTSTR_KERNEL at a kernel directory or bzImage.");
+    }
+
+    /** With {@code hint}, the one thing to do next (e.g. the exact build command), in place of the general one. */
+    public KernelNotFoundException(String what, List<String> tried, String hint) {
+        super(what + "; tried:" + System.lineSeparator() + "  " + String.join(System.lineSeparator() + "  ", tried)
+                + System.lineSeparator() + hint);
         this.tried = List.copyOf(tried);
     }
 

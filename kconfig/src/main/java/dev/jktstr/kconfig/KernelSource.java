@@ -35,7 +35,8 @@ public sealed interface KernelSource {
                     throw new KconfigException(tree + " is not an x86 Linux source tree: it has no " + marker);
                 }
             }
-            String identity = Files.isDirectory(tree.resolve(".git"))
+            // .git is a file in a worktree (`git worktree add`, what KernelIdResolver suggests for git:TREE@REF)
+            String identity = Files.exists(tree.resolve(".git"))
                     ? "git:" + Commands.output(List.of("git", "-C", tree.toString(), "describe", "--always",
                             "--dirty", "--abbrev=12"), tree)
                     : "dir:" + tree;

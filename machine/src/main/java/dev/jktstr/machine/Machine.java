@@ -2,6 +2,7 @@ package dev.jktstr.machine;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -89,4 +90,14 @@ public interface Machine extends AutoCloseable {
     /** Kills the guest if it still runs and releases everything. Idempotent; never throws. */
     @Override
     void close();
+
+    /**
+     * Saves the whole guest (vCPUs, devices, RAM) into {@code file}, for {@link MachineBackend#restore}; the guest is
+     * stopped while it saves and runs on afterwards. Backends without snapshots throw {@link MachineStateException}.
+     *
+     * @param timeout how long the save may take
+     */
+    default void saveState(Path file, Duration timeout) {
+        throw new MachineStateException(backendName() + " cannot save snapshots");
+    }
 }

@@ -1,5 +1,6 @@
 package dev.jktstr.machine;
 
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -58,4 +59,22 @@ public interface MachineBackend {
      * @throws MachineTimeoutException if the VMM does not start within {@link MachineSpec#startTimeout()}
      */
     Machine boot(MachineSpec spec);
+
+    /**
+     * What a snapshot saved by this backend depends on besides the spec (the VMM binary and its version, the
+     * accelerator), as one line that goes into every snapshot's key; empty when this backend has no snapshots.
+     */
+    default Optional<String> snapshotIdentity() {
+        return Optional.empty();
+    }
+
+    /**
+     * Starts {@code spec}'s guest from a state file that {@link Machine#saveState} of this backend wrote for the same
+     * spec (the caller checks that: see the guest module's snapshot store); returns it running, channels connected.
+     *
+     * @throws BackendUnavailableException when this backend has no snapshots
+     */
+    default Machine restore(MachineSpec spec, Path state) {
+        throw new BackendUnavailableException(name() + " cannot restore snapshots");
+    }
 }

@@ -29,10 +29,12 @@ final class GuestRamMapping implements AutoCloseable {
 
     private final Arena arena;
     private final GuestMemory memory;
+    private final List<MemorySegment> nodes;
 
-    private GuestRamMapping(Arena arena, GuestMemory memory) {
+    private GuestRamMapping(Arena arena, GuestMemory memory, List<MemorySegment> nodes) {
         this.arena = arena;
         this.memory = memory;
+        this.nodes = List.copyOf(nodes);
     }
 
     /**
@@ -54,7 +56,7 @@ final class GuestRamMapping implements AutoCloseable {
             addRam(mappings, nodes, nodeBytes, 0, 0, LEGACY_HOLE_START);
             addRam(mappings, nodes, nodeBytes, LEGACY_HOLE_END, LEGACY_HOLE_END, below - LEGACY_HOLE_END);
             addRam(mappings, nodes, nodeBytes, FOUR_GIB, below, above);
-            return new GuestRamMapping(arena, GuestMemory.of(mappings));
+            return new GuestRamMapping(arena, GuestMemory.of(mappings), nodes);
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
@@ -89,6 +91,11 @@ final class GuestRamMapping implements AutoCloseable {
 
     GuestMemory memory() {
         return memory;
+    }
+
+    /** Each NUMA node's whole backend, in node order (what a snapshot saves and restores: {@link QemuRamImage}). */
+    List<MemorySegment> nodes() {
+        return nodes;
     }
 
     /** Unmaps; a reader still inside guest memory keeps it mapped (logged). */

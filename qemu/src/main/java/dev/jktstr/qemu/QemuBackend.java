@@ -116,8 +116,39 @@ public final class QemuBackend implements MachineBackend {
                 : BINARY_NAME + " not found on PATH") + "; install it (Debian: apt-get install qemu-system-x86)";
     }
 
+    /**
+     * The QEMU binary (its real path, size and modification time: a QEMU upgrade invalidates snapshots, since the
+     * migration stream is tied to the version) and the accelerator.
+     */
+    @Override
+    public Optional<String> snapshotIdentity() {
+        Optional<Path> qemu = findBinary();
+        if (qemu.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            Path real = qemu.get().toRealPath();
+            return Optional.of("qemu:" + effectiveAccel().name().toLowerCase(Locale.ROOT) + " " + real + " "
+                    + Files.size(real) + " bytes, modified " + Files.getLastModifiedTime(real).toMillis());
+        } catch (java.io.IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public Machine restore(MachineSpec spec, Path state) {
+        if (!Files.isRegularFile(state) || !Files.isReadable(state)) {
+            throw new InvalidSpecException("snapshot", "saved state " + state + " does not exist or is not readable");
+        }
+        return start(spec, state);
+    }
+
     @Override
     public Machine boot(MachineSpec spec) {
+        return start(spec, null);
+    }
+
+    private Machine start(MachineSpec spec, Path state) {
         if (!Files.isRegularFile(spec.kernel()) || !Files.isReadable(spec.kernel())) {
             throw new InvalidSpecException("kernel", "kernel image " + spec.kernel() + " does not exist or is not readable");
         }
@@ -133,6 +164,6 @@ public final class QemuBackend implements MachineBackend {
         }
         Path qemu = findBinary().orElseThrow(() -> new BackendUnavailableException(missingBinaryMessage()));
         Accel a = effectiveAccel();
-        return QemuMachine.start(qemu, a, spec, "qemu:" + a.name().toLowerCase(Locale.ROOT));
+        return QemuMachine.start(qemu, a, spec, "qemu:" + a.name().toLowerCase(Locale.ROOT), state);
     }
 }

@@ -29,6 +29,15 @@ final class QemuCommandLine {
     }
 
     static List<String> build(Path binary, QemuBackend.Accel accel, MachineSpec spec, Paths paths, String name) {
+        return build(binary, accel, spec, paths, name, false);
+    }
+
+    /**
+     * @param incoming whether the guest is to be loaded from a saved state ({@code -incoming defer}: QMP's
+     *     {@code migrate-incoming} names the file once QMP is connected); the rest of the line must equal the saved one
+     */
+    static List<String> build(Path binary, QemuBackend.Accel accel, MachineSpec spec, Paths paths, String name,
+            boolean incoming) {
         Topology t = spec.topology();
         List<String> a = new ArrayList<>();
         a.add(binary.toString());
@@ -82,6 +91,9 @@ final class QemuCommandLine {
         }
         for (Path disk : spec.disks()) {
             a.addAll(List.of("-drive", "file=" + escape(disk.toString()) + ",format=raw,if=virtio"));
+        }
+        if (incoming) {
+            a.addAll(List.of("-incoming", "defer"));
         }
         return a;
     }

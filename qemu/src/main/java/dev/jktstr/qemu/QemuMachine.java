@@ -72,11 +72,16 @@ final class QemuMachine implements Machine {
     }
 
     static QemuMachine start(Path binary, QemuBackend.Accel accel, MachineSpec spec, String backendName) {
+        return start(binary, accel, spec, backendName, null);
+    }
+
+    /** Like {@link #start(Path, QemuBackend.Accel, MachineSpec, String)}, from a saved state when {@code state} is set. */
+    static QemuMachine start(Path binary, QemuBackend.Accel accel, MachineSpec spec, String backendName, Path state) {
         long boot = BOOTS.incrementAndGet();
         String name = "jktstr-" + ProcessHandle.current().pid() + "-" + boot;
         QemuMachine m = new QemuMachine(spec, backendName, ChardevSockets.inTempDir(spec.consolePorts()));
         try {
-            m.launch(binary, accel, name);
+            m.launch(binary, accel, name, state);
             return m;
         } catch (RuntimeException e) {
             m.close();
@@ -84,11 +89,11 @@ final class QemuMachine implements Machine {
         }
     }
 
-    private void launch(Path binary, QemuBackend.Accel accel, String name) {
+    private void launch(Path binary, QemuBackend.Accel accel, String name, Path state) {
         long deadline = startNanos + spec.startTimeout().toNanos();
         try {
             sockets.listen();
-            List<String> argv = QemuCommandLine.build(binary, accel, spec, sockets.paths(), name);
+            List<String> argv = QemuCommandLine.build(binary, accel, spec, sockets.paths(), name, state != null);
             QemuProcesses.register(this);
             process = QemuProcess.start(argv, name);
             freezer = new ProcessFreezer(process.handle());
@@ -103,6 +108,10 @@ final class QemuMachine implements Machine {
             Duration left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1_000_000L));
             qmp = new QmpClient(c.qmp(), name, exit::onEvent, left);
             ram = GuestRamMapping.map(process.pid(), spec, qmp);
+            if (state != null) {
+                // RAM from the file straight into the fresh memfds, then QEMU loads the devices (x-ignore-shared)
+                restoreFrom(state, deadline);
+            }
             // Everything is connected and mapped: the socket names are no longer needed, so nothing is
             // left on disk even if the JVM is SIGKILLed from here on (guest RAM never had a name).
             sockets.removeNames();
@@ -116,6 +125,20 @@ final class QemuMachine implements Machine {
             }
             throw failure(e.getMessage(), e);
         }
+    }
+
+    /** Guest RAM from {@code state} into the mapped memfds, then QEMU loads the devices; failures name the file. */
+    private void restoreFrom(Path state, long deadline) {
+        QemuRamImage.Layout layout;
+        try {
+            layout = QemuRamImage.layout(state, spec.topology().numaNodes(), spec.memoryPerNodeMib() << 20);
+            QemuRamImage.restore(state, layout, ram.nodes());
+        } catch (IOException e) {
+            throw failure("cannot restore guest RAM from " + state + ": " + e.getMessage(), e);
+        }
+        QemuMigration.ignoreSharedRam(qmp);
+        QemuMigration.load(qmp, state, layout.devicesLength(),
+                Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1_000_000L)));
     }
 
     /** While waiting for QEMU to connect its {@code what}: gives up when QEMU has exited or the start timed out. */
@@ -173,6 +196,37 @@ final class QemuMachine implements Machine {
     @Override
     public boolean isPaused() {
         return paused;
+    }
+
+    /**
+     * Stops the guest, migrates its devices into {@code file} ({@link QemuMigration}; QEMU skips the shared RAM), appends
+     * guest RAM from our mapping ({@link QemuRamImage}) and lets the guest run on; a save that fails or times out is
+     * cancelled first, so the guest runs on either way.
+     */
+    @Override
+    public synchronized void saveState(Path file, Duration timeout) {
+        requireRunning("save a snapshot");
+        thaw();
+        boolean wasPaused = paused;
+        qmp.execute("stop", Map.of(), QmpClient.COMMAND_TIMEOUT);
+        try {
+            QemuMigration.ignoreSharedRam(qmp);
+            QemuMigration.save(qmp, file, timeout);
+            QemuRamImage.append(file, ram.nodes());
+        } catch (IOException e) {
+            throw new MachineException("cannot write guest RAM into " + file + ": " + e.getMessage(), e);
+        } catch (MachineException e) {
+            try {
+                qmp.execute("migrate_cancel", Map.of(), QmpClient.COMMAND_TIMEOUT);
+            } catch (MachineException ignored) {
+                // reported through e
+            }
+            throw e;
+        } finally {
+            if (!wasPaused && process.isAlive()) {
+                qmp.execute("cont", Map.of(), QmpClient.COMMAND_TIMEOUT);
+            }
+        }
     }
 
     /** SIGSTOP to QEMU, waiting until all its threads are stopped ({@link ProcessFreezer}); QMP does not answer then. */

@@ -173,5 +173,8 @@ public record CgroupDef(String name, int workers, WorkType work, Optional<Cpuset
         Optional<java.util.BitSet> cpus = cpuset.map(c -> c.resolve(topology, at + ".cpuset"));
         affinity.ifPresent(a -> a.resolve(topology, cpus, workers, name, at + ".affinity"));
         memoryPolicy.ifPresent(m -> m.validate(topology, at + ".memoryPolicy"));
+        if (work != null) {
+            work.checkTopology(topology, at + ".work");
+        }
     }
 }

@@ -6,6 +6,7 @@ import dev.jktstr.guest.AgentClient;
 import dev.jktstr.guest.GuestException;
 import dev.jktstr.guest.GuestImage;
 import dev.jktstr.guest.GuestSession;
+import dev.jktstr.guest.SnapshotStore;
 import dev.jktstr.introspect.Introspector;
 import dev.jktstr.kconfig.KernelImage;
 import dev.jktstr.machine.GuestText;
@@ -50,6 +51,7 @@ public final class Ctx implements AutoCloseable {
     private Duration flightRecorderWindow = Duration.ofSeconds(10);
     private volatile FailureEvidence lastFailureEvidence;
     private final List<MapWatch> watches = new java.util.ArrayList<>();
+    private Duration schedulerWatchdog; // null: the scheduler's own
     // Introspection is attached on first use (a run's sampler or a snapshot op) and kept for the context's life.
     private boolean introspectionTried;
     private Introspector introspector;
@@ -77,6 +79,8 @@ public final class Ctx implements AutoCloseable {
     public record SchedulerSwap(String from, String fromOps, String to, String toOps, Duration detachTook,
             Duration attachTook) {}
 
+    private ScratchDisk scratchDisk; // the I/O types' disk, when the VM has one
+
     private Ctx(Vm vm, KernelImage kernel, GuestSession session) {
         this.vm = vm;
         this.kernel = kernel;
@@ -84,7 +88,7 @@ public final class Ctx implements AutoCloseable {
         this.machine = session.machine();
         this.agent = session.agent();
         this.shell = new GuestShell(agent);
-        this.scheduler = new GuestScheduler(agent, shell, vm.scheduler());
+        this.scheduler = new GuestScheduler(agent, shell, vm.scheduler(), !vm.usesSnapshot());
         this.bootTime = session.bootToReady();
         this.duration = vm.duration();
         this.testThresholds = vm.thresholds();
@@ -93,17 +97,27 @@ public final class Ctx implements AutoCloseable {
     static Ctx boot(Vm vm) {
         KernelImage kernel = vm.kernelImage(); // the property, else the standard lookup (JKTSTR_KERNEL, cache, ./linux, /boot)
         GuestImage.Builder ib = GuestImage.builder().withBusybox(true);
-        if (vm.scheduler() instanceof Scheduler.Binary b) {
+        // A snapshot is scheduler-less (one per configuration serves every scheduler): with snapshots the binary is
+        // uploaded through the agent once the guest is up, instead of riding in the image (and in the snapshot's key).
+        if (vm.scheduler() instanceof Scheduler.Binary b && !vm.usesSnapshot()) {
             ib.addBinary(b.path(), b.guestPath());
         }
         GuestImage image = ib.build();
         GuestSession session = null;
+        ScratchDisk disk = null;
         try {
-            MachineSpec spec = MachineSpec.builder(kernel.image()).initramfs(image.initramfs()).topology(vm.topology())
-                    .memoryPerNodeMib(vm.memoryMib()).commandLine(vm.commandLine()).build();
+            MachineSpec.Builder sb = MachineSpec.builder(kernel.image()).initramfs(image.initramfs()).topology(vm.topology())
+                    .memoryPerNodeMib(vm.memoryMib()).commandLine(vm.commandLine());
+            if (vm.scratchDiskMib() > 0) {
+                disk = ScratchDisk.create(vm.scratchDiskMib());
+                sb.addDisk(disk.path());
+            }
+            MachineSpec spec = sb.build();
             MachineBackend backend = vm.backend().map(MachineBackends::byName).orElseGet(() -> MachineBackends.fastestFor(spec));
-            session = GuestSession.boot(backend, spec, image, vm.bootTimeout(), log::info);
+            session = GuestSession.boot(backend, spec, image, vm.bootTimeout(), log::info,
+                    vm.usesSnapshot() ? SnapshotStore.inUserCache() : null);
             Ctx ctx = new Ctx(vm, kernel, session);
+            ctx.scratchDisk = disk;
             try {
                 ctx.prepareGuest();
             } catch (GuestException e) {
@@ -112,19 +126,22 @@ public final class Ctx implements AutoCloseable {
             }
             return ctx;
         } catch (MachineException e) {
-            closeAfterFailure(session, image);
+            closeAfterFailure(session, image, disk);
             throw new ScenarioException(e.describe(), e);
         } catch (RuntimeException e) {
-            closeAfterFailure(session, image);
+            closeAfterFailure(session, image, disk);
             throw e;
         }
     }
 
-    private static void closeAfterFailure(GuestSession session, GuestImage image) {
+    private static void closeAfterFailure(GuestSession session, GuestImage image, ScratchDisk disk) {
         if (session != null) {
             session.close();
         } else {
             image.close(); // the session, had it been made, would own it
+        }
+        if (disk != null) {
+            disk.close();
         }
     }
 
@@ -253,6 +270,20 @@ public final class Ctx implements AutoCloseable {
             }
         }
         return this;
+    }
+
+    /**
+     * Overrides the sched_ext watchdog timeout for the scheduler in charge at the start of each run (100 ms to 30 s;
+     * {@code null}: the scheduler's own): a stall is caught that much sooner. Written into the guest kernel's
+     * {@code scx_watchdog_timeout}; the run's notes say the value it replaced.
+     */
+    public Ctx schedulerWatchdog(Duration timeout) {
+        this.schedulerWatchdog = timeout == null ? null : SchedulerWatchdog.checked(timeout);
+        return this;
+    }
+
+    public Duration schedulerWatchdog() {
+        return schedulerWatchdog;
     }
 
     /** The watches set by {@link #watch}. */
@@ -389,6 +420,11 @@ public final class Ctx implements AutoCloseable {
         return bootTime;
     }
 
+    /** Whether the guest started from a snapshot ({@link Vm.Builder#snapshot}) rather than a cold boot. */
+    public boolean fromSnapshot() {
+        return session.restored();
+    }
+
     /** sched_ext's state as the guest reports it ({@code enabled}, {@code disabled}, …), or "" without sched_ext. */
     public String schedExtState() {
         return scheduler.state();
@@ -440,6 +476,9 @@ public final class Ctx implements AutoCloseable {
             log.debug("powering off: {}", e.toString());
         } finally {
             session.close();
+            if (scratchDisk != null) {
+                scratchDisk.close(); // after the machine: nothing writes it any more
+            }
             synchronized (this) {
                 if (btf != null) {
                     btf.close();

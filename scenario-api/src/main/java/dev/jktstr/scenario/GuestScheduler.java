@@ -37,19 +37,25 @@ final class GuestScheduler {
     // Scheduler binaries in the guest: guest path -> host file (the VM's from the image, replacements uploaded).
     private final Map<String, Path> installed = new ConcurrentHashMap<>();
 
-    /** {@code booted}: the VM's scheduler, already in the image when it is a binary (not started yet). */
-    GuestScheduler(AgentClient agent, GuestShell shell, Scheduler booted) {
+    /**
+     * {@code booted}: the VM's scheduler (not started yet); when it is a binary, {@code inImage} says whether the image
+     * holds it already, else {@link #startBooted()} uploads it first (a guest restored from a scheduler-less snapshot).
+     */
+    GuestScheduler(AgentClient agent, GuestShell shell, Scheduler booted, boolean inImage) {
         this.agent = agent;
         this.shell = shell;
         if (booted instanceof Scheduler.Binary b) {
             this.active = b;
-            installed.put(b.guestPath(), b.path().toAbsolutePath().normalize());
+            if (inImage) {
+                installed.put(b.guestPath(), b.path().toAbsolutePath().normalize());
+            }
         }
     }
 
-    /** Starts the VM's sched_ext scheduler, if it has one. */
+    /** Starts the VM's sched_ext scheduler, if it has one, uploading it first when the image did not hold it. */
     void startBooted() {
         if (active != null) {
+            install(active);
             start(active);
         }
     }
@@ -169,8 +175,10 @@ final class GuestScheduler {
         } catch (IOException e) {
             throw new ScenarioException("reading scheduler binary " + host + ": " + e.getMessage(), e);
         }
+        long t0 = System.nanoTime();
         agent.writeFile(b.guestPath(), bytes, 0755, Duration.ofSeconds(60));
         installed.put(b.guestPath(), host);
+        log.info("scheduler {} uploaded ({} bytes) in {} ms", b.name(), bytes.length, (System.nanoTime() - t0) / 1_000_000);
     }
 
     /** sched_ext's ops name, "" when no scheduler is attached; through {@link GuestText#line} (the scheduler chose it). */

@@ -122,6 +122,7 @@ public record MonitorSummary(String status, int samples, double meanImbalance, d
         boolean dsqsSampled = false;
         Map<String, long[]> dsqs = new LinkedHashMap<>(); // key -> {samples, max, sum}
         Map<String, DsqState> dsqKeys = new LinkedHashMap<>();
+        int judgedSamples = 0;
         for (Snapshot s : series) {
             SchedExtState x = s.schedExt();
             // a sched_ext run's balance and queues are its scheduler's only while it is attached: after it exits
@@ -139,6 +140,7 @@ public record MonitorSummary(String status, int samples, double meanImbalance, d
             if (!judged) {
                 continue;
             }
+            judgedSamples++;
             dsqsSampled |= !s.dsqs().isEmpty();
             for (DsqState d : s.dsqs()) {
                 String key = d.kind() + "/" + d.owner() + "/" + d.id();
@@ -179,7 +181,10 @@ public record MonitorSummary(String status, int samples, double meanImbalance, d
             DsqState d = dsqKeys.get(key);
             depths.add(new DsqDepth(d.kind(), d.owner(), d.id(), (int) acc[0], acc[1], (double) acc[2] / acc[0]));
         });
-        return new MonitorSummary(series.isEmpty() ? "unavailable: no samples" : "sampled", series.size(), mean,
+        // every sample came after the scheduler under test had gone (an early exit): nothing of it to judge
+        String status = series.isEmpty() ? "unavailable: no samples" : judgedSamples == 0
+                ? "off: the sched_ext scheduler was no longer attached at any sample" : "sampled";
+        return new MonitorSummary(status, series.size(), mean,
                 percentile(imbalances, 0.90), max, maxDsq, stalls, schedExtExpected, scx, state, exitKind, errorExits,
                 fieldErrors, snapshots, dsqsSampled, depths, judged);
     }

@@ -49,6 +49,8 @@ public final class ResultJson {
                 g.writeObjectFieldStart("kernel");
                 g.writeStringField("release", r.kernelRelease());
                 g.writeStringField("image", r.kernelImage());
+                // Added for kernel matrices (issue 21): two builds of one release differ here.
+                g.writeStringField("configHash", KernelConfigHash.of(r.kernelImage()).orElse(null));
                 g.writeEndObject();
                 g.writeObjectFieldStart("topology");
                 g.writeNumberField("numaNodes", r.topology().numaNodes());

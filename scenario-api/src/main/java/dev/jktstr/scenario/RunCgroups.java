@@ -83,10 +83,22 @@ final class RunCgroups {
      * its own mask of {@code perWorker} when there is one (random subsets, one CPU each).
      */
     private void spawn(LiveCgroup c, int workers, WorkType w, BitSet affinity, List<BitSet> perWorker) {
+        if (w.needsDisk() && ctx.vm().scratchDiskMib() == 0) { // Vm.validate catches it before boot; this is the backstop
+            throw new InvalidScenarioException("cgroup " + c.def.name() + ".work", w.name() + " does block I/O and this VM has"
+                    + " no scratch disk (Vm.builder().scratchDisk(MiB))");
+        }
+        Optional<String> exec = Optional.empty();
+        if (w.binary().isPresent()) { // Custom: the user's binary goes into the guest first
+            try {
+                ctx.agent().writeFile(w.guestBinaryPath(), java.nio.file.Files.readAllBytes(w.binary().get()), 0755);
+            } catch (java.io.IOException e) {
+                throw new ScenarioException("reading " + w.binary().get() + ": " + e.getMessage(), e);
+            }
+            exec = Optional.of(w.guestBinaryPath());
+        }
         WorkerRequest req = new WorkerRequest(c.path, workers, w.kind(), w.param1(), w.param2(), c.def.nice(),
                 c.def.policy().filter(p -> !SchedAttr.needed(p)).map(SchedPolicy::number).orElse(-1), affinity,
-                w.guestPhases(),
-                c.def.memoryPolicy().map(MemoryPolicy::toRequest));
+                w.guestPhases(), c.def.memoryPolicy().map(MemoryPolicy::toRequest), exec);
         WorkerGroup g = ctx.agent().spawnWorkers(req);
         c.groups.add(g);
         groupAffinity.put(g.id(), affinity.isEmpty() ? Optional.empty() : Optional.of((BitSet) affinity.clone()));

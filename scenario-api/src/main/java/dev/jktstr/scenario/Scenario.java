@@ -5,11 +5,25 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 
-/** A named scenario: its steps, made for a topology (canned ones are in {@link Scenarios}). */
-public record Scenario(String name, Function<Topology, List<Step>> steps) {
+/**
+ * A named scenario: its steps, made for a topology (canned ones are in {@link Scenarios}), and the topologies it
+ * needs ({@link TopologyRequirements}: a sweep skips the others with the reason).
+ */
+public record Scenario(String name, Function<Topology, List<Step>> steps, TopologyRequirements requirements) {
     public Scenario {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(steps, "steps");
+        Objects.requireNonNull(requirements, "requirements");
+    }
+
+    /** A scenario that runs on any topology. */
+    public Scenario(String name, Function<Topology, List<Step>> steps) {
+        this(name, steps, TopologyRequirements.any());
+    }
+
+    /** This scenario with {@code r} as what it needs of a topology. */
+    public Scenario requiring(TopologyRequirements r) {
+        return new Scenario(name, steps, r);
     }
 
     /** A scenario that adds {@code defs} and holds for the whole run. */

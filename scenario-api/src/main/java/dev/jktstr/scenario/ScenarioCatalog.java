@@ -15,6 +15,12 @@ final class ScenarioCatalog {
     private ScenarioCatalog() {
     }
 
+    /**
+     * Scenarios that split the CPUs in halves (cpusets, affinity, nested parents) or pit workloads against each other
+     * judge nothing on one CPU: both halves are CPU 0.
+     */
+    private static final TopologyRequirements TWO_CPUS = TopologyRequirements.any().minCpus(2);
+
     /** Two cgroups of spinners that together fill the machine, no cpusets. */
     static Scenario steady() {
         return Scenario.of("steady", t -> List.of(
@@ -30,7 +36,8 @@ final class ScenarioCatalog {
                 defs.add(CgroupDef.named("llc_" + l).workers(t.cpusPerLlc()).cpuset(CpusetSpec.llc(l)));
             }
             return defs;
-        });
+        })
+                .requiring(TopologyRequirements.any().minLlcs(2));
     }
 
     /** Two cgroups with twice as many spinners as CPUs in total. */
@@ -53,7 +60,8 @@ final class ScenarioCatalog {
                 CgroupDef.named("timer").workers(1).work(WorkType.timerLatency()),
                 CgroupDef.named("phases").workers(1).work(WorkType.sequence(
                         WorkType.phase(WorkType.spinWait(), Duration.ofMillis(100)),
-                        WorkType.phase(WorkType.bursty(), Duration.ofMillis(100))))));
+                        WorkType.phase(WorkType.bursty(), Duration.ofMillis(100))))))
+                .requiring(TWO_CPUS);
     }
 
     /** Spinners run unconfined for half the run, then a cpuset confines each cgroup to its half of the CPUs. */
@@ -62,7 +70,8 @@ final class ScenarioCatalog {
                 Step.of(HoldSpec.fraction(0.5), Op.addCgroup(CgroupDef.named("cg_0").workers(t.cpuCount())),
                         Op.addCgroup(CgroupDef.named("cg_1").workers(t.cpuCount()))),
                 Step.of(HoldSpec.fraction(0.5), Op.setCpuset("cg_0", CpusetSpec.slice(0, halves(t))),
-                        Op.setCpuset("cg_1", CpusetSpec.slice(halves(t) - 1, halves(t))))));
+                        Op.setCpuset("cg_1", CpusetSpec.slice(halves(t) - 1, halves(t))))))
+                .requiring(TWO_CPUS);
     }
 
     /** Cpusets on for half the run, then cleared. */
@@ -71,7 +80,8 @@ final class ScenarioCatalog {
                 Step.of(HoldSpec.fraction(0.5),
                         Op.addCgroup(CgroupDef.named("cg_0").workers(t.cpuCount()).cpuset(CpusetSpec.slice(0, halves(t)))),
                         Op.addCgroup(CgroupDef.named("cg_1").workers(t.cpuCount()).cpuset(CpusetSpec.slice(halves(t) - 1, halves(t))))),
-                Step.of(HoldSpec.fraction(0.5), Op.clearCpuset("cg_0"), Op.clearCpuset("cg_1"))));
+                Step.of(HoldSpec.fraction(0.5), Op.clearCpuset("cg_0"), Op.clearCpuset("cg_1"))))
+                .requiring(TWO_CPUS);
     }
 
     /** A cgroup confined to CPU 0, then grown to all CPUs, then swapped with its neighbour's. */
@@ -80,7 +90,8 @@ final class ScenarioCatalog {
                 Step.of(HoldSpec.fraction(0.34), Op.addCgroup(CgroupDef.named("cg_0").workers(t.cpuCount()).cpuset(CpusetSpec.cpus(0))),
                         Op.addCgroup(CgroupDef.named("cg_1").workers(1).cpuset(CpusetSpec.slice(halves(t) - 1, halves(t))))),
                 Step.of(HoldSpec.fraction(0.33), Op.setCpuset("cg_0", CpusetSpec.slice(0, 1))),
-                Step.of(HoldSpec.fraction(0.33), Op.swapCpusets("cg_0", "cg_1"))));
+                Step.of(HoldSpec.fraction(0.33), Op.swapCpusets("cg_0", "cg_1"))))
+                .requiring(TWO_CPUS);
     }
 
     /** A second cgroup comes and goes while the first runs. */
@@ -97,14 +108,16 @@ final class ScenarioCatalog {
                 Step.of(HoldSpec.fraction(0.5),
                         Op.addCgroup(CgroupDef.named("cg_0").workers(t.cpuCount()).cpuset(CpusetSpec.slice(0, halves(t)))),
                         Op.addCgroup(CgroupDef.named("cg_1").workers(t.cpuCount()).cpuset(CpusetSpec.slice(halves(t) - 1, halves(t))))),
-                Step.of(HoldSpec.loop(0.5, Duration.ofMillis(500)), Op.swapCpusets("cg_0", "cg_1"))));
+                Step.of(HoldSpec.loop(0.5, Duration.ofMillis(500)), Op.swapCpusets("cg_0", "cg_1"))))
+                .requiring(TWO_CPUS);
     }
 
     /** Spinners unpinned for half the run, then pinned to the first half of the CPUs. */
     static Scenario affinityChange() {
         return new Scenario("affinity-change", t -> List.of(
                 Step.of(HoldSpec.fraction(0.5), Op.addCgroup(CgroupDef.named("cg_0").workers(t.cpuCount()))),
-                Step.of(HoldSpec.fraction(0.5), Op.setAffinity("cg_0", CpusetSpec.slice(0, halves(t))))));
+                Step.of(HoldSpec.fraction(0.5), Op.setAffinity("cg_0", CpusetSpec.slice(0, halves(t))))))
+                .requiring(TWO_CPUS);
     }
 
     /**
@@ -124,7 +137,8 @@ final class ScenarioCatalog {
                 defs.add(CgroupDef.named(parent + "/leaf_1").workers(Math.max(1, cpus - cpus / 2)));
             }
             return defs;
-        });
+        })
+                .requiring(TWO_CPUS);
     }
 
     private static int halves(Topology t) {
@@ -132,10 +146,27 @@ final class ScenarioCatalog {
     }
 
     /** The canned scenarios by name. */
+    /** The wake-up family side by side: a futex fan-out (1 messenger, 2 receivers), a thundering herd, an epoll storm. */
+    static Scenario wakeups() {
+        return Scenario.of("wakeups", t -> List.of(
+                CgroupDef.named("fanout").workers(3).work(WorkType.futexFanOut(2, 500)),
+                CgroupDef.named("herd").workers(3).work(WorkType.thunderingHerd()),
+                CgroupDef.named("epoll").workers(2).work(WorkType.epollStorm())));
+    }
+
+    /** The churn family: cgroups created and removed, cgroup moves as fast as they go, scheduling classes cycled. */
+    static Scenario churn() {
+        return Scenario.of("churn", t -> List.of(
+                CgroupDef.named("cgchurn").workers(2).work(WorkType.cgroupChurn()),
+                CgroupDef.named("attach").workers(2).work(WorkType.cgroupAttachStorm()),
+                CgroupDef.named("policy").workers(2).work(WorkType.policyChurn())));
+    }
+
     static Map<String, Scenario> canned() {
         Map<String, Scenario> m = new TreeMap<>();
         for (Scenario s : List.of(steady(), steadyPerLlc(), oversubscribed(), pinned(), mixedWorkloads(), cpusetApply(),
-                cpusetClear(), cpusetResize(), cgroupAddRemove(), affinityChange(), cpusetFlip(), nestedSteady())) {
+                cpusetClear(), cpusetResize(), cgroupAddRemove(), affinityChange(), cpusetFlip(), nestedSteady(), wakeups(),
+                churn())) {
             m.put(s.name(), s);
         }
         return m;

@@ -61,6 +61,9 @@ final class ScenarioRunner {
         record.opsName = ctx.currentScheduler() instanceof Scheduler.Binary ? ctx.opsName() : "";
         record.schedulersRan.add(startScheduler);
         Duration total = steps.stream().map(s -> s.hold().of(ctx.duration())).reduce(Duration.ZERO, Duration::plus);
+        if (ctx.schedulerWatchdog() != null && ctx.currentScheduler() instanceof Scheduler.Binary) {
+            record.note(SchedulerWatchdog.apply(ctx, ctx.schedulerWatchdog()));
+        }
         monitor.start();
         ctx.lastFailureEvidence(null);
         FlightRecorder recorder = FlightRecorder.start(ctx, ctx.flightRecorderWindow(), record.t0);

@@ -148,6 +148,9 @@ final class ScenarioValidator {
                         if (sp.work() == null) {
                             throw new InvalidScenarioException(f + "work", "missing");
                         }
+                        if (topology != null) {
+                            sp.work().checkTopology(topology, f + "work");
+                        }
                         totalWorkers += sp.workers();
                     }
                     case Op.DetachScheduler d -> { }

@@ -1,10 +1,12 @@
 package dev.jktstr.scenario;
 
+import dev.jktstr.guest.SnapshotStore;
 import dev.jktstr.kconfig.KernelImage;
 import dev.jktstr.kconfig.KernelLookup;
 import dev.jktstr.machine.Topology;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -15,7 +17,12 @@ import java.util.Optional;
  * the test's layer only ({@link ThresholdLayers}: defaults and the scheduler's preset lie below it).
  */
 public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Scheduler scheduler, Duration duration,
-        Optional<String> backend, String commandLine, Duration bootTimeout, Assert thresholds) {
+        Optional<String> backend, String commandLine, Duration bootTimeout, Assert thresholds, boolean snapshot,
+        long scratchDiskMib) {
+
+    /** The scratch disk {@link #run(Scenario)} attaches when a scenario's work does block I/O and none was asked for. */
+    public static final long DEFAULT_SCRATCH_DISK_MIB = 64;
+    static final long MAX_SCRATCH_DISK_MIB = 16384;
 
     public Vm {
         Objects.requireNonNull(kernel, "kernel");
@@ -31,6 +38,10 @@ public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Sched
         }
         if (bootTimeout == null || bootTimeout.isNegative() || bootTimeout.isZero()) {
             throw new InvalidScenarioException("bootTimeout", "must be positive, got " + bootTimeout);
+        }
+        if (scratchDiskMib < 0 || scratchDiskMib > MAX_SCRATCH_DISK_MIB) {
+            throw new InvalidScenarioException("scratchDiskMib", "must be within 0.." + MAX_SCRATCH_DISK_MIB
+                    + " (0 = no disk), got " + scratchDiskMib);
         }
         commandLine = commandLine == null ? "" : commandLine;
         if (scheduler instanceof Scheduler.Binary b) {
@@ -52,8 +63,46 @@ public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Sched
      * {@link #run(Scenario)} does first. Returns this VM.
      */
     public Vm validate(Scenario scenario) {
-        scenario.stepsFor(topology);
+        List<Step> steps = scenario.stepsFor(topology);
+        if (scratchDiskMib == 0) {
+            diskUser(steps).ifPresent(field -> {
+                throw new InvalidScenarioException(field, "block I/O needs a scratch disk and this VM has none"
+                        + " (Vm.builder().scratchDisk(MiB); Vm.run adds one by itself)");
+            });
+        }
         return this;
+    }
+
+    /** The field of the first work in {@code steps} that does block I/O, if any. */
+    static Optional<String> diskUser(List<Step> steps) {
+        for (int i = 0; i < steps.size(); i++) {
+            List<Op> ops = steps.get(i).ops();
+            for (int j = 0; j < ops.size(); j++) {
+                WorkType w = switch (ops.get(j)) {
+                    case Op.AddCgroup a -> a.def().work();
+                    case Op.Spawn sp -> sp.work();
+                    default -> null;
+                };
+                if (w != null && w.needsDisk()) {
+                    return Optional.of("steps[" + i + "].ops[" + j + "].work");
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** This VM with a scratch disk of {@code mib} (0 = none). */
+    public Vm withScratchDisk(long mib) {
+        return new Vm(kernel, topology, memoryMib, scheduler, duration, backend, commandLine, bootTimeout, thresholds,
+                snapshot, mib);
+    }
+
+    /**
+     * Whether this VM starts from a snapshot: when asked ({@link Builder#snapshot}) and it has no scratch disk — a
+     * disk is a device the saved state does not have, so a VM with one always boots cold.
+     */
+    public boolean usesSnapshot() {
+        return snapshot && scratchDiskMib == 0;
     }
 
     /**
@@ -61,8 +110,10 @@ public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Sched
      * anything boots), then boots, runs it and powers off.
      */
     public RunResult run(Scenario scenario) {
-        validate(scenario);
-        try (Ctx ctx = boot()) {
+        Vm vm = scratchDiskMib == 0 && diskUser(scenario.stepsFor(topology)).isPresent()
+                ? withScratchDisk(DEFAULT_SCRATCH_DISK_MIB) : this; // I/O work gets its disk without asking
+        vm.validate(scenario);
+        try (Ctx ctx = vm.boot()) {
             return Scenarios.run(ctx, scenario);
         }
     }
@@ -95,7 +146,18 @@ public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Sched
         private String backend;
         private String commandLine = "quiet";
         private Duration bootTimeout = Duration.ofSeconds(120);
+        private boolean snapshot = SnapshotStore.enabledByDefault();
         private Assert thresholds = Assert.none();
+        private long scratchDiskMib;
+
+        /**
+         * A sparse scratch disk of {@code mib} for the I/O work types (virtio-blk: /dev/vda in the guest), deleted when
+         * the VM closes; 0 = none (the default).
+         */
+        public Builder scratchDisk(long mib) {
+            this.scratchDiskMib = mib;
+            return this;
+        }
 
         /** A kernel directory (bzImage, System.map, config) or image. */
         public Builder kernel(Path dirOrImage) {
@@ -143,6 +205,16 @@ public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Sched
             return this;
         }
 
+        /**
+         * Whether to start from a snapshot of this configuration in the user cache, saving one after a cold boot
+         * (GuestSession); default {@link SnapshotStore#enabledByDefault()} ({@code -Djktstr.snapshot=true} or
+         * {@code JKTSTR_SNAPSHOT=1}), so every {@code Vm} and {@code @JktstrTest} of one configuration shares one.
+         */
+        public Builder snapshot(boolean use) {
+            this.snapshot = use;
+            return this;
+        }
+
         public Builder bootTimeout(Duration d) {
             this.bootTimeout = d;
             return this;
@@ -159,7 +231,8 @@ public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Sched
 
         public Vm build() {
             return new Vm(Optional.ofNullable(kernel), topology, memoryMib, scheduler, duration,
-                    Optional.ofNullable(backend).filter(s -> !s.isEmpty()), commandLine, bootTimeout, thresholds);
+                    Optional.ofNullable(backend).filter(s -> !s.isEmpty()), commandLine, bootTimeout, thresholds, snapshot,
+                    scratchDiskMib);
         }
 
         public Ctx boot() {

@@ -27,6 +27,9 @@ public final class AgentH {
     /** <code>#define AGENT_MAX_EXEC_OUTPUT (1u &lt;&lt; 20)</code> */
     public static final int AGENT_MAX_EXEC_OUTPUT = 0x100000;
 
+    /** <code>#define AGENT_MAX_EXEC_PATH 256u</code> */
+    public static final int AGENT_MAX_EXEC_PATH = 256;
+
     /** <code>#define AGENT_MAX_GROUPS 64u</code> */
     public static final int AGENT_MAX_GROUPS = 64;
 
@@ -126,6 +129,9 @@ public final class AgentH {
     /** <code>#define AGENT_PROTOCOL_VERSION 1u</code> */
     public static final int AGENT_PROTOCOL_VERSION = 1;
 
+    /** <code>#define AGENT_WAKE_CHAIN_FUTEX 0x10000u</code> */
+    public static final int AGENT_WAKE_CHAIN_FUTEX = 0x10000;
+
     /** <code>AGENT_WORKER_FINISHED, in enum agent_worker_state</code> */
     public static final int AGENT_WORKER_FINISHED = 2;
 
@@ -138,38 +144,134 @@ public final class AgentH {
     /** <code>AGENT_WORK_AFFINITY_CHURN, in enum agent_work_type</code> */
     public static final int AGENT_WORK_AFFINITY_CHURN = 12;
 
+    /** <code>AGENT_WORK_ALU_HOT, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_ALU_HOT = 16;
+
+    /** <code>AGENT_WORK_ASYMMETRIC_WAKER, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_ASYMMETRIC_WAKER = 23;
+
     /** <code>AGENT_WORK_BURSTY, in enum agent_work_type</code> */
     public static final int AGENT_WORK_BURSTY = 4;
+
+    /** <code>AGENT_WORK_CACHE_PIPE, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_CACHE_PIPE = 20;
 
     /** <code>AGENT_WORK_CACHE_PRESSURE, in enum agent_work_type</code> */
     public static final int AGENT_WORK_CACHE_PRESSURE = 9;
 
+    /** <code>AGENT_WORK_CACHE_YIELD, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_CACHE_YIELD = 19;
+
+    /** <code>AGENT_WORK_CGROUP_ATTACH_STORM, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_CGROUP_ATTACH_STORM = 36;
+
+    /** <code>AGENT_WORK_CGROUP_CHURN, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_CGROUP_CHURN = 35;
+
+    /** <code>AGENT_WORK_CROSS_AFFINITY_CHURN, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_CROSS_AFFINITY_CHURN = 32;
+
+    /** <code>AGENT_WORK_CUSTOM, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_CUSTOM = 46;
+
+    /** <code>AGENT_WORK_EPOLL_STORM, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_EPOLL_STORM = 24;
+
+    /** <code>AGENT_WORK_FAN_OUT_COMPUTE, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_FAN_OUT_COMPUTE = 22;
+
     /** <code>AGENT_WORK_FORK_EXIT, in enum agent_work_type</code> */
     public static final int AGENT_WORK_FORK_EXIT = 11;
+
+    /** <code>AGENT_WORK_FUTEX_FAN_OUT, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_FUTEX_FAN_OUT = 21;
 
     /** <code>AGENT_WORK_FUTEX_PING_PONG, in enum agent_work_type</code> */
     public static final int AGENT_WORK_FUTEX_PING_PONG = 6;
 
+    /** <code>AGENT_WORK_IDLE_CHURN, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_IDLE_CHURN = 15;
+
+    /** <code>AGENT_WORK_IO_CONVOY, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_IO_CONVOY = 45;
+
+    /** <code>AGENT_WORK_IO_RAND_READ, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_IO_RAND_READ = 44;
+
     /** <code>AGENT_WORK_IO_SYNC, in enum agent_work_type</code> */
     public static final int AGENT_WORK_IO_SYNC = 8;
 
+    /** <code>AGENT_WORK_IO_SYNC_WRITE, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_IO_SYNC_WRITE = 43;
+
+    /** <code>AGENT_WORK_IPC_VARIANCE, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_IPC_VARIANCE = 18;
+
+    /** <code>AGENT_WORK_IRQ_WAKE, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_IRQ_WAKE = 40;
+
     /** <code>AGENT_WORK_MAX, in enum agent_work_type</code> */
-    public static final int AGENT_WORK_MAX = 14;
+    public static final int AGENT_WORK_MAX = 46;
 
     /** <code>AGENT_WORK_MIXED, in enum agent_work_type</code> */
     public static final int AGENT_WORK_MIXED = 3;
 
+    /** <code>AGENT_WORK_MUTEX_CONTENTION, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_MUTEX_CONTENTION = 26;
+
+    /** <code>AGENT_WORK_NET_TRAFFIC, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_NET_TRAFFIC = 39;
+
     /** <code>AGENT_WORK_NICE_SWEEP, in enum agent_work_type</code> */
     public static final int AGENT_WORK_NICE_SWEEP = 13;
+
+    /** <code>AGENT_WORK_NUMA_MIGRATION_CHURN, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_NUMA_MIGRATION_CHURN = 34;
+
+    /** <code>AGENT_WORK_NUMA_WORKING_SET_SWEEP, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_NUMA_WORKING_SET_SWEEP = 38;
+
+    /** <code>AGENT_WORK_PAGE_FAULT_CHURN, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_PAGE_FAULT_CHURN = 37;
 
     /** <code>AGENT_WORK_PIPE_IO, in enum agent_work_type</code> */
     public static final int AGENT_WORK_PIPE_IO = 5;
 
+    /** <code>AGENT_WORK_POLICY_CHURN, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_POLICY_CHURN = 33;
+
+    /** <code>AGENT_WORK_PREEMPT_STORM, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_PREEMPT_STORM = 30;
+
+    /** <code>AGENT_WORK_PRIORITY_INVERSION, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_PRIORITY_INVERSION = 27;
+
+    /** <code>AGENT_WORK_PRODUCER_CONSUMER_IMBALANCE, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_PRODUCER_CONSUMER_IMBALANCE = 28;
+
+    /** <code>AGENT_WORK_RT_STARVATION, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_RT_STARVATION = 29;
+
+    /** <code>AGENT_WORK_SCHBENCH, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_SCHBENCH = 41;
+
     /** <code>AGENT_WORK_SEQUENCE, in enum agent_work_type</code> */
     public static final int AGENT_WORK_SEQUENCE = 14;
 
+    /** <code>AGENT_WORK_SIGNAL_STORM, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_SIGNAL_STORM = 31;
+
+    /** <code>AGENT_WORK_SMT_SIBLING_SPIN, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_SMT_SIBLING_SPIN = 17;
+
     /** <code>AGENT_WORK_SPIN_WAIT, in enum agent_work_type</code> */
     public static final int AGENT_WORK_SPIN_WAIT = 1;
+
+    /** <code>AGENT_WORK_TAOBENCH, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_TAOBENCH = 42;
+
+    /** <code>AGENT_WORK_THUNDERING_HERD, in enum agent_work_type</code> */
+    public static final int AGENT_WORK_THUNDERING_HERD = 25;
 
     /** <code>AGENT_WORK_TIMER_LATENCY, in enum agent_work_type</code> */
     public static final int AGENT_WORK_TIMER_LATENCY = 7;

@@ -76,7 +76,8 @@ public final class JktstrExtension implements ExecutionCondition, ParameterResol
         String key = topology(t) + "/" + t.memoryMib() + "/"
                 + t.scheduler() + " " + String.join(" ", t.schedulerArgs()) + "/" + t.kernel();
         Ctx ctx = e.getRoot().getStore(NS).getOrComputeIfAbsent(key, k -> new SharedCtx(boot(t)), SharedCtx.class).ctx();
-        return ctx.duration(Duration.ofMillis(t.durationMs())).expectSchedulerError(expectedError(t));
+        return ctx.duration(Duration.ofMillis(t.durationMs())).expectSchedulerError(expectedError(t))
+                .schedulerWatchdog(t.watchdogMs() == 0 ? null : Duration.ofMillis(t.watchdogMs()));
     }
 
     /** The test's expected scheduler error (set per test: tests share a booted context), or null. */

@@ -46,6 +46,9 @@ public @interface JktstrTest {
     /** As {@link #expectSchedulerError()}, a regular expression found in the error text; "" = no such claim. */
     String expectSchedulerErrorMatching() default "";
 
+    /** The sched_ext watchdog timeout for the scheduler under test, in ms ({@code Ctx#schedulerWatchdog}); 0 = its own. */
+    long watchdogMs() default 0;
+
     /** Run time that step holds are fractions of, in ms. */
     long durationMs() default 5000;
 
