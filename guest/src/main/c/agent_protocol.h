@@ -119,7 +119,9 @@ enum agent_mpol_mode {
     AGENT_MPOL_BIND = 2,
     AGENT_MPOL_INTERLEAVE = 3,
     AGENT_MPOL_LOCAL = 4,
-    AGENT_MPOL_MAX = 4,               /* the highest mode */
+    AGENT_MPOL_PREFERRED_MANY = 5,    /* Linux 5.15 */
+    AGENT_MPOL_WEIGHTED_INTERLEAVE = 6, /* Linux 6.9; weights from /sys/kernel/mm/mempolicy/weighted_interleave */
+    AGENT_MPOL_MAX = 6,               /* the highest mode */
 };
 
 #endif

@@ -26,11 +26,14 @@
 #include "frames.h"
 #include "init.h"
 #include "rpc.h"
+#include "sched_tool.h"
 
 int stdio_mode;
 pid_t shell_pid = -1;
 
 int main(int argc, char **argv) {
+    /* run as a tool from a guest shell, not as /init */
+    if (argc > 1 && strcmp(argv[1], "sched-setattr") == 0) return sched_tool_main(argc - 2, argv + 2);
     crc_init();
     signal(SIGPIPE, SIG_IGN);
     if (argc > 1 && strcmp(argv[1], "--stdio") == 0) {

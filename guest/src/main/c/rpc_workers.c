@@ -82,7 +82,8 @@ void do_workers_spawn(uint32_t id, struct in *c) {
     if (wp.nice < -20 || wp.nice > 19) { send_error(id, EINVAL, "nice %d outside -20..19", wp.nice); goto out; }
     if (wp.mpol_mode > AGENT_MPOL_MAX + 1u) { send_error(id, EINVAL, "unknown memory policy mode %u", wp.mpol_mode - 1u); goto out; }
     if (wp.mpol_mode) {
-        int m = (int) wp.mpol_mode - 1, needs_nodes = m == AGENT_MPOL_BIND || m == AGENT_MPOL_INTERLEAVE || m == AGENT_MPOL_PREFERRED;
+        int m = (int) wp.mpol_mode - 1, needs_nodes = m == AGENT_MPOL_BIND || m == AGENT_MPOL_INTERLEAVE || m == AGENT_MPOL_PREFERRED
+                || m == AGENT_MPOL_PREFERRED_MANY || m == AGENT_MPOL_WEIGHTED_INTERLEAVE;
         if (needs_nodes != (wp.mpol_nodes != 0)) {
             send_error(id, EINVAL, "memory policy mode %d %s a node mask", m, needs_nodes ? "needs" : "takes no"); goto out;
         }

@@ -98,11 +98,12 @@ final class ReplCommand implements Callable<Integer> {
         Vm.Builder vb = Vm.builder().topology(topology).memoryMib(machine.memoryPerNodeMib())
                 .scheduler(SchedulerChoice.resolve(scheduler == null ? "eevdf" : scheduler, schedulerArgs, machine::kernelImage))
                 .commandLine(machine.cmdline).bootTimeout(machine.readyTimeout());
-        if (!machine.kernels.isEmpty()) {
-            vb.kernel(machine.kernelImage().image()); // one kernel; any --kernel form (path, cache key, debian:, git:)
-        }
         if (machine.backend != null && !machine.backend.isEmpty()) {
             vb.backend(machine.backend);
+        }
+        vb.build(); // a bad scheduler binary is refused before any kernel is looked up
+        if (!machine.kernels.isEmpty()) {
+            vb.kernel(machine.kernelImage().image()); // one kernel; any --kernel form (path, cache key, debian:, git:)
         }
         return vb.build();
     }

@@ -38,7 +38,8 @@ class UserErrorHandlerTest {
     void aMissingKernelIsExplainedWithTheCommandLinesFlags() {
         RunCommandTest.Run r = RunCommandTest.jktstr("run", "steady", "--kernel", "/nonexistent/jktstr-kernel", "--duration", "1s");
         assertThat(r.exit()).isEqualTo(UserErrorHandler.USER_ERROR);
-        assertThat(r.err()).contains("run: kernel: no kernel at /nonexistent/jktstr-kernel").contains("--kernel")
-                .contains("jktstr kernel build --debian").doesNotContain("Vm.builder()");
+        assertThat(r.err()).contains("run: kernel: --kernel /nonexistent/jktstr-kernel resolves to no kernel; tried:")
+                .contains("as a path: /nonexistent/jktstr-kernel: no such file or directory")
+                .contains("a key `jktstr kernel list` shows, debian:6.12 or git:TREE@REF").doesNotContain("Vm.builder()");
     }
 }

@@ -67,7 +67,11 @@ public record WorkerRequest(String cgroupPath, int count, WorkloadType type, int
         /** The kernel's MPOL_* numbers. */
         public enum Mode {
             DEFAULT(AgentH.AGENT_MPOL_DEFAULT), PREFERRED(AgentH.AGENT_MPOL_PREFERRED), BIND(AgentH.AGENT_MPOL_BIND),
-            INTERLEAVE(AgentH.AGENT_MPOL_INTERLEAVE), LOCAL(AgentH.AGENT_MPOL_LOCAL);
+            INTERLEAVE(AgentH.AGENT_MPOL_INTERLEAVE), LOCAL(AgentH.AGENT_MPOL_LOCAL),
+            /** Prefer any of the nodes (Linux 5.15). */
+            PREFERRED_MANY(AgentH.AGENT_MPOL_PREFERRED_MANY),
+            /** Interleave by the per-node weights in /sys/kernel/mm/mempolicy/weighted_interleave (Linux 6.9). */
+            WEIGHTED_INTERLEAVE(AgentH.AGENT_MPOL_WEIGHTED_INTERLEAVE);
 
             final int wireId;
 
@@ -94,7 +98,7 @@ public record WorkerRequest(String cgroupPath, int count, WorkloadType type, int
                         throw new IllegalArgumentException("PREFERRED takes exactly one node, got " + nodes);
                     }
                 }
-                case BIND, INTERLEAVE -> {
+                case BIND, INTERLEAVE, PREFERRED_MANY, WEIGHTED_INTERLEAVE -> {
                     if (n == 0) {
                         throw new IllegalArgumentException(mode + " needs at least one node");
                     }

@@ -34,6 +34,22 @@ public sealed interface CpusetSpec {
         return new Slice(index, parts);
     }
 
+    /**
+     * The CPUs from fraction {@code startFrac} to {@code endFrac} of all CPUs, in CPU order: {@code range(0.5, 1.0)} is
+     * the upper half. Each end is rounded down to a whole CPU; the range must hold at least one.
+     */
+    static CpusetSpec range(double startFrac, double endFrac) {
+        return new Range(startFrac, endFrac);
+    }
+
+    /**
+     * Part {@code index} of {@code parts} slices, widened into each neighbour by {@code frac} of a slice: neighbouring
+     * cgroups share CPUs (frac 0 is {@link #slice}; ktstr's Overlap).
+     */
+    static CpusetSpec overlap(int index, int parts, double frac) {
+        return new Overlap(index, parts, frac);
+    }
+
     /** The CPUs, or {@link InvalidScenarioException} naming {@code field} when they do not exist in the topology. */
     BitSet resolve(Topology topology, String field);
 
@@ -110,6 +126,51 @@ public sealed interface CpusetSpec {
         @Override
         public String toString() {
             return "slice(" + index + "/" + parts + ")";
+        }
+    }
+
+    record Range(double startFrac, double endFrac) implements CpusetSpec {
+        @Override
+        public BitSet resolve(Topology t, String field) {
+            if (!Double.isFinite(startFrac) || !Double.isFinite(endFrac) || startFrac < 0 || endFrac > 1
+                    || startFrac >= endFrac) {
+                throw new InvalidScenarioException(field, "range needs 0 <= start < end <= 1, got " + startFrac + ".."
+                        + endFrac);
+            }
+            int from = (int) (t.cpuCount() * startFrac), to = (int) (t.cpuCount() * endFrac);
+            if (from >= to) {
+                throw new InvalidScenarioException(field, "range " + startFrac + ".." + endFrac + " of " + t.cpuCount()
+                        + " CPUs holds no whole CPU");
+            }
+            BitSet b = new BitSet();
+            b.set(from, to);
+            return b;
+        }
+
+        @Override
+        public String toString() {
+            return "range(" + startFrac + ".." + endFrac + ")";
+        }
+    }
+
+    record Overlap(int index, int parts, double frac) implements CpusetSpec {
+        @Override
+        public BitSet resolve(Topology t, String field) {
+            BitSet b = new Slice(index, parts).resolve(t, field); // checks index and parts
+            if (!Double.isFinite(frac) || frac < 0 || frac > 1) {
+                throw new InvalidScenarioException(field, "overlap fraction must be within 0..1, got " + frac);
+            }
+            int per = t.cpuCount() / parts, extra = (int) (per * frac);
+            int from = Math.max(0, b.nextSetBit(0) - (index == 0 ? 0 : extra));
+            int to = index == parts - 1 ? t.cpuCount() : Math.min(t.cpuCount(), b.length() + extra);
+            BitSet r = new BitSet();
+            r.set(from, to);
+            return r;
+        }
+
+        @Override
+        public String toString() {
+            return "overlap(" + index + "/" + parts + ", " + frac + ")";
         }
     }
 

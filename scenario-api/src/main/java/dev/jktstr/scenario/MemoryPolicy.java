@@ -30,7 +30,11 @@ public record MemoryPolicy(Mode mode, List<Integer> nodes) {
         /** Pages round-robin over these nodes. */
         INTERLEAVE,
         /** The node of the CPU that allocates. */
-        LOCAL
+        LOCAL,
+        /** Prefer any of these nodes, fall back to others (MPOL_PREFERRED_MANY, Linux 5.15). */
+        PREFERRED_MANY,
+        /** Interleave over these nodes by the kernel's per-node weights (MPOL_WEIGHTED_INTERLEAVE, Linux 6.9). */
+        WEIGHTED_INTERLEAVE
     }
 
     public MemoryPolicy {
@@ -53,6 +57,20 @@ public record MemoryPolicy(Mode mode, List<Integer> nodes) {
         return new MemoryPolicy(Mode.PREFERRED, List.of(node));
     }
 
+    /** Memory from any of {@code nodes} while they have some (MPOL_PREFERRED_MANY; needs Linux 5.15). */
+    public static MemoryPolicy preferredMany(int... nodes) {
+        return new MemoryPolicy(Mode.PREFERRED_MANY, list(nodes));
+    }
+
+    /**
+     * Memory interleaved over {@code nodes} in proportion to the kernel's per-node weights
+     * ({@code /sys/kernel/mm/mempolicy/weighted_interleave/nodeN}; MPOL_WEIGHTED_INTERLEAVE, needs Linux 6.9: an older
+     * kernel fails the spawn with EINVAL from set_mempolicy).
+     */
+    public static MemoryPolicy weightedInterleave(int... nodes) {
+        return new MemoryPolicy(Mode.WEIGHTED_INTERLEAVE, list(nodes));
+    }
+
     /** Memory from the node of the CPU that allocates. */
     public static MemoryPolicy local() {
         return new MemoryPolicy(Mode.LOCAL, List.of());
@@ -70,7 +88,7 @@ public record MemoryPolicy(Mode mode, List<Integer> nodes) {
     /** Rejects nodes outside the topology and node lists that do not fit the mode, naming {@code field}. */
     void validate(Topology topology, String field) {
         switch (mode) {
-            case BIND, INTERLEAVE -> {
+            case BIND, INTERLEAVE, PREFERRED_MANY, WEIGHTED_INTERLEAVE -> {
                 if (nodes.isEmpty()) {
                     throw new InvalidScenarioException(field + ".nodes", mode.name().toLowerCase() + " needs at least one NUMA node");
                 }
@@ -108,7 +126,8 @@ public record MemoryPolicy(Mode mode, List<Integer> nodes) {
 
     /**
      * How the kernel shows this policy in {@code /proc/PID/numa_maps} (its {@code mpol_to_str}): {@code bind=static:1},
-     * {@code interleave=static:0-1}, {@code prefer=static:1}, {@code local}, {@code default}.
+     * {@code interleave=static:0-1}, {@code prefer=static:1}, {@code prefer (many)=static:0-1},
+     * {@code weighted interleave=static:0-1}, {@code local}, {@code default}.
      */
     public String kernelForm() {
         return switch (mode) {
@@ -117,6 +136,8 @@ public record MemoryPolicy(Mode mode, List<Integer> nodes) {
             case PREFERRED -> "prefer=static:" + Topology.cpuList(nodes);
             case BIND -> "bind=static:" + Topology.cpuList(nodes);
             case INTERLEAVE -> "interleave=static:" + Topology.cpuList(nodes);
+            case PREFERRED_MANY -> "prefer (many)=static:" + Topology.cpuList(nodes);
+            case WEIGHTED_INTERLEAVE -> "weighted interleave=static:" + Topology.cpuList(nodes);
         };
     }
 

@@ -128,7 +128,35 @@ public sealed interface Op {
 
     record TakeSnapshot() implements Op {}
 
+    /**
+     * Writes a controller knob of a live cgroup mid-run ({@code cpu.max}, {@code memory.max}, ...) and reads it back
+     * from inside the guest: a rounded value is a verdict note, a refused one or a file the kernel lacks fails the op.
+     */
+    static Op setKnob(String cgroup, CgroupKnob knob) {
+        return new SetKnob(cgroup, knob);
+    }
+
+    record SetKnob(String cgroup, CgroupKnob knob) implements Op {
+        public SetKnob {
+            Objects.requireNonNull(knob, "knob");
+        }
+    }
+
     record SetAffinity(String name, CpusetSpec cpus) implements Op {}
+
+    /**
+     * Re-pins every running worker of the cgroup by an {@link AffinityIntent}, resolved per worker against the
+     * cgroup's cpuset at that moment ({@code inherit()} unpins: every CPU, within the cpuset).
+     */
+    static Op setAffinity(String name, AffinityIntent intent) {
+        return new SetAffinityIntent(name, intent);
+    }
+
+    record SetAffinityIntent(String name, AffinityIntent intent) implements Op {
+        public SetAffinityIntent {
+            Objects.requireNonNull(intent, "intent");
+        }
+    }
 
     record DetachScheduler() implements Op {}
 

@@ -44,10 +44,10 @@ final class OpInterpreter {
                 case Op.Freeze f -> fs.freeze(cgroups.get(f.name()).path, f.frozen());
                 case Op.MoveTasks m -> moveTasks(m);
                 case Op.SetAffinity sa -> setAffinity(sa);
+                case Op.SetAffinityIntent si -> setAffinity(si);
                 case Op.Spawn sp -> {
                     LiveCgroup c = cgroups.get(sp.cgroup());
-                    BitSet affinity = c.def.affinity().map(a -> a.resolve(ctx.topology(), "affinity")).orElse(new BitSet());
-                    cgroups.spawn(c, sp.workers(), sp.work(), affinity);
+                    cgroups.spawn(c, sp.workers(), sp.work(), masks(c, sp.workers()));
                 }
                 case Op.DetachScheduler d -> {
                     String was = ctx.currentScheduler().name();
@@ -64,6 +64,7 @@ final class OpInterpreter {
                 }
                 case Op.ReplaceScheduler rs -> replaceScheduler(rs);
                 case Op.TakeSnapshot t -> monitor.takeSnapshot();
+                case Op.SetKnob k -> applyKnob(cgroups.get(k.cgroup()), k.knob());
                 case Op.ReadKernelValue r -> record.note(r.path() + " = " + ctx.shell().sh("cat \"$1\"", r.path()).strip());
                 case Op.KillScheduler k -> {
                     if (!(ctx.currentScheduler() instanceof Scheduler.Binary b)) {
@@ -112,12 +113,31 @@ final class OpInterpreter {
             // bind: the cpuset's memory nodes match the policy's (set before any worker is in the cgroup)
             fs.setMems(c.path, def.memoryPolicy().get().cpusetMems().get());
         }
+        for (CgroupKnob k : def.knobs()) {
+            applyKnob(c, k); // before the workers join, so they start under the limits
+        }
         if (def.workers() == 0) {
             return; // a parent of nested cgroups
         }
-        BitSet affinity = def.affinity().map(a -> a.resolve(ctx.topology(), "affinity")).orElse(new BitSet());
-        c.affinityEver = def.affinity().map(a -> (BitSet) affinity.clone());
-        cgroups.spawn(c, def.workers(), def.work(), affinity);
+        List<BitSet> masks = masks(c, def.workers());
+        c.affinityEver = def.affinity().map(a -> AffinityIntent.union(masks));
+        cgroups.spawn(c, def.workers(), def.work(), masks);
+    }
+
+    /** Each worker's affinity from the definition's intent against the cgroup's cpuset now (empty masks: none). */
+    private List<BitSet> masks(LiveCgroup c, int workers) {
+        return c.def.affinity().map(a -> a.resolve(ctx.topology(), c.cpuset, workers, c.def.name(), "affinity"))
+                .orElseGet(() -> java.util.Collections.nCopies(workers, new BitSet()));
+    }
+
+    /** Writes a knob and verifies it from inside the guest: rounded → a note; refused or missing → the op fails. */
+    private void applyKnob(LiveCgroup c, CgroupKnob knob) {
+        KnobReadback r = fs.applyKnob(c.def.name(), c.path, knob);
+        switch (r.status()) {
+            case AS_WRITTEN -> record.note("step " + record.step + ": " + r.describe());
+            case ROUNDED -> record.note("step " + record.step + ": " + r.describe());
+            case REFUSED, MISSING -> throw new ScenarioException(r.describe());
+        }
     }
 
     /** Empty {@code cpus}: unrestricted (the parent's CPUs, see {@link CgroupFs#inheritCpus}). */
@@ -149,11 +169,31 @@ final class OpInterpreter {
     private void setAffinity(Op.SetAffinity sa) {
         LiveCgroup c = cgroups.get(sa.name());
         BitSet cpus = sa.cpus().resolve(ctx.topology(), "cpus");
-        String mask = "0x" + new BigInteger(1, reverse(cpus.toByteArray())).toString(16);
+        String mask = hexMask(cpus);
         for (int pid : c.pids()) {
             ctx.shell().sh("taskset -p \"$1\" \"$2\" >/dev/null", mask, String.valueOf(pid));
         }
         cgroups.pinned(c, cpus);
+    }
+
+    private void setAffinity(Op.SetAffinityIntent si) {
+        LiveCgroup c = cgroups.get(si.name());
+        List<Integer> pids = c.pids();
+        List<BitSet> masks;
+        try {
+            masks = si.intent().resolve(ctx.topology(), c.cpuset, pids.size(), c.def.name(), "intent");
+        } catch (InvalidScenarioException e) {
+            throw new ScenarioException("set affinity " + si.intent() + " on cgroup " + si.name() + ": " + e.getMessage(), e);
+        }
+        BitSet all = new BitSet();
+        all.set(0, ctx.topology().cpuCount());
+        BitSet union = new BitSet();
+        for (int i = 0; i < pids.size(); i++) {
+            BitSet m = masks.get(i).isEmpty() ? all : masks.get(i); // inherit: unpinned
+            union.or(m);
+            ctx.shell().sh("taskset -p \"$1\" \"$2\" >/dev/null", hexMask(m), String.valueOf(pids.get(i)));
+        }
+        cgroups.pinned(c, union);
     }
 
     private void replaceScheduler(Op.ReplaceScheduler rs) {
@@ -168,6 +208,11 @@ final class OpInterpreter {
         record.ran(swap.to());
         record.note("step " + record.step + ": scheduler " + from + " replaced by " + swap.to() + " (" + swap.toOps()
                 + "): detached in " + swap.detachTook().toMillis() + " ms, attached in " + swap.attachTook().toMillis() + " ms");
+    }
+
+    /** {@code 0x..} for taskset. */
+    static String hexMask(BitSet cpus) {
+        return "0x" + new BigInteger(1, reverse(cpus.toByteArray())).toString(16);
     }
 
     /** Big-endian bytes from BitSet's little-endian ones (for a hex CPU mask). */

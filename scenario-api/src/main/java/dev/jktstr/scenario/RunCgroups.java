@@ -71,7 +71,18 @@ final class RunCgroups {
     }
 
     /** Spawns workers into a live cgroup (two-phase: created and moved, then released) with its definition's settings. */
-    void spawn(LiveCgroup c, int workers, WorkType w, BitSet affinity) {
+    void spawn(LiveCgroup c, int workers, WorkType w, List<BitSet> perWorker) {
+        boolean uniform = perWorker.stream().distinct().count() <= 1;
+        BitSet group = uniform ? (perWorker.isEmpty() ? new BitSet() : perWorker.getFirst())
+                : AffinityIntent.union(perWorker);
+        spawn(c, workers, w, group, uniform ? List.of() : perWorker);
+    }
+
+    /**
+     * Spawns with {@code affinity} for the whole group, then (workers in place, not yet released) pins each worker to
+     * its own mask of {@code perWorker} when there is one (random subsets, one CPU each).
+     */
+    private void spawn(LiveCgroup c, int workers, WorkType w, BitSet affinity, List<BitSet> perWorker) {
         if (w.needsDisk() && ctx.vm().scratchDiskMib() == 0) { // Vm.validate catches it before boot; this is the backstop
             throw new InvalidScenarioException("cgroup " + c.def.name() + ".work", w.name() + " does block I/O and this VM has"
                     + " no scratch disk (Vm.builder().scratchDisk(MiB))");
@@ -86,13 +97,23 @@ final class RunCgroups {
             exec = Optional.of(w.guestBinaryPath());
         }
         WorkerRequest req = new WorkerRequest(c.path, workers, w.kind(), w.param1(), w.param2(), c.def.nice(),
-                c.def.policy().map(p -> p.number).orElse(-1), affinity, w.guestPhases(),
-                c.def.memoryPolicy().map(MemoryPolicy::toRequest), exec);
+                c.def.policy().filter(p -> !SchedAttr.needed(p)).map(SchedPolicy::number).orElse(-1), affinity,
+                w.guestPhases(), c.def.memoryPolicy().map(MemoryPolicy::toRequest), exec);
         WorkerGroup g = ctx.agent().spawnWorkers(req);
         c.groups.add(g);
         groupAffinity.put(g.id(), affinity.isEmpty() ? Optional.empty() : Optional.of((BitSet) affinity.clone()));
         c.workTypes.add(w.kind().name());
         c.blocking |= w.blocksByDesign();
+        for (int i = 0; i < perWorker.size() && i < g.pids().size(); i++) {
+            if (!perWorker.get(i).isEmpty()) {
+                ctx.shell().sh("taskset -p \"$1\" \"$2\" >/dev/null", OpInterpreter.hexMask(perWorker.get(i)),
+                        String.valueOf(g.pids().get(i)));
+            }
+        }
+        if (c.def.policy().isPresent() && SchedAttr.needed(c.def.policy().get())) {
+            // in their cgroup, not yet released: a refused policy fails here, before any worker runs under another
+            SchedAttr.apply(ctx.shell(), c.def.name(), c.def.policy().get(), g.pids());
+        }
         long before = System.nanoTime();
         ctx.agent().startWorkers(g);
         // the workers' clocks start at the release, somewhere in the round trip

@@ -66,17 +66,34 @@ final class ScenarioDefinitionJson {
         spec(g, "cpuset", d.cpuset(), t);
         g.writeNumberField("nice", d.nice());
         if (d.policy().isPresent()) {
-            g.writeStringField("policy", d.policy().get().name());
+            g.writeStringField("policy", d.policy().get().toString());
         } else {
             g.writeNullField("policy");
         }
-        spec(g, "affinity", d.affinity(), t);
+        if (d.affinity().isPresent()) {
+            g.writeStringField("affinity", d.affinity().get().toString());
+            try {
+                Optional<java.util.BitSet> cpus = d.cpuset().map(c -> c.resolve(t, "cpuset"));
+                g.writeStringField("affinityResolved", CpusetSpec.format(AffinityIntent.union(
+                        d.affinity().get().resolve(t, cpus, d.workers(), d.name(), "affinity"))));
+            } catch (InvalidScenarioException e) {
+                g.writeNullField("affinityResolved");
+            }
+        } else {
+            g.writeNullField("affinity");
+            g.writeNullField("affinityResolved");
+        }
         if (d.memoryPolicy().isPresent()) {
             g.writeStringField("memoryPolicy", d.memoryPolicy().get().mode().name().toLowerCase()
                     + d.memoryPolicy().get().nodes());
         } else {
             g.writeNullField("memoryPolicy");
         }
+        g.writeObjectFieldStart("knobs"); // controller file -> the value written
+        for (CgroupKnob k : d.knobs()) {
+            g.writeStringField(k.file(), k.value());
+        }
+        g.writeEndObject();
         g.writeEndObject();
     }
 
@@ -118,6 +135,7 @@ final class ScenarioDefinitionJson {
                 case CgroupDef d -> g.writeStringField("cgroup", d.name());
                 case CpusetSpec c -> spec(g, f, Optional.of(c), t);
                 case WorkType w -> g.writeStringField(f, work(w));
+                case CgroupKnob k -> g.writeStringField(f, k.file() + " = " + k.value());
                 case Scheduler s -> g.writeStringField(f, s.name());
                 case Integer n -> g.writeNumberField(f, n);
                 case Long n -> g.writeNumberField(f, n);
@@ -169,6 +187,8 @@ final class ScenarioDefinitionJson {
             case CpusetSpec.Node n -> "node(" + n.index() + ")";
             case CpusetSpec.Cpus p -> "cpus(" + Topology.cpuList(p.cpus()) + ")";
             case CpusetSpec.Slice s -> "slice(" + s.index() + "/" + s.parts() + ")";
+            case CpusetSpec.Range r -> r.toString();
+            case CpusetSpec.Overlap o -> o.toString();
         };
     }
 

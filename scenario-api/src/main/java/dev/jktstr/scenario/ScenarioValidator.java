@@ -128,6 +128,13 @@ final class ScenarioValidator {
                             sa.cpus().resolve(topology, f + "cpus");
                         }
                     }
+                    case Op.SetAffinityIntent si -> {
+                        known(live, si.name(), f + "name");
+                        if (topology != null) {
+                            // the cpuset is known only when it runs; what the topology alone rules out is refused now
+                            si.intent().resolve(topology, java.util.Optional.empty(), 1, si.name(), f + "intent");
+                        }
+                    }
                     case Op.Spawn sp -> {
                         known(live, sp.cgroup(), f + "cgroup");
                         if (!withWorkers.contains(sp.cgroup())) {
@@ -161,6 +168,10 @@ final class ScenarioValidator {
                     }
                     case Op.AttachScheduler a -> { }
                     case Op.TakeSnapshot t -> { }
+                    case Op.SetKnob k -> {
+                        known(live, k.cgroup(), f + "cgroup");
+                        k.knob().validate(topology, f + "knob");
+                    }
                     case Op.ReadKernelValue r -> kernelPath(r.path(), f + "path");
                     case Op.KillScheduler k -> {
                         if (k.signal() < 1 || k.signal() > 64) {

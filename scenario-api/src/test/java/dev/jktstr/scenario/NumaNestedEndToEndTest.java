@@ -42,6 +42,12 @@ class NumaNestedEndToEndTest {
                 .stdoutText();
     }
 
+    /** The first numa_maps line of each worker without its address (a policy may hold a space: "prefer (many)=..."). */
+    private static String fullPoliciesIn(Ctx c, String cgroup) {
+        return c.agent().exec("for p in $(cat /sys/fs/cgroup/" + cgroup + "/cgroup.procs); do "
+                + "head -1 /proc/$p/numa_maps | cut -d' ' -f2-; done").stdoutText();
+    }
+
     @Test
     void memoryPoliciesReachTheWorkers(@TempDir Path dir) {
         Ctx c = ctx();
@@ -50,7 +56,12 @@ class NumaNestedEndToEndTest {
         policies.put("spread", MemoryPolicy.interleave(0, 1));
         policies.put("pref", MemoryPolicy.preferred(0));
         policies.put("loc", MemoryPolicy.local());
+        // Linux 5.15 and 6.9 modes (the test kernel is 6.12)
+        Map<String, MemoryPolicy> newer = new LinkedHashMap<>();
+        newer.put("many", MemoryPolicy.preferredMany(0, 1));
+        newer.put("weighted", MemoryPolicy.weightedInterleave(0, 1));
         List<CgroupDef> defs = new ArrayList<>();
+        newer.forEach((name, p) -> defs.add(CgroupDef.named(name).memoryPolicy(p)));
         // the bound workers write 2 MiB each: their pages show where bind put them
         policies.forEach((name, p) -> defs.add(CgroupDef.named(name).workers(name.equals("bound") ? 2 : 1)
                 .work(name.equals("bound") ? WorkType.cachePressure(2048) : WorkType.spinWait()).memoryPolicy(p)));
@@ -59,6 +70,7 @@ class NumaNestedEndToEndTest {
         c.onProgress(p -> {
             if (seen.isEmpty() && p.elapsed().toMillis() > 1000) {
                 policies.keySet().forEach(n -> seen.put(n, policiesIn(c, n)));
+                newer.keySet().forEach(n -> seen.put(n, fullPoliciesIn(c, n)));
                 boundMaps.append(c.agent().exec("for p in $(cat /sys/fs/cgroup/bound/cgroup.procs); do cat /proc/$p/numa_maps; done")
                         .stdoutText());
                 seen.put("mems", c.agent().exec("cat /sys/fs/cgroup/bound/cpuset.mems /sys/fs/cgroup/bound/cpuset.mems.effective")
@@ -81,6 +93,8 @@ class NumaNestedEndToEndTest {
         assertThat(seen.get("loc").lines().toList()).containsExactly("local 0-1");
         assertThat(seen.get("mems").lines().toList()).containsExactly("1", "1");
         policies.forEach((n, p) -> assertThat(seen.get(n)).startsWith(p.kernelForm() + " "));
+        assertThat(seen.get("many")).startsWith("prefer (many)=static:0-1 ");
+        assertThat(seen.get("weighted")).startsWith("weighted interleave=static:0-1 ");
         // the 2 MiB buffer (512 pages, the largest anonymous mapping) of each bound worker lies on node 1 only
         List<String> buffers = boundMaps.toString().lines().filter(l -> l.contains("anon=512 ") || l.contains("anon=513 ")).toList();
         assertThat(buffers).as(boundMaps.toString()).hasSize(2).allSatisfy(l -> assertThat(l).contains(" N1=").doesNotContain(" N0="));

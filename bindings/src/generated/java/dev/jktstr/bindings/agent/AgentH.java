@@ -64,10 +64,16 @@ public final class AgentH {
     public static final int AGENT_MPOL_LOCAL = 4;
 
     /** <code>AGENT_MPOL_MAX, in enum agent_mpol_mode</code> */
-    public static final int AGENT_MPOL_MAX = 4;
+    public static final int AGENT_MPOL_MAX = 6;
 
     /** <code>AGENT_MPOL_PREFERRED, in enum agent_mpol_mode</code> */
     public static final int AGENT_MPOL_PREFERRED = 1;
+
+    /** <code>AGENT_MPOL_PREFERRED_MANY, in enum agent_mpol_mode</code> */
+    public static final int AGENT_MPOL_PREFERRED_MANY = 5;
+
+    /** <code>AGENT_MPOL_WEIGHTED_INTERLEAVE, in enum agent_mpol_mode</code> */
+    public static final int AGENT_MPOL_WEIGHTED_INTERLEAVE = 6;
 
     /** <code>AGENT_MSG_DATA, in enum agent_message_type</code> */
     public static final int AGENT_MSG_DATA = 131;
