@@ -1,5 +1,6 @@
 package dev.jktstr.guest;
 
+import dev.jktstr.machine.RunDirectory;
 import dev.jktstr.machine.Machine;
 import dev.jktstr.machine.MachineBackend;
 import dev.jktstr.machine.MachineSpec;
@@ -13,7 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -212,19 +212,6 @@ public final class SnapshotStore {
     }
 
     static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    LOG.warn("cannot remove {}: {}", p, e.toString());
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            LOG.debug("cleanup of {}: {}", root, e.toString());
-        }
+        RunDirectory.deleteTree(root).forEach(left -> LOG.warn("cannot remove {}", left));
     }
 }

@@ -6,7 +6,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 
 /**
@@ -84,15 +86,26 @@ public final class RunDirectory {
         return Files.getOwner(dir).getName().equals(System.getProperty("user.name"));
     }
 
-    /** Removes {@code root} and everything below it, best effort (what cannot be removed stays). */
-    public static void deleteTree(Path root) {
+    /**
+     * Removes {@code root} and everything below it, best effort: what cannot be removed stays, and comes back as
+     * "path: why" lines for the caller to log (empty when everything went).
+     */
+    public static List<String> deleteTree(Path root) {
+        List<String> left = new ArrayList<>();
         if (!Files.exists(root)) {
-            return;
+            return left;
         }
         try (Stream<Path> s = Files.walk(root)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            s.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    left.add(p + ": " + e);
+                }
+            });
         } catch (IOException | UncheckedIOException e) {
-            // best effort
+            left.add(root + ": " + e);
         }
+        return left;
     }
 }

@@ -1,12 +1,12 @@
 package dev.jktstr.qemu;
 
+import dev.jktstr.machine.RunDirectory;
 import dev.jktstr.machine.ChannelStreams;
 import dev.jktstr.machine.GuestPort;
 import dev.jktstr.machine.MachineException;
 import dev.jktstr.machine.MachineSpec;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -15,12 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -131,17 +129,7 @@ final class ChardevSockets implements AutoCloseable {
 
     /** Removes the temp dir and the socket names in it; connections made stay open. */
     void removeNames() {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    LOG.warn("cannot remove {}: {}", p, e.toString());
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            LOG.debug("temp dir cleanup: {}", e.toString());
-        }
+        RunDirectory.deleteTree(dir).forEach(left -> LOG.warn("cannot remove {}", left));
     }
 
     /** Closes every connection and listener; the names stay until {@link #removeNames()}. */

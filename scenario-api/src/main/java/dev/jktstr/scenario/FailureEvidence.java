@@ -236,17 +236,7 @@ public final class FailureEvidence {
         g.writeEndObject();
         writeExit(g);
         g.writeStringField("schedulerOutput", schedulerOutput);
-        g.writeArrayFieldStart("timeline");
-        for (TimelineEvent e : result.timeline()) {
-            g.writeStartObject();
-            g.writeNumberField("atMs", e.at().toMillis());
-            g.writeNumberField("step", e.step());
-            g.writeStringField("kind", e.kind());
-            g.writeStringField("scheduler", e.scheduler());
-            g.writeStringField("detail", e.detail());
-            g.writeEndObject();
-        }
-        g.writeEndArray();
+        ResultJson.writeTimeline(g, result); // as the result file has it
         g.writeObjectFieldStart("flightRecorder");
         g.writeStringField("status", flightRecorderStatus);
         g.writeNumberField("intervalMs", recorderIntervalMs);

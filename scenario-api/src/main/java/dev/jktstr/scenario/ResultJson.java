@@ -105,7 +105,8 @@ public final class ResultJson {
         g.writeEndObject();
     }
 
-    private static void writeTimeline(JsonGenerator g, RunResult r) throws IOException {
+    /** The run's {@code timeline} array (also a failure dump's). */
+    static void writeTimeline(JsonGenerator g, RunResult r) throws IOException {
         g.writeArrayFieldStart("timeline");
         for (TimelineEvent e : r.timeline()) {
             g.writeStartObject();
