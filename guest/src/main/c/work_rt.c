@@ -58,6 +58,12 @@ static void signal_storm(struct work_params *wp, uint32_t per_iter, uint32_t wor
     sigaction(SIGUSR1, &sa, NULL);
     while (!stopping()) {
         spin(work);
+        /* Only a running partner: one still starting may not ignore SIGUSR1 yet (the release does not wait for it to
+         * get there), and the default action would kill it; one that finished is gone. */
+        if (partner != me && __atomic_load_n(&partner->state, __ATOMIC_ACQUIRE) != AGENT_WORKER_RUNNING) {
+            checkpoint(1);
+            continue;
+        }
         for (uint32_t k = 0; k < per_iter; k++) {
             partner->wake_stamp = now_ns();
             kill(partner->pid, SIGUSR1);
