@@ -1,8 +1,7 @@
 package dev.jktstr.cli;
 
-import com.fasterxml.jackson.core.JsonEncoding;
+import dev.jktstr.scenario.JsonFile;
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
@@ -36,12 +35,7 @@ record VerifierBaseline(String scheduler, String kernelRelease, String topology,
 
     void write(Path file) {
         try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            try (JsonGenerator g = JSON.createGenerator(file.toFile(), JsonEncoding.UTF8)) {
-                g.useDefaultPrettyPrinter();
+            JsonFile.write(file, g -> {
                 g.writeStartObject();
                 g.writeStringField("format", FORMAT);
                 g.writeNumberField("version", VERSION);
@@ -61,7 +55,7 @@ record VerifierBaseline(String scheduler, String kernelRelease, String topology,
                 }
                 g.writeEndArray();
                 g.writeEndObject();
-            }
+            });
         } catch (IOException e) {
             throw new IllegalArgumentException("--save " + file + ": cannot write it: " + e.getMessage(), e);
         }

@@ -1,7 +1,5 @@
 package dev.jktstr.scenario;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.jktstr.guest.KmsgRecord;
 import dev.jktstr.introspect.Introspector;
@@ -11,7 +9,6 @@ import dev.jktstr.machine.GuestText;
 import dev.jktstr.machine.VcpuRegisters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,7 +32,6 @@ public final class FailureEvidence {
     public static final int VERSION = 1;
     /** Bound on the kernel log records a dump keeps (the newest). */
     static final int MAX_KMSG = 4000;
-    private static final JsonFactory JSON = new JsonFactory();
 
     private final RunResult result;
     private final Instant collected;
@@ -191,14 +187,7 @@ public final class FailureEvidence {
     public Path write(Path resultFile) {
         Path file = dumpPathFor(resultFile);
         try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            try (JsonGenerator g = JSON.createGenerator(file.toFile(), JsonEncoding.UTF8)) {
-                g.useDefaultPrettyPrinter();
-                writeJson(g, resultFile);
-            }
+            JsonFile.write(file, g -> writeJson(g, resultFile));
         } catch (IOException e) {
             throw new UncheckedIOException("writing the failure dump " + file + ": " + e.getMessage(), e);
         }

@@ -1,6 +1,5 @@
 package dev.jktstr.scenario;
 
-import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
@@ -8,7 +7,6 @@ import com.fasterxml.jackson.core.JsonToken;
 import dev.jktstr.guest.WorkerTelemetry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -29,12 +27,7 @@ public final class ResultJson {
 
     static void write(RunResult r, Path file) {
         try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            try (JsonGenerator g = JSON.createGenerator(file.toFile(), JsonEncoding.UTF8)) {
-                g.useDefaultPrettyPrinter();
+            JsonFile.write(file, g -> {
                 g.writeStartObject();
                 g.writeNumberField("version", VERSION);
                 g.writeStringField("scenario", r.scenario());
@@ -86,7 +79,7 @@ public final class ResultJson {
                 SeriesJson.write(g, r.series());
                 SeriesJson.writeUnits(g);
                 g.writeEndObject();
-            }
+            });
         } catch (IOException e) {
             throw new UncheckedIOException("writing the result file " + file + ": " + e.getMessage(), e);
         }

@@ -1,15 +1,13 @@
 package dev.jktstr.scenario.gauntlet;
 
-import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.jktstr.scenario.JsonFile;
 import dev.jktstr.scenario.ScenarioException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,48 +41,40 @@ public record GauntletIndex(String jktstr, Instant created, Optional<Shard> shar
         return v != null ? v : "0.1.0-SNAPSHOT";
     }
 
-    /** Writes {@code <dir>/index.json} (through a temporary file, so a reader never sees half of one). */
+    /** Writes {@code <dir>/index.json} ({@link JsonFile}: a reader never sees half of one). */
     public Path write(Path dir) {
         Path file = dir.resolve(FILE_NAME);
         try {
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".index", ".tmp");
-            try {
-                try (JsonGenerator g = JSON.createGenerator(tmp.toFile(), JsonEncoding.UTF8)) {
-                    g.useDefaultPrettyPrinter();
+            JsonFile.write(file, g -> {
+                g.writeStartObject();
+                g.writeStringField("kind", KIND);
+                g.writeNumberField("version", VERSION);
+                g.writeStringField("jktstr", jktstr);
+                g.writeStringField("created", created.toString());
+                if (shard.isPresent()) {
+                    g.writeObjectFieldStart("shard");
+                    g.writeNumberField("index", shard.get().index());
+                    g.writeNumberField("count", shard.get().count());
+                    g.writeEndObject();
+                } else {
+                    g.writeNullField("shard");
+                }
+                g.writeArrayFieldStart("runs");
+                for (GauntletEntry e : runs) {
                     g.writeStartObject();
-                    g.writeStringField("kind", KIND);
-                    g.writeNumberField("version", VERSION);
-                    g.writeStringField("jktstr", jktstr);
-                    g.writeStringField("created", created.toString());
-                    if (shard.isPresent()) {
-                        g.writeObjectFieldStart("shard");
-                        g.writeNumberField("index", shard.get().index());
-                        g.writeNumberField("count", shard.get().count());
-                        g.writeEndObject();
-                    } else {
-                        g.writeNullField("shard");
-                    }
-                    g.writeArrayFieldStart("runs");
-                    for (GauntletEntry e : runs) {
-                        g.writeStartObject();
-                        g.writeStringField("scenario", e.key().scenario());
-                        g.writeStringField("scheduler", e.key().scheduler());
-                        g.writeStringField("preset", e.key().preset());
-                        g.writeStringField("kernel", e.key().kernel());
-                        g.writeStringField("outcome", e.outcome().name());
-                        g.writeStringField("reason", e.reason());
-                        g.writeStringField("result", e.result());
-                        g.writeNumberField("wallMs", e.wallMs());
-                        g.writeEndObject();
-                    }
-                    g.writeEndArray();
+                    g.writeStringField("scenario", e.key().scenario());
+                    g.writeStringField("scheduler", e.key().scheduler());
+                    g.writeStringField("preset", e.key().preset());
+                    g.writeStringField("kernel", e.key().kernel());
+                    g.writeStringField("outcome", e.outcome().name());
+                    g.writeStringField("reason", e.reason());
+                    g.writeStringField("result", e.result());
+                    g.writeNumberField("wallMs", e.wallMs());
                     g.writeEndObject();
                 }
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+                g.writeEndArray();
+                g.writeEndObject();
+            });
         } catch (IOException e) {
             throw new ScenarioException("writing " + file + ": " + e.getMessage(), e);
         }
