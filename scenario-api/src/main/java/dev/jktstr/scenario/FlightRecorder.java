@@ -13,7 +13,7 @@ import java.util.Optional;
 
 /**
  * The last seconds of guest state before a failure: a ring of snapshots with runqueues, sched_ext state, DSQs and the
- * scheduler's BPF maps rendered through their BTF, taken once a second for the whole run (four times a second when
+ * scheduler's BPF maps rendered through their BTF, taken once a second for the whole run of a sched_ext scheduler (four times a second when
  * the run {@linkplain Ctx#watch watches} map values, which are read from the same snapshots and kept for the whole
  * run). A failure dump holds the ring ({@link FailureEvidence}). Slower than the monitor's sampler (maps cost more to
  * read); without introspection it records nothing and says why.
@@ -43,10 +43,14 @@ final class FlightRecorder implements AutoCloseable {
         List<MapWatch> watches = ctx.watches();
         watches.forEach(w -> watched.put(w, new Watched()));
         this.interval = watches.isEmpty() ? INTERVAL : WATCH_INTERVAL;
-        Optional<Introspector> in = ctx.monitoring() ? ctx.introspector() : Optional.empty();
+        // Under EEVDF there are no scheduler maps to keep, and the monitor's samples already cover the CPUs: a
+        // second stream of guest pauses would only add to what a busy host does to the run.
+        boolean eevdf = !(ctx.currentScheduler() instanceof Scheduler.Binary);
+        Optional<Introspector> in = ctx.monitoring() && !(eevdf && watches.isEmpty()) ? ctx.introspector() : Optional.empty();
         if ((window.isZero() && watches.isEmpty()) || in.isEmpty()) {
             this.sampler = null;
-            this.status = window.isZero() || !ctx.monitoring() ? "off" : ctx.introspectionStatus();
+            this.status = window.isZero() || !ctx.monitoring() ? "off"
+                    : eevdf && watches.isEmpty() ? "off: no sched_ext scheduler (EEVDF), no maps to record" : ctx.introspectionStatus();
             watched.values().forEach(w -> w.missing = "not read: " + (ctx.monitoring() ? ctx.introspectionStatus() : "monitoring off"));
             return;
         }
