@@ -11,7 +11,9 @@ import java.util.TreeSet;
 /**
  * Baseline against candidate, metric by metric: each side's median and spread over its runs, and a verdict from the
  * metric's registered polarity and gate. A change past the gate that is not larger than the spread of either side
- * gets no verdict ({@link Verdict#NOISY}): the runs cannot tell it from noise.
+ * gets no verdict ({@link Verdict#NOISY}): the runs cannot tell it from noise. Nor does a change in a host-bound
+ * metric when the host took a different share of the vCPUs' time on the two sides ({@link Verdict#HOST}): the runs
+ * then measure the host as much as the change.
  */
 final class PerfDelta {
     /** What one metric's comparison concludes. */
@@ -24,6 +26,8 @@ final class PerfDelta {
         OK,
         /** Past the gate but not larger than the runs' spread: no verdict. */
         NOISY,
+        /** Past the gate on a host-bound metric, but the host interfered differently with the two sides: no verdict. */
+        HOST,
         /** A metric that describes the run, never gated. */
         INFO,
         /** Not in the registry: no polarity, so no verdict. */
@@ -40,11 +44,44 @@ final class PerfDelta {
         }
     }
 
+    /**
+     * Sides whose median host interference (held back plus stolen, {@code HostInterference#total}) differs by more
+     * than this share of the vCPUs' time are not compared on host-bound metrics. A twentieth: identical 2 s runs on a
+     * quiet 2-core host differ by about 0.01; a busy CI host takes 0.2 to 0.5 (benchmarks/README.md).
+     */
+    static final double HOST_GATE = 0.05;
+
+    /**
+     * How much the host took from each side's runs: the median interference, or NaN when no run of that side says.
+     */
+    record HostSides(double baseline, double candidate) {
+        static final HostSides UNKNOWN = new HostSides(Double.NaN, Double.NaN);
+
+        static HostSides of(List<Double> baseline, List<Double> candidate) {
+            return new HostSides(median(baseline), median(candidate));
+        }
+
+        private static double median(List<Double> values) {
+            List<Double> known = values.stream().filter(Double::isFinite).toList();
+            return known.isEmpty() ? Double.NaN : MetricSpread.of(known).median();
+        }
+
+        /** Both known and further apart than {@link #HOST_GATE}. */
+        boolean differ() {
+            return Double.isFinite(baseline) && Double.isFinite(candidate) && Math.abs(candidate - baseline) > HOST_GATE;
+        }
+    }
+
     private PerfDelta() {
     }
 
-    /** Compares every key either side has, sorted by key. */
+    /** Compares every key either side has, sorted by key, not knowing what the host took from either side. */
     static List<Row> compare(Map<String, List<Double>> baseline, Map<String, List<Double>> candidate) {
+        return compare(baseline, candidate, HostSides.UNKNOWN);
+    }
+
+    /** Compares every key either side has, sorted by key. */
+    static List<Row> compare(Map<String, List<Double>> baseline, Map<String, List<Double>> candidate, HostSides host) {
         TreeSet<String> keys = new TreeSet<>(baseline.keySet());
         keys.addAll(candidate.keySet());
         List<Row> rows = new ArrayList<>();
@@ -54,7 +91,11 @@ final class PerfDelta {
             List<Double> c = candidate.get(key);
             MetricSpread bs = b == null || b.isEmpty() ? null : MetricSpread.of(b);
             MetricSpread cs = c == null || c.isEmpty() ? null : MetricSpread.of(c);
-            rows.add(new Row(key, metric, bs, cs, verdict(metric, bs, cs)));
+            Verdict v = verdict(metric, bs, cs);
+            if ((v == Verdict.REGRESSION || v == Verdict.IMPROVED) && metric.get().hostBound() && host.differ()) {
+                v = Verdict.HOST;
+            }
+            rows.add(new Row(key, metric, bs, cs, v));
         }
         return rows;
     }

@@ -47,9 +47,12 @@ public final class PerfDeltaCommand implements Callable<Integer> {
     public Integer call() {
         Map<String, List<Double>> base = read(baseline, "baseline");
         Map<String, List<Double>> cand = read(candidate, "candidate");
-        List<PerfDelta.Row> rows = PerfDelta.compare(base, cand);
+        PerfDelta.HostSides host = PerfDelta.HostSides.of(interference(baseline, "baseline"),
+                interference(candidate, "candidate"));
+        List<PerfDelta.Row> rows = PerfDelta.compare(base, cand, host);
         PrintWriter out = spec.commandLine().getOut();
         out.print(table(rows, all));
+        out.print(hostLine(host));
         out.flush();
         return rows.stream().anyMatch(r -> r.verdict() == PerfDelta.Verdict.REGRESSION) ? REGRESSED : 0;
     }
@@ -73,6 +76,32 @@ public final class PerfDeltaCommand implements Callable<Integer> {
         return values;
     }
 
+    /** Each run's host interference (held back plus stolen, NaN where the file does not say) under {@code path}. */
+    static List<Double> interference(Path path, String role) {
+        List<Double> out = new ArrayList<>();
+        for (Path f : ResultFiles.of(path, role)) {
+            try {
+                out.add(ResultJson.readInterference(f).total().orElse(Double.NaN));
+            } catch (ScenarioException e) {
+                throw new IllegalArgumentException(role + " result refused: " + e.getMessage(), e);
+            }
+        }
+        return out;
+    }
+
+    /** What the host took from each side, and what that did to the verdicts. */
+    static String hostLine(PerfDelta.HostSides host) {
+        if (!Double.isFinite(host.baseline()) || !Double.isFinite(host.candidate())) {
+            return "host: not known for both sides (result files without host interference): changes are judged "
+                    + "as if the host had treated both alike\n";
+        }
+        return String.format(Locale.ROOT, "host: took %.0f%% of the vCPUs' time in the baseline's runs, %.0f%% in the "
+                        + "candidate's (median, held back + stolen)%s%n", host.baseline() * 100, host.candidate() * 100,
+                host.differ() ? String.format(Locale.ROOT, ": more than %.0f points apart, so changes in host-bound "
+                        + "metrics get no verdict (HOST); rerun both sides on a quieter host", PerfDelta.HOST_GATE * 100)
+                        : "");
+    }
+
     static String table(List<PerfDelta.Row> rows, boolean all) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-44s %-8s %20s %20s %12s %8s  %s%n",
                 "metric", "unit", "baseline (±spread)", "candidate (±spread)", "change", "%", "verdict"));
@@ -91,9 +120,11 @@ public final class PerfDeltaCommand implements Callable<Integer> {
                     both ? signed(r.change()) : "-", pct, r.verdict()));
         }
         sb.append(String.format(Locale.ROOT, "%d metrics: %d regressed, %d improved, %d within gates, %d noisy (no "
-                        + "verdict), %d informational, %d unregistered, %d on one side only%n", rows.size(),
+                        + "verdict), %d host-bound on unlike hosts (no verdict), %d informational, %d unregistered, %d on "
+                        + "one side only%n", rows.size(),
                 counts[PerfDelta.Verdict.REGRESSION.ordinal()], counts[PerfDelta.Verdict.IMPROVED.ordinal()],
                 counts[PerfDelta.Verdict.OK.ordinal()], counts[PerfDelta.Verdict.NOISY.ordinal()],
+                counts[PerfDelta.Verdict.HOST.ordinal()],
                 counts[PerfDelta.Verdict.INFO.ordinal()], counts[PerfDelta.Verdict.UNREGISTERED.ordinal()],
                 counts[PerfDelta.Verdict.MISSING.ordinal()]));
         return sb.toString();

@@ -147,15 +147,16 @@ public final class StatsCommand implements Runnable {
     }
 
     static String listMetrics() {
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-22s %-8s %-17s %-19s %-16s %s%n", "metric",
-                "unit", "polarity", "kind", "gate (rel, abs)", "what it is"));
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-22s %-8s %-17s %-19s %-16s %-5s %s%n", "metric",
+                "unit", "polarity", "kind", "gate (rel, abs)", "host", "what it is"));
         for (RegisteredMetric m : MetricRegistry.all()) {
             String gate = m.polarity() == RegisteredMetric.Polarity.INFORMATIONAL ? "-"
                     : String.format(Locale.ROOT, "%.0f%%, %s", m.gate().relative() * 100,
                     PerfDeltaCommand.num(m.gate().absolute()));
-            sb.append(String.format(Locale.ROOT, "%-22s %-8s %-17s %-19s %-16s %s%n", m.name(), m.unit(),
+            sb.append(String.format(Locale.ROOT, "%-22s %-8s %-17s %-19s %-16s %-5s %s%n", m.name(), m.unit(),
                     m.polarity().name().toLowerCase(Locale.ROOT).replace('_', '-'),
-                    m.kind().name().toLowerCase(Locale.ROOT).replace('_', '-'), gate, m.description()));
+                    m.kind().name().toLowerCase(Locale.ROOT).replace('_', '-'), gate, m.hostBound() ? "bound" : "-",
+                    m.description()));
         }
         return sb.toString();
     }

@@ -39,6 +39,52 @@ class PerfDeltaCommandTest {
         return r.write(dir.resolve(name + ".json"));
     }
 
+    /** {@link #run} on a host that held its vCPUs back for {@code held} of the time they wanted, stealing nothing. */
+    static Path runOnHost(Path dir, String name, long units, double held) {
+        List<WorkerTelemetry> workers = List.of(worker(101, units, 6, 80, 0), worker(102, units, 6, 80, 1));
+        CgroupStats cg = new CgroupStats("cg_0", "SPIN_WAIT", false, Optional.empty(), workers);
+        RunResult r = new RunResult("steady", Instant.EPOCH, Duration.ofSeconds(4), Duration.ofSeconds(3), "6.12.0",
+                "/k/bzImage", new Topology(1, 1, 2, 1), "qemu:tcg", "scx_simple", "enabled", Optional.empty(),
+                List.of(cg), Assert.defaults().check(List.of(cg)), null, null, null, null, List.of(),
+                new dev.jktstr.scenario.HostFacts(2, 1.0, "qemu:tcg", "none",
+                        new dev.jktstr.scenario.HostInterference(held, 0.0)), null);
+        return r.write(dir.resolve(name + ".json"));
+    }
+
+    @Test
+    void aChangeWhenTheHostTookMoreFromOneSideIsHostNotARegression(@TempDir Path dir) {
+        Path base = dir.resolve("base"), cand = dir.resolve("cand");
+        for (int i = 1; i <= 3; i++) {
+            runOnHost(base, "a" + i, 100_000 + i * 500, 0.02);
+            runOnHost(cand, "b" + i, 60_000 + i * 500, 0.40); // a busy host took 40% of what the vCPUs wanted
+        }
+        RunCommandTest.Run r = RunCommandTest.jktstr("perf-delta", base.toString(), cand.toString());
+        System.out.print(r.out());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).containsPattern("steady/cg_0.totalWorkUnits .*HOST")
+                .containsPattern("steady/cg_0.minWorkRate .*HOST").contains("0 regressed")
+                .contains("2 host-bound on unlike hosts")
+                .contains("host: took 2% of the vCPUs' time in the baseline's runs, 40% in the candidate's")
+                .contains("get no verdict (HOST)");
+        // the same halving with the host alike on both sides is a regression, and counted metrics never go HOST
+        Path alike = dir.resolve("alike");
+        for (int i = 1; i <= 3; i++) {
+            runOnHost(alike, "c" + i, 60_000 + i * 500, 0.04);
+        }
+        RunCommandTest.Run same = RunCommandTest.jktstr("perf-delta", base.toString(), alike.toString());
+        System.out.print(same.out());
+        assertThat(same.exit()).isEqualTo(PerfDeltaCommand.REGRESSED);
+        assertThat(same.out()).containsPattern("steady/cg_0.totalWorkUnits .*REGRESSION")
+                .contains("host: took 2% of the vCPUs' time in the baseline's runs, 4% in the candidate's (median, "
+                        + "held back + stolen)\n".translateEscapes());
+        assertThat(MetricRegistry.byName("workersOutsideCpuset")).map(RegisteredMetric::hostBound).contains(false);
+        // files without host facts: said so, judged as before
+        Path plainBase = dir.resolve("plain");
+        sameScheduler(plainBase, dir.resolve("plain2"));
+        RunCommandTest.Run old = RunCommandTest.jktstr("perf-delta", plainBase.toString(), cand.toString());
+        assertThat(old.out()).contains("host: not known for both sides");
+    }
+
     private static WorkerTelemetry worker(int pid, long units, long gapMs, long wakeUs, int cpu) {
         return new WorkerTelemetry(pid, true, units, units / 10, 2_900_000_000L, 3_000_000_000L, 50_000_000L, 300, 2,
                 List.of(cpu), gapMs * 1_000_000, cpu, 1_000_000_000L, 200, wakeUs * 500, wakeUs * 1000, wakeUs * 2000, 100,

@@ -40,6 +40,15 @@ final class HostTimeline implements AutoCloseable {
             return heldNanos < 0 || heldNanos >= HELD_SHARE * wallNanos;
         }
 
+        /**
+         * The host, more than the guest, kept the vCPU from running: held back ({@link #heldBack()}) and either it
+         * barely ran or the host held it back longer than it let it run. A vCPU that got a fifth of a crowded host CPU
+         * and waited for half the interval (seen under TCG on a 2-core CI host) has not shown what its guest would do.
+         */
+        boolean hostDominated() {
+            return heldBack() && (barelyRan() || blameNanos() > ranNanos);
+        }
+
         /** The host's part of the interval, at most the interval; 0 when unknown. */
         long blameNanos() {
             return Math.min(wallNanos, Math.max(0, heldNanos));
@@ -218,9 +227,10 @@ final class HostTimeline implements AutoCloseable {
     }
 
     /**
-     * How much of {@code [fromNanos, toNanos]} the host starved {@code cpu}: the {@link #STARVED_WINDOW}s in which the
-     * vCPU got almost no host CPU time while the host held it back ({@link Share#barelyRan()} and
-     * {@link Share#heldBack()}), added up. A vCPU that ran, even slowly, or slept (the guest halted it) is not starved.
+     * How much of {@code [fromNanos, toNanos]} the host starved {@code cpu}, over {@link #STARVED_WINDOW}s: all of a
+     * window in which the vCPU barely ran while held back, and the held-back part of one in which the host held it back
+     * longer than it let it run ({@link Share#hostDominated()}: a crowded host after a stop, say), added up. A vCPU that
+     * ran at least as long as it waited, or slept (the guest halted it), is not starved.
      * Empty when the interval is not known.
      */
     Optional<Long> starvedNanos(int cpu, long fromNanos, long toNanos) {
@@ -232,11 +242,39 @@ final class HostTimeline implements AutoCloseable {
         for (long a = fromNanos; a < toNanos; a += w) {
             long b = Math.min(toNanos, a + w);
             Optional<Share> s = share(cpu, a, b);
-            if (s.isPresent() && s.get().barelyRan() && s.get().heldBack()) {
+            if (s.isEmpty()) {
+                continue;
+            }
+            if (s.get().barelyRan() && s.get().heldBack()) {
                 starved += b - a;
+            } else if (s.get().hostDominated()) {
+                starved += s.get().blameNanos();
             }
         }
         return Optional.of(starved);
+    }
+
+    /**
+     * The share of the time the vCPUs wanted to run in {@code [fromNanos, toNanos]} that the host held them back:
+     * held / (ran + held), summed over the vCPUs with known wait times; NaN when none is known. A halted vCPU wants
+     * nothing, so an idle guest is not "interfered with"; 0 when the vCPUs wanted almost nothing.
+     */
+    double heldShare(long fromNanos, long toNanos) {
+        long ran = 0;
+        long held = 0;
+        boolean any = false;
+        for (int cpu = 0; cpu < cpus; cpu++) {
+            Optional<Share> s = share(cpu, fromNanos, toNanos);
+            if (s.isPresent() && s.get().heldNanos() >= 0) {
+                any = true;
+                ran += s.get().ranNanos();
+                held += s.get().blameNanos();
+            }
+        }
+        if (!any) {
+            return Double.NaN;
+        }
+        return ran + held < (toNanos - fromNanos) / 100 ? 0 : (double) held / (ran + held);
     }
 
     /** The first reading at or after {@code t} ({@code n} if none). */

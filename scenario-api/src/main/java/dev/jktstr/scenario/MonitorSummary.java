@@ -38,9 +38,10 @@ public record MonitorSummary(String status, int samples, double meanImbalance, d
 
     /**
      * A stall and whose it was, from what the host gave the vCPU over it ({@link dev.jktstr.machine.Machine#vcpuHostTime}):
-     * {@code host} — the vCPU got almost no host CPU time (under 10% of the stall) while the host held it back (it
-     * waited for a host CPU or was stopped for half of it or more): the guest could not have moved its clock, so the
-     * stall says nothing about the guest; {@code guest} — the vCPU ran on the host and the clock still stood;
+     * {@code host} — the host held the vCPU back (it waited for a host CPU or was stopped for half of the stall or
+     * more) and the vCPU either got almost no host CPU time (under 10%) or less than it was held back: the stall says
+     * nothing sure about the guest (the run is INCONCLUSIVE when no stall was the guest's);
+     * {@code guest} — the vCPU ran on the host, at least as long as it was held back, and the clock still stood;
      * {@code guest-halted} — the vCPU barely ran but was not held back either: it slept, the guest halted it with
      * tasks runnable; {@code unknown} — the backend gives no host times (judged as a guest stall, as before).
      *
@@ -202,7 +203,7 @@ public record MonitorSummary(String status, int samples, double meanImbalance, d
             return new JudgedStall(st, "unknown", to - from, curr, "");
         }
         HostTimeline.Share h = share.get();
-        String cause = !h.barelyRan() ? "guest" : h.heldBack() ? "host" : "guest-halted";
+        String cause = h.hostDominated() ? "host" : !h.barelyRan() ? "guest" : "guest-halted";
         return new JudgedStall(st, cause, to - from, curr, h.describe());
     }
 

@@ -7,8 +7,11 @@ package dev.jktstr.scenario;
  * @param name the metric's name in result files (the part after {@code <scenario>/<cgroup>.})
  * @param unit e.g. {@code ms}, {@code µs}, {@code units/s}, {@code ratio}, {@code workers}
  * @param gate the default regression gate; see {@link Gate}
+ * @param hostBound whether the metric moves with what the host gives the vCPUs (work done, gaps, latencies), so that
+ *                  two sets of runs the host treated differently cannot be compared on it ({@code perf-delta}'s HOST)
  */
-public record RegisteredMetric(String name, String unit, Polarity polarity, Kind kind, Gate gate, String description) {
+public record RegisteredMetric(String name, String unit, Polarity polarity, Kind kind, Gate gate, String description,
+        boolean hostBound) {
 
     /** Which direction of change is an improvement. */
     public enum Polarity {

@@ -95,6 +95,8 @@ public final class ResultJson {
         number(g, "loadAverage1m", h.loadAverage1m());
         g.writeStringField("backend", h.backend());
         g.writeStringField("kvm", h.kvm());
+        number(g, "vcpuHeldShare", h.interference().vcpuHeldShare());
+        number(g, "stealShare", h.interference().stealShare());
         g.writeEndObject();
     }
 
@@ -351,6 +353,43 @@ public final class ResultJson {
             throw new ScenarioException(file + ": unreadable result file: " + e.getMessage(), e);
         }
         return out;
+    }
+
+    /**
+     * What the host took from the run a result file records ({@code host.vcpuHeldShare}, {@code host.stealShare});
+     * {@link HostInterference#UNKNOWN} parts where the file predates them or the host did not say. Malformed files
+     * throw {@link ScenarioException} naming the file.
+     */
+    public static HostInterference readInterference(Path file) {
+        double held = Double.NaN;
+        double steal = Double.NaN;
+        try (JsonParser p = JSON.createParser(file.toFile())) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new ScenarioException(file + ": not a jktstr result (no JSON object)");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                if (!field.equals("host") || t != JsonToken.START_OBJECT) {
+                    p.skipChildren();
+                    continue;
+                }
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String k = p.currentName();
+                    p.nextToken();
+                    if (p.currentToken().isNumeric() && k.equals("vcpuHeldShare")) {
+                        held = p.getDoubleValue();
+                    } else if (p.currentToken().isNumeric() && k.equals("stealShare")) {
+                        steal = p.getDoubleValue();
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new ScenarioException(file + ": unreadable result file: " + e.getMessage(), e);
+        }
+        return new HostInterference(held, steal);
     }
 
     private static void readCgroup(JsonParser p, String scenario, Map<String, Double> out) throws IOException {

@@ -23,6 +23,7 @@ final class ScenarioRunner {
     private final RunRecord record;
     private final HostTimeline host; // what the host gave each vCPU over the run
     private final HostFacts hostFacts; // cores, load, backend when the run started
+    private final HostInterference.CpuTimes hostCpuAtStart;
     private final RunCgroups cgroups;
     private final RunMonitor monitor;
     private final StepIsolationTracker isolation;
@@ -48,6 +49,7 @@ final class ScenarioRunner {
         this.started = Instant.now();
         this.record = new RunRecord(ctx, System.nanoTime());
         this.hostFacts = HostFacts.now(ctx.machine().backendName());
+        this.hostCpuAtStart = HostInterference.CpuTimes.now();
         this.host = HostTimeline.start(ctx.machine(), ctx.topology().cpuCount());
         this.cgroups = new RunCgroups(ctx, host);
         this.monitor = new RunMonitor(ctx, record);
@@ -93,6 +95,8 @@ final class ScenarioRunner {
             }
             host.close();
         }
+        HostInterference interference = new HostInterference(host.heldShare(record.t0, System.nanoTime()),
+                HostInterference.CpuTimes.now().stealShareSince(hostCpuAtStart));
         List<CgroupStats> stats = List.copyOf(cgroups.finished());
         ThresholdLayers layers = ctx.thresholdLayers(record.schedulersRan);
         Assert thresholds = layers.effective();
@@ -129,7 +133,7 @@ final class ScenarioRunner {
         }
         RunResult result = new RunResult(name, started, record.elapsed(), total, ctx.kernelRelease(),
                 ctx.kernel().image().toString(), ctx.topology(), ctx.machine().backendName(), startScheduler, state, exit,
-                stats, verdict, summary, record.schedulersRan, record.timeline, layers, steps, hostFacts,
+                stats, verdict, summary, record.schedulersRan, record.timeline, layers, steps, hostFacts.with(interference),
                 new RunSeries(monitor.series(), record.progressSeries(), recorder.watches()));
         if (result.outcome() == Outcome.FAIL || result.outcome() == Outcome.INCONCLUSIVE) {
             ctx.lastFailureEvidence(FailureEvidence.collect(ctx, result, recorder));

@@ -66,7 +66,7 @@ class ResultJsonV2Test {
         RunSeries series = new RunSeries(m, List.of(new ProgressSeries("cg_0", List.of(1000L, 2000L), List.of(10L, 30L))));
         RunResult r = new RunResult("steady", Instant.EPOCH, Duration.ofSeconds(3), Duration.ofSeconds(3), "6.12",
                 "bzImage", new Topology(1, 2, 2, 1), "qemu:tcg", "eevdf", "", Optional.empty(), List.of(s), v, null,
-                null, null, null, steps, new HostFacts(2, Double.NaN, "qemu:tcg", "none"), series);
+                null, null, null, steps, new HostFacts(2, Double.NaN, "qemu:tcg", "none", new HostInterference(0.25, Double.NaN)), series);
         assertThat(r.monitorSeries().cpus()).hasSize(2);
         assertThat(r.progress()).extracting(ProgressSeries::cgroup).containsExactly("cg_0");
         Path f = r.write(dir.resolve("r.json"));
@@ -78,6 +78,9 @@ class ResultJsonV2Test {
         assertThat(get(json, "jktstr", "version")).isEqualTo(BuildInfo.current().version());
         assertThat(get(json, "host", "cores")).isEqualTo(2);
         assertThat(get(json, "host", "loadAverage1m")).isNull();
+        assertThat(get(json, "host", "vcpuHeldShare")).isEqualTo(0.25);
+        assertThat(get(json, "host", "stealShare")).isNull();
+        assertThat(ResultJson.readInterference(f)).isEqualTo(new HostInterference(0.25, Double.NaN));
         Map<?, ?> metrics = (Map<?, ?>) ((Map<?, ?>) ((List<?>) json.get("cgroups")).get(0)).get("metrics");
         assertThat(metrics.get("workers")).isEqualTo(2); // a count: an integer, not 2.0
         assertThat(metrics.get("totalWorkUnits")).isEqualTo(4000);
