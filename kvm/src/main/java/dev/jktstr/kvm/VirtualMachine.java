@@ -96,11 +96,19 @@ public final class VirtualMachine implements AutoCloseable {
     /** Why and where the guest stopped. */
     public record Exit(ExitReason reason, String detail) {}
 
-    /** A virtio-mmio device as the guest finds it: its register window, its interrupt line. */
-    public record VirtioSlot(VirtioMmioDevice device, long base, int irq) {
+    /**
+     * A virtio-mmio device as the guest finds it: its register window, its interrupt line; {@code readExits} counts
+     * the guest's register reads that exited to us (none where the window is a read-only mirror page).
+     */
+    public record VirtioSlot(VirtioMmioDevice device, long base, int irq, java.util.concurrent.atomic.LongAdder readExits) {
         /** The {@code virtio_mmio.device=} argument that declares it on the kernel command line. */
         public String commandLineArg() {
             return VirtioMmioDevice.kernelCommandLineArg(base, irq);
+        }
+
+        /** Register reads that exited to the VMM so far. */
+        public long registerReadExits() {
+            return readExits.sum();
         }
     }
 
@@ -156,6 +164,11 @@ public final class VirtualMachine implements AutoCloseable {
             }
         }
         return virtio.add(name, device);
+    }
+
+    /** Whether the guest reads virtio registers from read-only mirror pages, without exits (see {@link VirtioSlots}). */
+    public boolean mirrorsVirtioReads() {
+        return virtio.mirrorsReads();
     }
 
     /** The virtio devices added so far, in slot order. */

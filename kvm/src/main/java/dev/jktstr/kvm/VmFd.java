@@ -36,10 +36,18 @@ public final class VmFd implements AutoCloseable {
 
     /** KVM_SET_USER_MEMORY_REGION: maps {@code host} at {@code gpa} in slot {@code slot}. */
     public void setMemoryRegion(int slot, long gpa, MemorySegment host) {
+        setMemoryRegion(slot, gpa, host, 0);
+    }
+
+    /**
+     * KVM_SET_USER_MEMORY_REGION with {@code flags} ({@code KVM_MEM_READONLY}: guest reads come from {@code host},
+     * guest writes exit as MMIO).
+     */
+    public void setMemoryRegion(int slot, long gpa, MemorySegment host, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment region = arena.allocate(KvmUserspaceMemoryRegion.LAYOUT);
             KvmUserspaceMemoryRegion.slot(region, slot);
-            KvmUserspaceMemoryRegion.flags(region, 0);
+            KvmUserspaceMemoryRegion.flags(region, flags);
             KvmUserspaceMemoryRegion.guest_phys_addr(region, gpa);
             KvmUserspaceMemoryRegion.memory_size(region, host.byteSize());
             KvmUserspaceMemoryRegion.userspace_addr(region, host.address());

@@ -82,6 +82,8 @@ final class MmioRegisterFile {
     private int shmSel;
     private boolean failed;
     private String failure;
+    /** Where reads are served from without an exit, or null: see {@link VirtioMmioDevice#mirrorReadsInto}. */
+    private MemorySegment mirror;
 
     MmioRegisterFile(String name, VirtioDevice device, DeviceEngine engine, GuestMemory memory, Interrupt interrupt,
             Doorbell doorbell, ProcessingLock processing, LogLimit failureLog) {
@@ -125,6 +127,31 @@ final class MmioRegisterFile {
     /** The queue, or null while not ready. Only under the processing lock (the worker's pass). */
     Virtqueue queue(int index) {
         return queues.queue(index);
+    }
+
+    // ---------------------------------------------------------------- the read mirror
+
+    void mirrorReadsInto(MemorySegment page) {
+        if (page.byteSize() < VirtioMmioDevice.WINDOW_SIZE) {
+            throw new IllegalArgumentException("a register mirror needs " + VirtioMmioDevice.WINDOW_SIZE + " bytes, got "
+                    + page.byteSize());
+        }
+        synchronized (registers) {
+            mirror = page;
+            renderLocked();
+        }
+    }
+
+    /** Every register as a read returns it, then the configuration space (fixed at construction). */
+    private void renderLocked() {
+        if (mirror == null) {
+            return;
+        }
+        for (int offset = 0; offset < VIRTIO_MMIO_CONFIG; offset += 4) {
+            mirror.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, offset, readRegister(offset));
+        }
+        long config = Math.min(configSpace.byteSize(), VirtioMmioDevice.WINDOW_SIZE - VIRTIO_MMIO_CONFIG);
+        MemorySegment.copy(configSpace, 0, mirror, VIRTIO_MMIO_CONFIG, config);
     }
 
     // ---------------------------------------------------------------- reads
@@ -185,6 +212,7 @@ final class MmioRegisterFile {
             default -> {
                 synchronized (registers) {
                     writeRegister((int) offset, v);
+                    renderLocked();
                 }
             }
         }
@@ -236,6 +264,7 @@ final class MmioRegisterFile {
                     status = old | (set & ~VIRTIO_CONFIG_S_NEEDS_RESET);
                 }
                 negotiated = features.driverFeatures();
+                renderLocked();
             }
             if (value == 0) {
                 engine.reset();
@@ -270,6 +299,7 @@ final class MmioRegisterFile {
                 } catch (GuestViolation e) {
                     violation = e.getMessage();
                 }
+                renderLocked();
             }
             if (violation != null) {
                 fail(violation);
@@ -287,6 +317,7 @@ final class MmioRegisterFile {
         if (queues.takeNotifications()) {
             synchronized (registers) {
                 interruptStatus |= VIRTIO_MMIO_INT_VRING;
+                renderLocked();
             }
             interrupt.raise();
         }
@@ -302,6 +333,7 @@ final class MmioRegisterFile {
             failure = reason;
             status |= VIRTIO_CONFIG_S_NEEDS_RESET;
             interruptStatus |= VIRTIO_MMIO_INT_CONFIG;
+            renderLocked();
         }
         failureLog.log(() -> "virtio-" + name + ": device needs reset: " + reason);
         engine.failed(reason);

@@ -33,6 +33,8 @@ public final class VirtioMmioDevice implements AutoCloseable {
     public static final long WINDOW_SIZE = 0x200;
     /** Offset of QueueNotify, where a VMM registers its ioeventfd. */
     public static final long QUEUE_NOTIFY_OFFSET = VIRTIO_MMIO_QUEUE_NOTIFY;
+    /** Offset of InterruptACK, which a VMM serving reads from a {@linkplain #mirrorReadsInto mirror} may swallow. */
+    public static final long INTERRUPT_ACK_OFFSET = dev.jktstr.bindings.virtio.VirtioH.VIRTIO_MMIO_INTERRUPT_ACK;
 
     /** Failures logged per device before they are only counted. */
     static final int LOGGED_FAILURES = 10;
@@ -103,6 +105,18 @@ public final class VirtioMmioDevice implements AutoCloseable {
      */
     public void write(long offset, int size, long value) {
         registers.write(offset, size, value);
+    }
+
+    /**
+     * Keeps {@code page} (at least {@link #WINDOW_SIZE} bytes) holding what a read of every register and of the
+     * configuration space would return, from now on: after each write, interrupt and failure, before the call that
+     * caused it returns. A VMM maps the page read-only at the window's address, so the guest's reads never leave it
+     * (only its writes do) — on virtio-mmio every interrupt costs the driver an InterruptStatus read. A VMM that also
+     * swallows InterruptACK writes (an ioeventfd nobody reads) gets a status whose bits stay set until the next
+     * reset: Linux's handler then looks at every queue on every interrupt, which costs less than the exit.
+     */
+    public void mirrorReadsInto(java.lang.foreign.MemorySegment page) {
+        registers.mirrorReadsInto(page);
     }
 
     /** Starts the worker, a platform daemon thread named "virtio-&lt;name&gt;". */

@@ -153,6 +153,7 @@ class FuzzTest {
             this.guest = guest;
             this.device = device;
             this.d = new TestDriver(guest, device, "fuzz." + name);
+            d.device.mirrorReadsInto(mirror);
             this.ram = guest.ramA();
             this.queueCount = device.queueCount();
             size = new int[queueCount];
@@ -241,8 +242,14 @@ class FuzzTest {
             initialized = true;
         }
 
+        /** What a VMM would map read-only over the window: must equal the reads after every round. */
+        final MemorySegment mirror = java.lang.foreign.Arena.ofAuto().allocate(0x1000);
+
         void round() {
             rounds++;
+            if (rounds % 8 == 0) {
+                RegisterMirrorTest.assertMirrorMatchesReads(d.device, mirror);
+            }
             if (!initialized || d.device.failed() || rnd.nextInt(1000) == 0) {
                 if (d.device.failed()) {
                     failures++;
