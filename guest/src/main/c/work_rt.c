@@ -58,8 +58,9 @@ static void signal_storm(struct work_params *wp, uint32_t per_iter, uint32_t wor
     sigaction(SIGUSR1, &sa, NULL);
     while (!stopping()) {
         spin(work);
-        /* Only a running partner: one still starting may not ignore SIGUSR1 yet (the release does not wait for it to
-         * get there), and the default action would kill it; one that finished is gone. */
+        /* Only a running partner: the start line (workers.c) makes every partner ignore SIGUSR1 before anyone works,
+         * but it gives up on a partner not run for a second, whom the default action would kill; one that finished is
+         * gone. */
         if (partner != me && __atomic_load_n(&partner->state, __ATOMIC_ACQUIRE) != AGENT_WORKER_RUNNING) {
             checkpoint(1);
             continue;

@@ -363,6 +363,27 @@ static void apply_mempolicy(const struct work_params *wp) {
     __atomic_store_n(&me->mpol_state, rc == 0 ? 1 : 2, __ATOMIC_RELEASE);
 }
 
+/*
+ * The start line: every worker of the group waits here, after its release, until all have arrived, so no work type
+ * meets a partner that is still starting (one that has not yet ignored SIGUSR1, not yet opened its end of a pipe, not
+ * yet joined the futex it will be woken on). Bounded: a worker the scheduler does not run for a second (a starving
+ * policy, an overloaded CPU) does not hold the others back forever; work types stay safe against a late partner.
+ */
+static void start_line(struct group_shm *shm, uint32_t count) {
+    uint32_t here = __atomic_add_fetch(&shm->arrived, 1, __ATOMIC_ACQ_REL);
+    if (here >= count) {
+        futex_wake(&shm->arrived, INT32_MAX);
+        return;
+    }
+    uint64_t give_up = now_ns() + 1000000000ull;
+    struct timespec wait = { 0, 50 * 1000000L };
+    for (;;) {
+        uint32_t seen = __atomic_load_n(&shm->arrived, __ATOMIC_ACQUIRE);
+        if (seen >= count || stopping() || now_ns() >= give_up) return;
+        futex(&shm->arrived, FUTEX_WAIT, seen, &wait);
+    }
+}
+
 void worker_main(struct group_shm *shm, struct work_params *wp) {
     group = shm;
     me = &shm->w[wp->index];
@@ -391,8 +412,9 @@ void worker_main(struct group_shm *shm, struct work_params *wp) {
     while (!__atomic_load_n(&shm->released, __ATOMIC_ACQUIRE) && !stopping()) {
         futex(&shm->released, FUTEX_WAIT, 0, &wait);
     }
-    start_ns = now_ns();
     __atomic_store_n(&me->state, AGENT_WORKER_RUNNING, __ATOMIC_RELEASE);
+    start_line(shm, wp->count);
+    start_ns = now_ns();
     if (!stopping()) run_work(wp);
     finish();
     _exit(0);

@@ -50,6 +50,7 @@ struct group_common {
 struct group_shm {
     volatile uint32_t released;      /* futex: 0 until START */
     volatile uint32_t stop;          /* set by STOP */
+    volatile uint32_t arrived;       /* futex: workers past the release and ready to work (the start line) */
     struct group_common common;
     struct slot w[];
 };
