@@ -105,7 +105,9 @@ class ReadmeSnippetTest {
         }
         String text = new String(out, StandardCharsets.UTF_8);
         System.out.print("jshell printed:\n" + text);
-        assertThat(text).contains("cg_0.maxGapMs").contains("verdict: PASS");
+        // The snippet ran and printed its verdict: PASS, or INCONCLUSIVE where a busy host held the vCPUs back (the
+        // run then says so, and that is the right answer; seen on a 2-core CI host: a vCPU ran 116 ms of a 1 s stall)
+        assertThat(text).contains("cg_0.maxGapMs").containsPattern("verdict: (PASS|INCONCLUSIVE — .*host)");
         assertThat(p.exitValue()).isZero();
     }
 
