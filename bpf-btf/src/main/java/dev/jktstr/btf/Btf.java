@@ -418,6 +418,24 @@ public final class Btf implements AutoCloseable {
         return BtfCDump.declaration(this, id, name);
     }
 
+    /**
+     * Whether ARRAY {@code id} holds 1-byte chars ({@code char}, {@code signed char}, {@code unsigned char} or an
+     * INT with the CHAR encoding, under const/volatile but not under a typedef: {@code u8[4]} is bytes): what
+     * {@link #renderer()} writes as a string rather than as elements.
+     */
+    public boolean isCharArray(int id) {
+        if (kindOf(id) != BTF_KIND_ARRAY) {
+            return false;
+        }
+        int elem = skipModifiers(arrayType(id));
+        if (kindOf(elem) != BTF_KIND_INT || sizeOrType(elem) != 1) {
+            return false;
+        }
+        int enc = (raw(elem, 12) >>> 24) & 0xf;
+        String name = strOrNull(nameOff(elem));
+        return (enc & BTF_INT_CHAR) != 0 || "char".equals(name) || "signed char".equals(name) || "unsigned char".equals(name);
+    }
+
     // ---------------------------------------------------------------- rendering
 
     /** Writes the listing of {@code bpftool btf dump file F format raw}. */

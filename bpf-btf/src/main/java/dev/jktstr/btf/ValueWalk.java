@@ -145,7 +145,7 @@ final class ValueWalk {
         if (n != 0) {
             check(off, esz * n, t);
         }
-        if (isCharArray(t)) {
+        if (btf.isCharArray(t)) {
             sink.string(cString(off, n));
             return;
         }
@@ -247,16 +247,6 @@ final class ValueWalk {
             v |= top << (64 - shift);
         }
         return bits >= 64 ? v : v & ((1L << bits) - 1);
-    }
-
-    private boolean isCharArray(int arr) {
-        int elem = btf.skipModifiers(btf.arrayType(arr));
-        if (btf.kindOf(elem) != BTF_KIND_INT || btf.sizeOrType(elem) != 1) {
-            return false;
-        }
-        int enc = (btf.raw(elem, 12) >>> 24) & 0xf;
-        String name = btf.strOrNull(btf.nameOff(elem));
-        return (enc & BTF_INT_CHAR) != 0 || "char".equals(name) || "signed char".equals(name) || "unsigned char".equals(name);
     }
 
     /** The bytes up to the first NUL (or {@code len}), one char each; each counts as a value. */

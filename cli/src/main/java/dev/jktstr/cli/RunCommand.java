@@ -6,12 +6,15 @@ import dev.jktstr.scenario.FailureEvidence;
 import dev.jktstr.scenario.SchedulerWatchdog;
 import dev.jktstr.machine.GuestText;
 import dev.jktstr.scenario.InvalidScenarioException;
+import dev.jktstr.scenario.MapWatch;
+import dev.jktstr.scenario.MapWatchCheck;
 import dev.jktstr.scenario.Outcome;
 import dev.jktstr.scenario.RunResult;
 import dev.jktstr.scenario.Scenario;
 import dev.jktstr.scenario.Scenarios;
 import dev.jktstr.scenario.Scheduler;
 import dev.jktstr.scenario.SchedulerFailedException;
+import dev.jktstr.scenario.Step;
 import dev.jktstr.scenario.Vm;
 import dev.jktstr.scenario.WorkTypeCatalog;
 import dev.jktstr.kconfig.KernelImage;
@@ -74,6 +77,12 @@ public final class RunCommand implements Callable<Integer> {
                     + " stall ejects it that much sooner (written into the guest kernel's scx_watchdog_timeout).")
     String watchdog;
 
+    @Option(names = "--watch", paramLabel = "MAP[KEY][.FIELD]",
+            description = "Follow a BPF map value of the scheduler through the run (repeat for more): stats[1],"
+                    + " scx_qmap.bss[0].nr_enqueued. The result file holds it as a series; one the scheduler's BPF"
+                    + " object does not declare is refused before boot, naming the nearest it does.")
+    List<String> watches = new java.util.ArrayList<>();
+
     @Option(names = "--duration", paramLabel = "TIME", defaultValue = "10s",
             description = "Run time, e.g. 10s, 500ms, 2m (default: ${DEFAULT-VALUE}).")
     String duration;
@@ -131,7 +140,8 @@ public final class RunCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             throw new InvalidScenarioException("--topology", e.getMessage());
         }
-        s.stepsFor(topology); // rejects a bad scenario before anything boots
+        List<Step> steps = s.stepsFor(topology); // rejects a bad scenario before anything boots
+        List<MapWatch> mapWatches = watches.stream().map(MapWatch::parse).toList();
         ExpectedSchedulerError expected = expectedError();
         if (watchdog != null) {
             SchedulerWatchdog.checked(parseDuration(watchdog, "--watchdog")); // refused before anything boots
@@ -149,15 +159,21 @@ public final class RunCommand implements Callable<Integer> {
             throw new InvalidScenarioException("--expect-scheduler-error", "EEVDF cannot fail with a sched_ext error;"
                     + " give --scheduler");
         }
-        // EEVDF or a scheduler given by path is checked (arguments, static x86-64 ELF) before any kernel is looked up;
-        // a name needs the kernel it was built with.
-        if (scheduler.equalsIgnoreCase("eevdf") || scheduler.contains("/") || Files.exists(Path.of(scheduler))) {
-            vb.scheduler(scheduler(() -> null)).build();
+        // EEVDF or a scheduler given by path is checked (arguments, static x86-64 ELF, the watches against the BPF
+        // object it embeds) before any kernel is looked up; a name needs the kernel it was built with.
+        boolean byPath = scheduler.equalsIgnoreCase("eevdf") || scheduler.contains("/")
+                || Files.exists(Path.of(scheduler));
+        if (byPath) {
+            MapWatchCheck.check(mapWatches, vb.scheduler(scheduler(() -> null)).build().scheduler(), steps);
         }
         // Every kernel resolves before the first boots: a bad id in the list fails now, not after a run.
         List<KernelImage> kernels = machine.kernelImages();
-        // So is the scheduler name with each kernel (the second kernel may lack the scheduler the first has).
+        // So is the scheduler name with each kernel (the second kernel may lack the scheduler the first has), and the
+        // watches with the binary it names.
         List<Vm> vms = kernels.stream().map(k -> vb.kernel(k.image()).scheduler(scheduler(() -> k)).build()).toList();
+        if (!byPath) {
+            vms.forEach(vm -> MapWatchCheck.check(mapWatches, vm.scheduler(), steps));
+        }
         KernelRuns runs = new KernelRuns(kernels.size() > 1);
         for (int i = 0; i < kernels.size(); i++) {
             KernelImage kernel = kernels.get(i);
@@ -165,14 +181,15 @@ public final class RunCommand implements Callable<Integer> {
                 err.printf("kernel %d of %d: %s (config %s)%n", i + 1, kernels.size(), kernel.origin(),
                         kernel.configHash().orElse("unknown"));
             }
-            runs.add(kernel, runOne(s, vms.get(i), kernel, expected, runs));
+            runs.add(kernel, runOne(s, vms.get(i), kernel, expected, mapWatches, runs));
         }
         runs.printSummary(spec.commandLine().getOut());
         return runs.worst().exitCode();
     }
 
     /** One boot and run on one kernel: prints its verdict and writes its result file. */
-    private Outcome runOne(Scenario s, Vm vm, KernelImage kernel, ExpectedSchedulerError expected, KernelRuns runs) {
+    private Outcome runOne(Scenario s, Vm vm, KernelImage kernel, ExpectedSchedulerError expected,
+            List<MapWatch> watches, KernelRuns runs) {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         err.printf("booting %s (%s) ...%n", vm.topology(), vm.scheduler().name());
@@ -185,7 +202,7 @@ public final class RunCommand implements Callable<Integer> {
                     String.format(Locale.ROOT, "%.1f s", vm.duration().toMillis() / 1e3));
             ProgressLine line = ProgressLine.forStderr(err);
             ctx.onProgress(line::accept);
-            ctx.expectSchedulerError(expected);
+            ctx.expectSchedulerError(expected).watch(watches.toArray(MapWatch[]::new));
             if (watchdog != null) {
                 ctx.schedulerWatchdog(parseDuration(watchdog, "--watchdog"));
             }

@@ -64,6 +64,28 @@ class RunCommandTest {
         assertThat(notElf.err() + dynamic.err()).doesNotContain("booting").doesNotContain("kernel");
     }
 
+    /**
+     * A watch the scheduler's BPF object does not declare costs no boot: refused naming the nearest names it does
+     * (the kernel here does not exist, so a watch that passes gets as far as the kernel lookup).
+     */
+    @Test
+    void watchesTheSchedulerCannotServeAreRefusedBeforeBoot() {
+        String simple = SharedAssets.requireScheduler("scx_simple").toString();
+        Run bad = jktstr("run", "steady", "--scheduler", simple, "--watch", "stats[1]", "--watch", "stat[1]",
+                "--kernel", "/nonexistent");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("watch stat[1]: scheduler scx_simple has no BPF map 'stat'; nearest: stats")
+                .doesNotContain("booting");
+        Run key = jktstr("run", "steady", "--scheduler", simple, "--watch", "stats[2]", "--kernel", "/nonexistent");
+        assertThat(key.err()).contains("watch stats[2]: map stats of scheduler scx_simple has 2 entries: keys 0..1, not 2");
+        Run syntax = jktstr("run", "steady", "--scheduler", simple, "--watch", "stats", "--kernel", "/nonexistent");
+        assertThat(syntax.exit()).isEqualTo(2);
+        assertThat(syntax.err()).contains("watch: 'stats' is not MAP[KEY] or MAP[KEY].FIELD.PATH");
+        Run good = jktstr("run", "steady", "--scheduler", simple, "--watch", "stats[1]", "--kernel", "/nonexistent");
+        assertThat(good.exit()).isEqualTo(2);
+        assertThat(good.err()).contains("/nonexistent").doesNotContain("watch").doesNotContain("booting");
+    }
+
     /** Every work type once, ktstr's name and one line; nothing boots (the kernel here does not exist). */
     @Test
     void listWorkTypesPrintsEveryTypeOnItsOwnLine() {

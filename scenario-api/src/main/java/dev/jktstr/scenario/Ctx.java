@@ -260,7 +260,8 @@ public final class Ctx implements AutoCloseable {
     /**
      * Follows BPF map values through the runs in this context ({@code MapWatch.parse("stats[1]")}): each run reads
      * them from guest memory four times a second and its result holds them as series ({@link RunSeries#watch}) for
-     * {@link SeriesClaim}s. A watch the guest cannot serve (no such map, key or field) fails the run naming the
+     * {@link SeriesClaim}s. A watch that no scheduler of a run declares (no such map, key or field in its BPF object)
+     * is refused when the run starts ({@link MapWatchCheck}); one the guest still cannot serve fails the run naming the
      * nearest names it has.
      */
     public Ctx watch(MapWatch... more) {

@@ -33,13 +33,7 @@ final class ScenarioRunner {
     /** Runs {@code steps} (validated against the context's topology already) as the run {@code name}. */
     static RunResult run(Ctx ctx, String name, List<Step> steps) {
         // Replacement schedulers go into the guest before the clock starts: the swap itself is stop and start.
-        for (Step s : steps) {
-            for (Op op : s.ops()) {
-                if (op instanceof Op.ReplaceScheduler rs) {
-                    ctx.installScheduler(rs.next());
-                }
-            }
-        }
+        Step.replacementSchedulers(steps).forEach(ctx::installScheduler);
         return new ScenarioRunner(ctx, steps).run(name);
     }
 

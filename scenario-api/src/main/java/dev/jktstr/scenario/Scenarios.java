@@ -124,9 +124,9 @@ public final class Scenarios {
 
     /**
      * Runs {@code scenario} on a booted guest: made for the context's topology ({@link Scenario#stepsFor}), validated
-     * against it, run, judged with the context's thresholds, and handed to the context's result listeners. The one
-     * entry point: a list of cgroups is {@code Scenario.of(name, t -> List.of(defs...))}, a list of steps is
-     * {@code Scenario.of(name, steps)}.
+     * against it, the context's watches checked against its schedulers ({@link MapWatchCheck}), run, judged with the
+     * context's thresholds, and handed to the context's result listeners. The one entry point: a list of cgroups is
+     * {@code Scenario.of(name, t -> List.of(defs...))}, a list of steps is {@code Scenario.of(name, steps)}.
      */
     public static RunResult run(Ctx ctx, Scenario scenario) {
         return runSteps(ctx, scenario.name(), scenario.steps().apply(ctx.topology()));
@@ -164,6 +164,8 @@ public final class Scenarios {
 
     private static RunResult runSteps(Ctx ctx, String name, List<Step> steps) {
         validate(ctx.topology(), steps);
+        // a watch no scheduler of the run declares is refused now, not after the run it would fail
+        MapWatchCheck.check(ctx.watches(), ctx.currentScheduler(), steps);
         RunResult r = ScenarioRunner.run(ctx, name, steps);
         ctx.reportResult(r);
         return r;

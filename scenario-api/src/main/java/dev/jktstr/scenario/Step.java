@@ -13,4 +13,10 @@ public record Step(List<Op> ops, HoldSpec hold) {
     public static Step of(HoldSpec hold, Op... ops) {
         return new Step(List.of(ops), hold);
     }
+
+    /** The schedulers {@code steps} switch to ({@link Op#replaceScheduler}), in order, repeats included. */
+    static List<Scheduler.Binary> replacementSchedulers(List<Step> steps) {
+        return steps.stream().flatMap(s -> s.ops().stream()).filter(Op.ReplaceScheduler.class::isInstance)
+                .map(op -> ((Op.ReplaceScheduler) op).next()).toList();
+    }
 }
