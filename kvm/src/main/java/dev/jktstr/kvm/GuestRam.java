@@ -42,39 +42,52 @@ public final class GuestRam implements AutoCloseable {
     public static GuestRam allocate(VmFd vm, List<Long> bytesPerNode, boolean hugePages) {
         List<Region> regions = new ArrayList<>();
         try {
-            long gpa = 0;
-            int slot = 0;
-            for (int node = 0; node < bytesPerNode.size(); node++) {
-                long left = bytesPerNode.get(node);
-                if (left <= 0 || left % 4096 != 0) {
-                    throw new KvmException("node " + node + " RAM must be a positive multiple of 4 KiB, got " + left);
+            for (Span span : layout(bytesPerNode)) {
+                Mmap m;
+                try {
+                    m = Mmap.anonymous(span.size(), LibcH.PROT_READ | LibcH.PROT_WRITE, LibcH.MAP_PRIVATE | LibcH.MAP_NORESERVE);
+                } catch (NativeException e) {
+                    throw new KvmCallException("mapping " + (span.size() >> 20) + " MiB of guest RAM for node " + span.node(), e);
                 }
-                while (left > 0) {
-                    if (gpa >= X86Layout.MMIO_HOLE_START && gpa < X86Layout.MMIO_HOLE_END) {
-                        gpa = X86Layout.MMIO_HOLE_END;
-                    }
-                    long size = gpa < X86Layout.MMIO_HOLE_START ? Math.min(left, X86Layout.MMIO_HOLE_START - gpa) : left;
-                    Mmap m;
-                    try {
-                        m = Mmap.anonymous(size, LibcH.PROT_READ | LibcH.PROT_WRITE, LibcH.MAP_PRIVATE | LibcH.MAP_NORESERVE);
-                    } catch (NativeException e) {
-                        throw new KvmCallException("mapping " + (size >> 20) + " MiB of guest RAM for node " + node, e);
-                    }
-                    regions.add(new Region(slot, node, gpa, m));
-                    if (hugePages) {
-                        adviseHugePages(m.segment());
-                    }
-                    vm.setMemoryRegion(slot, gpa, m.segment());
-                    slot++;
-                    gpa += size;
-                    left -= size;
+                regions.add(new Region(regions.size(), span.node(), span.gpa(), m));
+                if (hugePages) {
+                    adviseHugePages(m.segment());
                 }
+                vm.setMemoryRegion(regions.size() - 1, span.gpa(), m.segment());
             }
             return new GuestRam(regions);
         } catch (RuntimeException e) {
             regions.forEach(r -> r.mapping().close());
             throw e;
         }
+    }
+
+    /** Where one region goes, before it is mapped. */
+    record Span(int node, long gpa, long size) {}
+
+    /**
+     * The regions {@code bytesPerNode} becomes: node after node from guest-physical 0, a node's RAM split where it
+     * meets the MMIO hole. Also what a snapshot's RAM sections are checked against.
+     */
+    static List<Span> layout(List<Long> bytesPerNode) {
+        List<Span> spans = new ArrayList<>();
+        long gpa = 0;
+        for (int node = 0; node < bytesPerNode.size(); node++) {
+            long left = bytesPerNode.get(node);
+            if (left <= 0 || left % 4096 != 0) {
+                throw new KvmException("node " + node + " RAM must be a positive multiple of 4 KiB, got " + left);
+            }
+            while (left > 0) {
+                if (gpa >= X86Layout.MMIO_HOLE_START && gpa < X86Layout.MMIO_HOLE_END) {
+                    gpa = X86Layout.MMIO_HOLE_END;
+                }
+                long size = gpa < X86Layout.MMIO_HOLE_START ? Math.min(left, X86Layout.MMIO_HOLE_START - gpa) : left;
+                spans.add(new Span(node, gpa, size));
+                gpa += size;
+                left -= size;
+            }
+        }
+        return spans;
     }
 
     private static void adviseHugePages(MemorySegment segment) {

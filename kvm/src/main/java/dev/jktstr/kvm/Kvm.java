@@ -3,6 +3,7 @@ package dev.jktstr.kvm;
 import dev.jktstr.bindings.kvm.KvmCpuid2;
 import dev.jktstr.bindings.kvm.KvmCpuidEntry2;
 import dev.jktstr.bindings.kvm.KvmH;
+import dev.jktstr.bindings.kvm.KvmMsrList;
 import dev.jktstr.bindings.libc.LibcH;
 import dev.jktstr.kvm.x86.CpuidEntry;
 import dev.jktstr.nativeio.FileDescriptor;
@@ -114,6 +115,27 @@ public final class Kvm implements AutoCloseable {
             return fd.ioctl(KvmH.KVM_GET_VCPU_MMAP_SIZE);
         } catch (NativeException e) {
             throw new KvmCallException("KVM_GET_VCPU_MMAP_SIZE", e);
+        }
+    }
+
+    /** The most MSR indices {@link #msrIndexList()} accepts from KVM (about 100 on current kernels). */
+    static final int MAX_MSR_INDICES = 4096;
+
+    /**
+     * KVM_GET_MSR_INDEX_LIST: the MSRs KVM saves and restores for a vCPU (its {@code msrs_to_save} and emulated
+     * MSRs), what a snapshot reads with KVM_GET_MSRS.
+     */
+    public int[] msrIndexList() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment list = arena.allocate(KvmMsrList.LAYOUT.byteSize() + 4L * MAX_MSR_INDICES, 8);
+            KvmMsrList.nmsrs(list, MAX_MSR_INDICES);
+            fd.ioctl(KvmH.KVM_GET_MSR_INDEX_LIST, list);
+            int n = KvmMsrList.nmsrs(list);
+            int[] out = new int[n];
+            MemorySegment.copy(list, java.lang.foreign.ValueLayout.JAVA_INT, KvmMsrList.indices$OFFSET, out, 0, n);
+            return out;
+        } catch (NativeException e) {
+            throw new KvmCallException("KVM_GET_MSR_INDEX_LIST", e);
         }
     }
 

@@ -13,7 +13,10 @@ import dev.jktstr.machine.ExitReason;
 import dev.jktstr.nativeio.EventFd;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The PC devices on the port-I/O bus (Firecracker's {@code PortIODeviceManager}): COM1 (0x3F8, IRQ 4)
@@ -31,6 +34,8 @@ final class LegacyDevices implements AutoCloseable {
     private final Serial16550[] serials = new Serial16550[COM.length];
     private final ConsoleLog[] logs = {new ConsoleLog(), new ConsoleLog()};
     private final PostCodePort postCode = new PostCodePort();
+    /** What a snapshot saves, by a name that stays stable across versions. */
+    private final Map<String, StatefulDevice> stateful = new LinkedHashMap<>();
 
     /** Registers the devices on {@code pio} and the serial irqfds on {@code vm}; on failure closes what it opened. */
     LegacyDevices(VmFd vm, Bus pio, ExitLatch exits) {
@@ -43,13 +48,19 @@ final class LegacyDevices implements AutoCloseable {
                 ConsoleLog log = logs[i];
                 serials[i] = new Serial16550(b -> log.append(new byte[] {(byte) b}, 0, 1), () -> irq.signal(1));
                 pio.register(COM[i][0], Serial16550.PORT_COUNT, serials[i]);
+                stateful.put("com" + (i + 1), serials[i]);
             }
-            pio.register(I8042.DATA_PORT, 5, new I8042(() -> reset("i8042 reset (0xFE to port 0x64)")));
+            I8042 i8042 = new I8042(() -> reset("i8042 reset (0xFE to port 0x64)"));
+            pio.register(I8042.DATA_PORT, 5, i8042);
             pio.register(X86Layout.ACPI_SHUTDOWN_PORT, 1, new PowerPort(
                     () -> exits.finish(ExitReason.POWEROFF, "ACPI power off (port 0x3C0)"),
                     () -> reset("ACPI reset (port 0x3C0)")));
             pio.register(PostCodePort.PORT, 1, postCode);
-            pio.register(Cmos.PORT, 2, new Cmos(Clock.systemUTC()));
+            Cmos cmos = new Cmos(Clock.systemUTC());
+            pio.register(Cmos.PORT, 2, cmos);
+            stateful.put("i8042", i8042);
+            stateful.put("cmos", cmos);
+            stateful.put("post-code", postCode);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -63,6 +74,11 @@ final class LegacyDevices implements AutoCloseable {
         } else {
             exits.finish(ExitReason.REBOOT, how);
         }
+    }
+
+    /** The devices with state worth a snapshot, by name (the power port has none). */
+    Map<String, StatefulDevice> statefulDevices() {
+        return Collections.unmodifiableMap(stateful);
     }
 
     /** COM1 ({@code 0}) or COM2 ({@code 1}). */

@@ -267,6 +267,11 @@ public final class VcpuFd implements AutoCloseable {
         }
     }
 
+    /** A state ioctl on {@code struct} (see {@link StateIoctl}); returns what the ioctl returns. */
+    int stateIoctl(long request, byte[] struct, String name) {
+        return StateIoctl.call(fd, request, struct, name + "(vCPU " + id + ")");
+    }
+
     /** Unmaps kvm_run and closes the descriptor; idempotent. */
     @Override
     public void close() {

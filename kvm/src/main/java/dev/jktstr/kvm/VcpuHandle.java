@@ -15,6 +15,8 @@ final class VcpuHandle {
     volatile long pthread;
     volatile boolean parked;
     volatile boolean done;
+    /** The last KVM_RUN returned an exit: the instruction behind it completes on the next KVM_RUN. Own thread only. */
+    boolean exitPending;
 
     VcpuHandle(VcpuFd vcpu, int index, Consumer<VcpuHandle> loop) {
         this.vcpu = vcpu;

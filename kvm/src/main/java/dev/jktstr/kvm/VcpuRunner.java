@@ -9,7 +9,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs the vCPUs: one {@link VcpuHandle} thread each, looping on KVM_RUN and handing every exit to the
  * {@link VcpuExitHandler}. Pause and stop set {@code immediate_exit} before the {@link VcpuKick}, so a
- * kick landing just before KVM_RUN is not lost; pause re-kicks until every vCPU has parked.
+ * kick landing just before KVM_RUN is not lost; pause re-kicks until every vCPU has parked. A vCPU parks only
+ * after a KVM_RUN that returned without an exit to handle, so no PIO/MMIO instruction is left half done
+ * (KVM's API doc: re-enter with {@code immediate_exit} set before saving state).
  */
 final class VcpuRunner {
 
@@ -47,7 +49,7 @@ final class VcpuRunner {
         t.pthread = VcpuKick.self();
         try {
             while (!stopRequested) {
-                if (pauseRequested) {
+                if (pauseRequested && !t.exitPending) {
                     synchronized (lock) {
                         if (pauseRequested) {
                             t.parked = true;
@@ -60,7 +62,11 @@ final class VcpuRunner {
                         }
                     }
                 }
-                handler.handle(t.vcpu, t.index, t.vcpu.run());
+                VcpuExit exit = t.vcpu.run();
+                // An I/O or MMIO exit completes only on the next KVM_RUN (which, with immediate_exit set, finishes
+                // the instruction and returns at once): park only after that, so saved registers are consistent.
+                t.exitPending = !(exit instanceof VcpuExit.Interrupted);
+                handler.handle(t.vcpu, t.index, exit);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -91,6 +91,27 @@ public final class VirtualMachine implements AutoCloseable {
         public VirtualMachine build() {
             return VmBuilder.build(new VmConfig(topology, memoryPerNode, hugePages, watchdog, device));
         }
+
+        /**
+         * Builds this VM and puts the snapshot {@code file} into it (see {@link VirtualMachine#saveSnapshot}); not
+         * started: {@link VirtualMachine#start()} resumes the guest where it was saved. The file is checked before the
+         * VM is built and must have been saved from a VM of this builder's topology and memory on a KVM that moves the
+         * same vCPU state.
+         *
+         * @throws SnapshotFileException naming the file and what is wrong: not a snapshot, another version, another
+         *     shape, truncated or inconsistent (nothing is left open then)
+         */
+        public VirtualMachine restore(Path file) {
+            SnapshotFile.Contents contents = SnapshotFile.read(file);
+            VirtualMachine vm = build();
+            try {
+                VmSnapshot.restore(vm, file, contents);
+                return vm;
+            } catch (RuntimeException e) {
+                vm.close();
+                throw e;
+            }
+        }
     }
 
     /** Why and where the guest stopped. */
@@ -113,6 +134,7 @@ public final class VirtualMachine implements AutoCloseable {
     }
 
     private final ApicIdLayout topology;
+    private final List<Long> memoryPerNode;
     private final Duration watchdog;
     private final long createdNanos;
     private final Kvm kvm;
@@ -134,6 +156,7 @@ public final class VirtualMachine implements AutoCloseable {
     VirtualMachine(VmConfig config, long createdNanos, Kvm kvm, VmFd vm, GuestRam ram, Bus pio, Bus mmio,
             LegacyDevices legacy, VirtioSlots virtio, VcpuRunner vcpus, ExitLatch exits) {
         this.topology = config.topology();
+        this.memoryPerNode = config.memoryPerNode();
         this.watchdog = config.watchdog();
         this.createdNanos = createdNanos;
         this.kvm = kvm;
@@ -193,6 +216,15 @@ public final class VirtualMachine implements AutoCloseable {
 
     public ApicIdLayout topology() {
         return topology;
+    }
+
+    /** Guest RAM in bytes per NUMA node, as built. */
+    public List<Long> memoryPerNode() {
+        return memoryPerNode;
+    }
+
+    LegacyDevices legacy() {
+        return legacy;
     }
 
     public int vcpuCount() {
@@ -312,6 +344,47 @@ public final class VirtualMachine implements AutoCloseable {
             }
             vcpus.resume();
             paused = false;
+        }
+    }
+
+    /**
+     * Saves the whole VM into {@code file} for {@link Builder#restore(Path)}: the kernel's PIT, kvmclock, PICs and IO
+     * APIC, each vCPU's registers, special registers, FPU/XSAVE, XCRs, debug registers, LAPIC, MSRs, MP state and
+     * pending events, the legacy devices' registers, and guest RAM (zero pages left out). The vCPUs stop for it: a
+     * running VM is paused and resumed afterwards, a paused one stays paused; kvmclock is saved as it read at the
+     * pause, so a restored guest does not see the time in between. A VM not yet started saves its entry state.
+     *
+     * @throws MachineStateException while virtio devices are plugged (their queue state is not saved yet), once the
+     *     guest has stopped, or after {@link #close()}
+     */
+    public void saveSnapshot(Path file) {
+        boolean pausedHere;
+        synchronized (lock) {
+            if (closed || exits.stopped()) {
+                throw new MachineStateException("cannot save a snapshot: the " + (closed ? "VM is closed" : "guest has stopped"));
+            }
+            if (!virtio.slots().isEmpty()) {
+                throw new MachineStateException("cannot save a snapshot of a VM with virtio devices (" + virtio.slots().size()
+                        + " plugged): their queue state is not saved yet");
+            }
+            pausedHere = started && !paused;
+        }
+        if (pausedHere) {
+            pause();
+        }
+        try {
+            long clock;
+            synchronized (lock) {
+                if (started && !paused) {
+                    throw new MachineStateException("cannot save a snapshot: the guest stopped while pausing");
+                }
+                clock = started ? pausedClock : vm.clock();
+            }
+            VmSnapshot.save(this, file, clock);
+        } finally {
+            if (pausedHere) {
+                resume();
+            }
         }
     }
 

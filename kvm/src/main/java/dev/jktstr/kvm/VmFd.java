@@ -190,6 +190,20 @@ public final class VmFd implements AutoCloseable {
         }
     }
 
+    /** A state ioctl on {@code struct} (see {@link StateIoctl}); returns what the ioctl returns. */
+    int stateIoctl(long request, byte[] struct, String name) {
+        return StateIoctl.call(fd, request, struct, name);
+    }
+
+    /** KVM_CHECK_EXTENSION on this VM (some answers, like KVM_CAP_XSAVE2's buffer size, are per VM). */
+    int checkExtension(int capability) {
+        try {
+            return fd.ioctl(KvmH.KVM_CHECK_EXTENSION, capability);
+        } catch (NativeException e) {
+            throw new KvmCallException("KVM_CHECK_EXTENSION(" + capability + ") on the VM", e);
+        }
+    }
+
     @Override
     public void close() {
         fd.close();

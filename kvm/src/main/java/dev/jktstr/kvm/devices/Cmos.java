@@ -1,6 +1,7 @@
 package dev.jktstr.kvm.devices;
 
 import dev.jktstr.kvm.BusDevice;
+import dev.jktstr.kvm.StatefulDevice;
 import java.time.Clock;
 import java.time.ZonedDateTime;
 
@@ -9,7 +10,7 @@ import java.time.ZonedDateTime;
  * status registers saying "24 h, BCD, not updating, battery good", and 128 bytes of plain storage for
  * everything else. Enough for Linux's boot-time clock read.
  */
-public final class Cmos implements BusDevice {
+public final class Cmos implements BusDevice, StatefulDevice {
 
     public static final int PORT = 0x70;
 
@@ -19,6 +20,24 @@ public final class Cmos implements BusDevice {
 
     public Cmos(Clock clock) {
         this.clock = clock;
+    }
+
+    /** The index register, then the 128 bytes of storage (the time is the host's, never saved). */
+    @Override
+    public synchronized byte[] saveState() {
+        byte[] state = new byte[1 + nvram.length];
+        state[0] = (byte) index;
+        System.arraycopy(nvram, 0, state, 1, nvram.length);
+        return state;
+    }
+
+    @Override
+    public synchronized void restoreState(byte[] state) {
+        if (state.length != 1 + nvram.length) {
+            throw new IllegalArgumentException("CMOS state is " + state.length + " bytes, not " + (1 + nvram.length));
+        }
+        index = state[0] & 0x7F;
+        System.arraycopy(state, 1, nvram, 0, nvram.length);
     }
 
     @Override

@@ -1,13 +1,15 @@
 package dev.jktstr.kvm.devices;
 
 import dev.jktstr.kvm.BusDevice;
+import dev.jktstr.kvm.StatefulDevice;
+import java.nio.ByteBuffer;
 
 /**
  * The bit of the PS/2 controller (ports 0x60 and 0x64) a kernel touches without a keyboard: status
  * reads as empty, and command 0xFE (pulse the reset line) is the reboot Linux tries first. Register
  * at port {@link #DATA_PORT} with length 5 (0x60–0x64).
  */
-public final class I8042 implements BusDevice {
+public final class I8042 implements BusDevice, StatefulDevice {
 
     public static final int DATA_PORT = 0x60;
     public static final int COMMAND_OFFSET = 4;
@@ -21,6 +23,25 @@ public final class I8042 implements BusDevice {
     /** @param reset called when the guest pulses the CPU reset line */
     public I8042(Runnable reset) {
         this.reset = reset;
+    }
+
+    @Override
+    public synchronized byte[] saveState() {
+        return ByteBuffer.allocate(12).putInt(commandByte).putInt(pendingCommand).putInt(output).array();
+    }
+
+    @Override
+    public synchronized void restoreState(byte[] state) {
+        ByteBuffer b = ByteBuffer.wrap(state);
+        int command = b.getInt();
+        int pending = b.getInt();
+        int out = b.getInt();
+        if (b.hasRemaining() || command != (command & 0xFF) || pending < -1 || pending > 0xFF || out < -1 || out > 0xFF) {
+            throw new IllegalArgumentException("not an i8042 state: " + state.length + " bytes");
+        }
+        commandByte = command;
+        pendingCommand = pending;
+        output = out;
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.jktstr.kvm.devices;
 
 import dev.jktstr.kvm.BusDevice;
+import dev.jktstr.kvm.StatefulDevice;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.function.IntConsumer;
 
@@ -10,7 +12,7 @@ import java.util.function.IntConsumer;
  * divisor latch, scratch, FIFO flag, and the THR-empty and data-ready interrupts raised through
  * {@code interrupt} (an edge, e.g. an irqfd).
  */
-public final class Serial16550 implements BusDevice {
+public final class Serial16550 implements BusDevice, StatefulDevice {
 
     /** COM1 and COM2 ports and IRQs, as on every PC. */
     public static final int COM1_PORT = 0x3F8;
@@ -62,6 +64,37 @@ public final class Serial16550 implements BusDevice {
         }
         if (raise) {
             interrupt.run();
+        }
+    }
+
+    /** Registers, then the unread receive bytes. */
+    @Override
+    public synchronized byte[] saveState() {
+        ByteBuffer b = ByteBuffer.allocate(12 + rx.size());
+        b.put((byte) ier).put((byte) lcr).put((byte) mcr).put((byte) scr).put((byte) dll).put((byte) dlm)
+                .put((byte) (fifo ? 1 : 0)).put((byte) (thrInterruptPending ? 1 : 0)).putInt(rx.size());
+        rx.forEach(b::put);
+        return b.array();
+    }
+
+    @Override
+    public synchronized void restoreState(byte[] state) {
+        ByteBuffer b = ByteBuffer.wrap(state);
+        ier = b.get() & 0x0F;
+        lcr = b.get() & 0xFF;
+        mcr = b.get() & 0xFF;
+        scr = b.get() & 0xFF;
+        dll = b.get() & 0xFF;
+        dlm = b.get() & 0xFF;
+        fifo = b.get() != 0;
+        thrInterruptPending = b.get() != 0;
+        int pending = b.getInt();
+        if (pending < 0 || pending > RX_CAPACITY || pending != b.remaining()) {
+            throw new IllegalArgumentException("16550 state holds " + b.remaining() + " receive bytes but says " + pending);
+        }
+        rx.clear();
+        while (b.hasRemaining()) {
+            rx.add(b.get());
         }
     }
 
