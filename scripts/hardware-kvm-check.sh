@@ -38,7 +38,7 @@ if [ "${JKTSTR_KVM_CHECK_INSIDE:-}" != 1 ]; then
     "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar cli/target/jktstr.jar nested-kvm \
       --timeout "${JKTSTR_KVM_CHECK_TIMEOUT:-2400}" -- \
       "JKTSTR_KVM_CHECK_INSIDE=1 scripts/hardware-kvm-check.sh '$out'" 2>&1 | tee "$out/nested.log" \
-      | grep -E '^(==|   |kvm-check|summary|nested-kvm|round|boot to|agent PING)'
+      | grep -E '^(==|   |kvm-check|summary|nested-kvm|round|boot to|agent PING|direct vmlinux)'
     rc=${PIPESTATUS[0]}
     echo "kvm-check: proving ground finished in $(( $(date +%s) - start )) s, exit $rc (console in $out/nested.log)"
     exit "$rc"

@@ -122,9 +122,13 @@ public final class LinuxBoot {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment bp = arena.allocate(BootParams.LAYOUT);
             MemorySegment hdr = BootParams.hdr(bp);
-            if (kernel instanceof LoadableKernel.BzImage bz) {
-                MemorySegment.copy(bz.setupHeader(), 0, bp, ValueLayout.JAVA_BYTE, BootParams.hdr$OFFSET,
-                        (int) Math.min(bz.setupHeader().length, SetupHeader.LAYOUT.byteSize()));
+            byte[] header = switch (kernel) {
+                case LoadableKernel.BzImage bz -> bz.setupHeader();
+                case LoadableKernel.Elf elf -> elf.setupHeader();
+            };
+            if (header.length > 0) {
+                MemorySegment.copy(header, 0, bp, ValueLayout.JAVA_BYTE, BootParams.hdr$OFFSET,
+                        (int) Math.min(header.length, SetupHeader.LAYOUT.byteSize()));
             } else {
                 SetupHeader.boot_flag(hdr, (short) 0xAA55);
                 SetupHeader.header(hdr, LoadableKernel.HDRS_MAGIC);

@@ -43,7 +43,11 @@ public sealed interface LoadableKernel permits LoadableKernel.BzImage, LoadableK
     /** One PT_LOAD segment: {@code memSize} bytes at {@code physAddress}, the first {@code data.length} from the file. */
     record Segment(long physAddress, byte[] data, long memSize) {}
 
-    record Elf(Path path, long entry, List<Segment> segments) implements LoadableKernel {
+    /**
+     * @param setupHeader the setup header of the bzImage this vmlinux was built with, copied into boot_params.hdr (the
+     *                    protocol version and flags a kernel reads there); empty for a bare ELF
+     */
+    record Elf(Path path, long entry, List<Segment> segments, byte[] setupHeader) implements LoadableKernel {
         @Override
         public long footprint() {
             long lo = segments.stream().mapToLong(Segment::physAddress).min().orElse(0);
@@ -174,7 +178,63 @@ public sealed interface LoadableKernel permits LoadableKernel.BzImage, LoadableK
             throw new KernelLoadException(path + ": the entry point 0x" + Long.toHexString(entry)
                     + " lies in no PT_LOAD segment; not a bootable vmlinux");
         }
-        return new Elf(path, physEntry, List.copyOf(segments));
+        return new Elf(path, physEntry, List.copyOf(segments), new byte[0]);
+    }
+
+    /**
+     * The uncompressed kernel of {@code bz}: the {@code vmlinux} beside it when that file is the same build (its
+     * banner holds the bzImage's release, builder and build version), loaded from its ELF segments with the
+     * bzImage's setup header. Booting it skips the guest's decompression (about half of our VMM's boot to READY in
+     * the nested proving ground) and the decompressor's physical KASLR: the kernel runs at its link address. Empty
+     * when there is no such file or it is another build.
+     */
+    static java.util.Optional<Elf> companionVmlinux(BzImage bz) {
+        Path dir = bz.path().toAbsolutePath().getParent();
+        Path vmlinux = dir == null ? null : dir.resolve("vmlinux");
+        if (vmlinux == null || !Files.isRegularFile(vmlinux)) {
+            return java.util.Optional.empty();
+        }
+        byte[] b;
+        try {
+            b = Files.readAllBytes(vmlinux);
+        } catch (IOException | OutOfMemoryError e) {
+            return java.util.Optional.empty();
+        }
+        if (!sameBuild(bz.version(), b)) {
+            return java.util.Optional.empty();
+        }
+        try {
+            LoadableKernel k = parse(vmlinux, b);
+            return k instanceof Elf e ? java.util.Optional.of(new Elf(e.path(), e.entry(), e.segments(), bz.setupHeader()))
+                    : java.util.Optional.empty();
+        } catch (KernelLoadException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /**
+     * Whether {@code vmlinux} is the build a bzImage's version string names: {@code "6.12.117 (root@vm) #1 SMP
+     * PREEMPT_DYNAMIC Fri Nov 27 ..."} is the release and builder, then the build number and time; the vmlinux's
+     * linux_banner has both, with the compiler between them.
+     */
+    static boolean sameBuild(String bzVersion, byte[] vmlinux) {
+        int split = bzVersion.indexOf(") ");
+        if (split < 0 || split + 2 >= bzVersion.length()) {
+            return false;
+        }
+        String releaseAndBuilder = "Linux version " + bzVersion.substring(0, split + 1);
+        String buildVersion = bzVersion.substring(split + 2);
+        // Latin-1: one char per byte, and String.indexOf is the JDK's vectorised search
+        String text = new String(vmlinux, java.nio.charset.StandardCharsets.ISO_8859_1);
+        int banner = text.indexOf(releaseAndBuilder);
+        while (banner >= 0) {
+            int lineEnd = text.indexOf('\n', banner);
+            if (lineEnd > banner && lineEnd - banner < 512 && text.substring(banner, lineEnd).endsWith(") " + buildVersion)) {
+                return true;
+            }
+            banner = text.indexOf(releaseAndBuilder, banner + 1);
+        }
+        return false;
     }
 
     private static int le16(byte[] b, int at) {

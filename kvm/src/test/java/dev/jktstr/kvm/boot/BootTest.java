@@ -77,6 +77,42 @@ class BootTest {
                 .hasMessageContaining("not an x86_64 executable");
     }
 
+    /**
+     * The vmlinux beside the shared bzImage is the same build: loaded from its ELF segments with the bzImage's setup
+     * header, its entry is startup_64 as System.map has it, and its segments are what readelf lists (oracle).
+     */
+    @Test
+    void theSameBuildsVmlinuxBesideABzImageIsBootedUncompressed(@TempDir Path dir) throws Exception {
+        Path path = sharedBzImage();
+        Path vmlinux = path.resolveSibling("vmlinux");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(vmlinux), "no vmlinux beside " + path);
+        LoadableKernel.BzImage bz = (LoadableKernel.BzImage) LoadableKernel.read(path);
+        LoadableKernel.Elf elf = LoadableKernel.companionVmlinux(bz).orElseThrow();
+        assertThat(elf.path()).isEqualTo(vmlinux.toAbsolutePath());
+        assertThat(elf.setupHeader()).isEqualTo(bz.setupHeader());
+        Path systemMap = path.resolveSibling("System.map");
+        if (Files.isRegularFile(systemMap)) {
+            long startup64 = Files.readAllLines(systemMap).stream().filter(l -> l.endsWith(" T startup_64"))
+                    .mapToLong(l -> Long.parseUnsignedLong(l.substring(0, 16), 16)).findFirst().orElseThrow();
+            assertThat(elf.entry()).isEqualTo(startup64 - 0xffffffff80000000L); // __START_KERNEL_map
+        }
+        if (new ProcessBuilder("which", "readelf").start().waitFor() == 0) {
+            Process p = new ProcessBuilder("readelf", "-lW", vmlinux.toString()).redirectErrorStream(true).start();
+            long loads = new String(p.getInputStream().readAllBytes()).lines().filter(l -> l.strip().startsWith("LOAD"))
+                    .count();
+            assertThat(elf.segments()).hasSize((int) loads);
+        }
+        // another build's vmlinux (the banner's build version differs) is not taken
+        assertThat(LoadableKernel.sameBuild(bz.version(), Files.readAllBytes(vmlinux))).isTrue();
+        assertThat(LoadableKernel.sameBuild(bz.version().replace("#1 ", "#2 "), Files.readAllBytes(vmlinux))).isFalse();
+        assertThat(LoadableKernel.sameBuild("no parenthesis", new byte[16])).isFalse();
+        // a bzImage with nothing beside it
+        Path alone = Files.copy(path, dir.resolve("bzImage"));
+        assertThat(LoadableKernel.companionVmlinux((LoadableKernel.BzImage) LoadableKernel.read(alone))).isEmpty();
+        Files.write(dir.resolve("vmlinux"), new byte[] {0x7f, 'E', 'L', 'F'});
+        assertThat(LoadableKernel.companionVmlinux((LoadableKernel.BzImage) LoadableKernel.read(alone))).isEmpty();
+    }
+
     @Test
     void memoryTooSmallForKernelAndInitramfsIsATypedError() {
         GuestTestSupport.assumeKvm();
