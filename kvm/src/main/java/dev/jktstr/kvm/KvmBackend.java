@@ -35,7 +35,6 @@ public final class KvmBackend implements MachineBackend {
     static final int RANK_HARDWARE = 60;
     static final int RANK_PVM = 150;
 
-    /** The command line this backend puts before the caller's. */
     /**
      * System property: {@code false} boots the bzImage as given even when the same build's vmlinux lies beside it
      * (by default the vmlinux is loaded directly and the guest skips decompressing itself:
@@ -43,6 +42,7 @@ public final class KvmBackend implements MachineBackend {
      */
     public static final String DIRECT_VMLINUX_PROPERTY = "jktstr.kvm.directVmlinux";
 
+    /** The command line this backend puts before the caller's. */
     public static final String BASE_CMDLINE = "console=ttyS0 earlyprintk=serial,ttyS0 reboot=k panic=-1 i8042.noaux";
 
     private final Supplier<HostVirtualization> virtualization;
