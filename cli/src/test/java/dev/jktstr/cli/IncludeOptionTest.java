@@ -5,13 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.jktstr.cli.RunCommandTest.Run;
 import dev.jktstr.guest.Include;
 import dev.jktstr.testsupport.BootsVm;
-import dev.jktstr.testsupport.HostProgram;
-import dev.jktstr.testsupport.SharedAssets;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -51,26 +44,14 @@ class IncludeOptionTest {
     @Test
     @BootsVm
     void anIncludedScriptRunsByNameInTheGuest(@TempDir Path dir) throws Exception {
-        Path kernel = SharedAssets.requireKernelDir();
-        SharedAssets.requireBzImage();
-        HostProgram.require("qemu-system-x86_64", "apt-get install qemu-system-x86");
+        Path kernel = SchedulerFailureTest.kernel();
         Path script = Files.writeString(dir.resolve("hello-test.sh"), "#!/bin/sh\necho \"hello from $0\"\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        StringWriter err = new StringWriter();
-        CommandLine cl = Jktstr.commandLine();
-        cl.setErr(new PrintWriter(err, true));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        int status;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            status = cl.execute("shell", "--kernel", kernel.toString(), "--memory", "256", "-i", script.toString(),
-                    "--exec", "hello-test.sh; cmp /include/hello-test.sh \"$(command -v hello-test.sh)\" && echo same-file");
-        } finally {
-            System.setOut(stdout);
-        }
-        assertThat(status).as("exit status; stderr: %s", err).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("hello from /include/hello-test.sh").contains("same-file");
+        Run r = RunCommandTest.jktstrWithStdout("shell", "--kernel", kernel.toString(), "--memory", "256", "-i",
+                script.toString(), "--exec",
+                "hello-test.sh; cmp /include/hello-test.sh \"$(command -v hello-test.sh)\" && echo same-file");
+        assertThat(r.exit()).as("exit status; stderr: %s", r.err()).isZero();
+        assertThat(r.out()).contains("hello from /include/hello-test.sh").contains("same-file");
         assertThat(Include.DEFAULT_DIR).isEqualTo("/include");
     }
 }

@@ -1,5 +1,6 @@
 package dev.jktstr.scenario;
 
+import static dev.jktstr.scenario.ValidationTest.invalid;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -22,15 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PayloadValidationTest {
     private static final Topology T = new Topology(1, 1, 2, 1);
-
-    private static InvalidScenarioException invalid(Runnable r) {
-        try {
-            r.run();
-        } catch (InvalidScenarioException e) {
-            return e;
-        }
-        throw new AssertionError("expected an InvalidScenarioException");
-    }
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> obj(Object o) {
