@@ -4,7 +4,6 @@ import dev.jktstr.guest.AgentException;
 import dev.jktstr.guest.BackgroundPrograms;
 import dev.jktstr.machine.GuestText;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,11 +57,11 @@ final class RunPayloads {
 
     /** Copies every payload binary of {@code steps} into the guest: before the run's clock starts. */
     static void install(Ctx ctx, List<Step> steps) {
-        Map<String, Boolean> done = new HashMap<>();
+        java.util.Set<String> done = new java.util.HashSet<>();
         for (Step s : steps) {
             for (Op op : s.ops()) {
                 if (op instanceof Op.RunPayload rp && rp.payload().binary().isPresent()
-                        && done.putIfAbsent(rp.payload().guestBinaryPath(), true) == null) {
+                        && done.add(rp.payload().guestBinaryPath())) {
                     GuestBinary.upload(ctx.agent(), rp.payload().binary().get(), rp.payload().guestBinaryPath(),
                             Duration.ofSeconds(60));
                 }

@@ -179,18 +179,17 @@ public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Sched
          * built, naming it. Included files are part of the image, so of a snapshot's key too.
          */
         public Builder include(Path host, String guestPath) {
-            try {
-                includes.add(new Include(host, guestPath));
-            } catch (IllegalArgumentException e) {
-                throw new InvalidScenarioException("include", e.getMessage());
-            }
-            return this;
+            return include(() -> new Include(host, guestPath));
         }
 
         /** {@link #include(Path, String)} at {@value Include#DEFAULT_DIR}/its name, a directory on the guest's PATH. */
         public Builder include(Path host) {
+            return include(() -> Include.of(host));
+        }
+
+        private Builder include(java.util.function.Supplier<Include> include) {
             try {
-                includes.add(Include.of(host));
+                includes.add(include.get());
             } catch (IllegalArgumentException e) {
                 throw new InvalidScenarioException("include", e.getMessage());
             }
