@@ -115,6 +115,7 @@ static void child(const char *cgroup, int out, int errpipe, int nul, char **prog
 
 static void supervise(int report, const char *dir, const char *cgroup, size_t cap, char **prog) {
     setsid();
+    signal(SIGPIPE, SIG_IGN); /* a starter gone before the report must not take the supervisor with it */
     int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (nul >= 0) { dup2(nul, 0); dup2(nul, 1); dup2(nul, 2); } /* let go of the agent's EXEC pipes */
     struct tail t = { malloc(cap), cap, 0, 0, 0 };
@@ -161,8 +162,8 @@ static void supervise(int report, const char *dir, const char *cgroup, size_t ca
         poll(pf, (nfds_t) k, pidfd >= 0 ? 1000 : 20);
         if (out_open && !tail_drain(&t, out[0])) out_open = 0;
     }
-    if (out_open) tail_drain(&t, out[0]); /* what its children left in the pipe; they may keep it open */
-    kill(-c, SIGKILL);                    /* and they end with it */
+    kill(-c, SIGKILL);                    /* what is left of its process group ends with it */
+    if (out_open) tail_drain(&t, out[0]); /* and what they wrote is still read */
     uint64_t ms = monotonic_ms() - start;
     if (t.len < t.cap) write_file_atomically(dir, "output", t.buf, t.len, NULL, 0);
     else write_file_atomically(dir, "output", t.buf + t.head, t.cap - t.head, t.buf, t.head); /* oldest first */
