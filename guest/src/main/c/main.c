@@ -12,7 +12,8 @@
  *
  * The parts: init.c (mounts, shell, control port), frames.c (framing, serve),
  * payload.c (encoding), rpc.c (dispatch) and rpc_exec.c, rpc_files.c,
- * rpc_workers.c with worker_groups.c and workers.c (the requests), helpers.c.
+ * rpc_workers.c with worker_groups.c and workers.c (the requests), helpers.c; as a tool for the host's scripts,
+ * sched_tool.c ("sched-setattr") and payload_tool.c ("payload", "payload-kill").
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -25,6 +26,7 @@
 #include "agent.h"
 #include "frames.h"
 #include "init.h"
+#include "payload_tool.h"
 #include "rpc.h"
 #include "sched_tool.h"
 
@@ -34,6 +36,8 @@ pid_t shell_pid = -1;
 int main(int argc, char **argv) {
     /* run as a tool from a guest shell, not as /init */
     if (argc > 1 && strcmp(argv[1], "sched-setattr") == 0) return sched_tool_main(argc - 2, argv + 2);
+    if (argc > 1 && strcmp(argv[1], "payload") == 0) return payload_tool_main(argc - 2, argv + 2);
+    if (argc > 1 && strcmp(argv[1], "payload-kill") == 0) return payload_kill_main(argc - 2, argv + 2);
     crc_init();
     signal(SIGPIPE, SIG_IGN);
     if (argc > 1 && strcmp(argv[1], "--stdio") == 0) {
@@ -43,7 +47,7 @@ int main(int argc, char **argv) {
     }
     if (!stdio_mode) {
         if (getpid() != 1) logmsg("warning: not PID 1");
-        setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin", 1);
+        setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin:/include", 1); /* /include: Include.DEFAULT_DIR */
         setenv("HOME", "/root", 1);
         mount_all();
         if (cmdline_has("jktstr.shell=1")) spawn_shell();

@@ -2,12 +2,17 @@ package dev.jktstr.cli;
 
 import dev.jktstr.guest.GuestImage;
 import dev.jktstr.guest.GuestSession;
+import dev.jktstr.guest.Include;
 import dev.jktstr.kconfig.KernelImage;
 import dev.jktstr.machine.MachineException;
 import dev.jktstr.machine.MachineSpec;
+import java.util.List;
 import java.util.function.Consumer;
 
-/** A command's guest: the image and spec from its options, booted through {@link GuestSession}. */
+/**
+ * A command's guest: the image (busybox, the --include files, the command's own files) and spec from its options,
+ * booted through {@link GuestSession}.
+ */
 final class GuestBoot {
 
     private GuestBoot() {
@@ -20,8 +25,10 @@ final class GuestBoot {
 
     /** Like {@link #start(MachineOptions, String)}, letting the caller add files to the guest image first. */
     static GuestSession start(MachineOptions options, String extraCmdline, Consumer<GuestImage.Builder> imageFiles) {
+        List<Include> includes = options.includes(); // a missing --include fails before the kernel lookup
         KernelImage kernel = options.kernelImage();
         GuestImage.Builder builder = GuestImage.builder().withBusybox(true);
+        includes.forEach(builder::include);
         imageFiles.accept(builder);
         GuestImage image = builder.build();
         MachineSpec spec;

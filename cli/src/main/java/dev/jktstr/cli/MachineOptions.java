@@ -1,5 +1,6 @@
 package dev.jktstr.cli;
 
+import dev.jktstr.guest.Include;
 import dev.jktstr.guest.SnapshotStore;
 import dev.jktstr.kconfig.KernelIdResolver;
 import dev.jktstr.kconfig.KernelImage;
@@ -51,6 +52,17 @@ final class MachineOptions {
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "120",
             description = "How long the guest may take to boot to its agent (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
+
+    @Option(names = {"-i", "--include"}, paramLabel = "HOST[:GUEST]",
+            description = "Put a host file or directory into the guest's initramfs, at GUEST (absolute) or else at "
+                    + "/include/NAME (on the guest's PATH: an included script or static binary runs by name). "
+                    + "Repeatable. A missing path is refused before anything boots.")
+    java.util.List<String> includes = new java.util.ArrayList<>();
+
+    /** The --include paths, parsed and checked: a missing one is refused, naming it, before anything boots. */
+    java.util.List<Include> includes() {
+        return includes.stream().map(s -> Include.parse(s).check()).toList();
+    }
 
     @Option(names = "--snapshot", negatable = true,
             description = "Start from a snapshot of this configuration (kernel, initramfs, topology, memory, version) in "

@@ -98,6 +98,7 @@ final class ReplCommand implements Callable<Integer> {
         Vm.Builder vb = Vm.builder().topology(topology).memoryMib(machine.memoryPerNodeMib())
                 .scheduler(SchedulerChoice.resolve(scheduler == null ? "eevdf" : scheduler, schedulerArgs, machine::kernelImage))
                 .commandLine(machine.cmdline).bootTimeout(machine.readyTimeout());
+        machine.includes().forEach(i -> vb.include(i.host(), i.guestPath()));
         if (machine.backend != null && !machine.backend.isEmpty()) {
             vb.backend(machine.backend);
         }

@@ -152,6 +152,7 @@ public final class RunCommand implements Callable<Integer> {
         Vm.Builder vb = Vm.builder().topology(topology).memoryMib(machine.memoryPerNodeMib())
                 .duration(parseDuration(duration)).commandLine(machine.cmdline).bootTimeout(machine.readyTimeout())
                 .snapshot(machine.snapshots() != null);
+        machine.includes().forEach(i -> vb.include(i.host(), i.guestPath()));
         if (machine.backend != null && !machine.backend.isEmpty()) {
             vb.backend(machine.backend);
         }

@@ -23,11 +23,6 @@ import dev.jktstr.machine.Topology;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -73,22 +68,10 @@ class KernelBuildAndBootTest {
         }
         runsTheBuiltScheduler(kernel);
 
-        StringWriter err = new StringWriter();
-        var cl = Jktstr.commandLine();
-        cl.setErr(new PrintWriter(err, true));
-        // `shell --exec` copies the guest command's output to System.out byte for byte
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        int status;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            status = cl.execute("shell", "--kernel", entry.directory().toString(), "--topology", "1,1,2,1",
-                    "--exec", "cat /sys/kernel/sched_ext/state && uname -r");
-        } finally {
-            System.setOut(stdout);
-        }
-        assertThat(status).as("exit status; stderr: %s", err).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("disabled").contains(entry.metadata().release());
+        RunCommandTest.Run r = RunCommandTest.jktstrWithStdout("shell", "--kernel", entry.directory().toString(),
+                "--topology", "1,1,2,1", "--exec", "cat /sys/kernel/sched_ext/state && uname -r");
+        assertThat(r.exit()).as("exit status; stderr: %s", r.err()).isZero();
+        assertThat(r.out()).contains("disabled").contains(entry.metadata().release());
     }
 
     /** The kernel's own scx_simple, found by name, loads on it: state enabled, ops simple, then disabled. */

@@ -29,6 +29,26 @@ class RunCommandTest {
         return new Run(exit, out.toString(), err.toString());
     }
 
+    /**
+     * {@link #jktstr} with {@code System.out} captured as {@code out}: {@code shell --exec} copies the guest command's
+     * output there byte for byte, not to the command line's writer.
+     */
+    static Run jktstrWithStdout(String... args) {
+        CommandLine cl = Jktstr.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err, true));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stdout = System.out;
+        int exit;
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            exit = cl.execute(args);
+        } finally {
+            System.setOut(stdout);
+        }
+        return new Run(exit, out.toString(java.nio.charset.StandardCharsets.UTF_8), err.toString());
+    }
+
     @Test
     void badInputIsRejectedBeforeBootNamingTheField() {
         Run unknown = jktstr("run", "nosuch", "--kernel", "/nonexistent");

@@ -129,6 +129,12 @@ public final class GuestImage implements AutoCloseable {
             return addFile(host, guestPath, 0755);
         }
 
+        /** Adds a host file or directory tree ({@link Include}); a missing one is refused, naming it. */
+        public Builder include(Include include) {
+            include.addTo(this);
+            return this;
+        }
+
         /** Adds a file with the given content. */
         public Builder addBytes(byte[] data, String guestPath, int mode) {
             InitramfsWriter.checkName(guestPath);

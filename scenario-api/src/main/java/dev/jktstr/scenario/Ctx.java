@@ -102,6 +102,7 @@ public final class Ctx implements AutoCloseable {
         if (vm.scheduler() instanceof Scheduler.Binary b && !vm.usesSnapshot()) {
             ib.addBinary(b.path(), b.guestPath());
         }
+        vm.includes().forEach(ib::include);
         GuestImage image = ib.build();
         GuestSession session = null;
         ScratchDisk disk = null;

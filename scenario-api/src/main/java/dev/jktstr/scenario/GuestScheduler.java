@@ -4,8 +4,6 @@ import dev.jktstr.guest.AgentClient;
 import dev.jktstr.guest.ExecResult;
 import dev.jktstr.guest.GuestException;
 import dev.jktstr.machine.GuestText;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -169,16 +167,10 @@ final class GuestScheduler {
             }
             return;
         }
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(host);
-        } catch (IOException e) {
-            throw new ScenarioException("reading scheduler binary " + host + ": " + e.getMessage(), e);
-        }
         long t0 = System.nanoTime();
-        agent.writeFile(b.guestPath(), bytes, 0755, Duration.ofSeconds(60));
+        GuestBinary.upload(agent, host, b.guestPath(), Duration.ofSeconds(60));
         installed.put(b.guestPath(), host);
-        log.info("scheduler {} uploaded ({} bytes) in {} ms", b.name(), bytes.length, (System.nanoTime() - t0) / 1_000_000);
+        log.info("scheduler {} uploaded in {} ms", b.name(), (System.nanoTime() - t0) / 1_000_000);
     }
 
     /** sched_ext's ops name, "" when no scheduler is attached; through {@link GuestText#line} (the scheduler chose it). */

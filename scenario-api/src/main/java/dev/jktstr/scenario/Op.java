@@ -1,6 +1,8 @@
 package dev.jktstr.scenario;
 
+import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One change a step makes, applied in order before the step's hold. Cgroups are named by
@@ -143,6 +145,46 @@ public sealed interface Op {
     }
 
     record SetAffinity(String name, CpusetSpec cpus) implements Op {}
+
+    /**
+     * Starts {@code payload} in the background under {@code name} (a word: letters, digits, {@code _.-}; once per
+     * scenario) and goes on at once. A payload the guest cannot start (missing program, not executable) fails this op
+     * with the kernel's errno in the verdict; the run goes on. A payload still running when the run ends is killed
+     * (SIGKILL to its process group) and reaped. Its end and output go into {@link RunResult#payloads()} and the
+     * verdict's notes.
+     */
+    static Op runPayload(String name, Payload payload) {
+        return new RunPayload(name, payload, Optional.empty());
+    }
+
+    /** {@link #runPayload(String, Payload)} inside the scenario's cgroup {@code cgroup} (a leaf, live at that point). */
+    static Op runPayload(String name, Payload payload, String cgroup) {
+        return new RunPayload(name, payload, Optional.of(cgroup));
+    }
+
+    record RunPayload(String name, Payload payload, Optional<String> cgroup) implements Op {
+        public RunPayload {
+            Objects.requireNonNull(payload, "payload");
+            cgroup = cgroup == null ? Optional.empty() : cgroup;
+        }
+    }
+
+    /**
+     * Waits until the payload {@code name} has ended, for at most {@code timeout}: one still running then fails this
+     * op in the verdict (it keeps running; the run goes on and kills it at its end). Never longer than the timeout.
+     */
+    static Op waitPayload(String name, Duration timeout) {
+        return new WaitPayload(name, timeout);
+    }
+
+    record WaitPayload(String name, Duration timeout) implements Op {}
+
+    /** Kills the payload {@code name} (SIGKILL to its process group) and reaps it; one that has ended is left alone. */
+    static Op killPayload(String name) {
+        return new KillPayload(name);
+    }
+
+    record KillPayload(String name) implements Op {}
 
     /**
      * Re-pins every running worker of the cgroup by an {@link AffinityIntent}, resolved per worker against the

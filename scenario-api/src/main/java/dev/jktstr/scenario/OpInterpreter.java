@@ -8,9 +8,10 @@ import java.util.Optional;
 
 /**
  * Applies one {@link Op} of a run to the guest: cgroups through {@link CgroupFs}, workers through {@link RunCgroups},
- * schedulers through the {@link Ctx}, snapshots through the {@link RunMonitor}; what happened goes to the
- * {@link RunRecord}. Shell commands get every value as a positional parameter, never spliced into the script.
- * A guest that refuses an op fails the run ({@link ScenarioException} naming the op).
+ * schedulers through the {@link Ctx}, snapshots through the {@link RunMonitor}, payloads through {@link RunPayloads};
+ * what happened goes to the {@link RunRecord}. Shell commands get every value as a positional parameter, never spliced into the script.
+ * A guest that refuses an op fails the run ({@link ScenarioException} naming the op); payload ops report what went
+ * wrong with the payload in the verdict instead, and the run goes on.
  */
 final class OpInterpreter {
     private final Ctx ctx;
@@ -18,13 +19,15 @@ final class OpInterpreter {
     private final RunCgroups cgroups;
     private final RunMonitor monitor;
     private final RunRecord record;
+    private final RunPayloads payloads;
 
-    OpInterpreter(Ctx ctx, RunCgroups cgroups, RunMonitor monitor, RunRecord record) {
+    OpInterpreter(Ctx ctx, RunCgroups cgroups, RunMonitor monitor, RunRecord record, RunPayloads payloads) {
         this.ctx = ctx;
         this.fs = new CgroupFs(ctx.shell());
         this.cgroups = cgroups;
         this.monitor = monitor;
         this.record = record;
+        this.payloads = payloads;
     }
 
     void apply(Op op) {
@@ -76,6 +79,9 @@ final class OpInterpreter {
                             GuestScheduler.SCHED_EXT_STATE);
                 }
                 case Op.WriteKernelValue w -> ctx.shell().sh("printf '%s' \"$1\" > \"$2\"", w.value(), w.path());
+                case Op.RunPayload rp -> payloads.start(rp, rp.cgroup().map(n -> cgroups.get(n).path));
+                case Op.WaitPayload wp -> payloads.await(wp.name(), wp.timeout());
+                case Op.KillPayload kp -> payloads.kill(kp.name());
             }
         } catch (GuestException e) {
             throw new ScenarioException("op " + op + " failed in the guest: " + e.getMessage(), e);

@@ -74,6 +74,7 @@ public final class ResultJson {
                     writeCgroup(g, c);
                 }
                 g.writeEndArray();
+                writePayloads(g, r.payloads());
                 writeMonitor(g, r.monitor());
                 ScenarioDefinitionJson.write(g, r.steps(), r.topology());
                 SeriesJson.write(g, r.series());
@@ -83,6 +84,39 @@ public final class ResultJson {
         } catch (IOException e) {
             throw new UncheckedIOException("writing the result file " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Added in v2 with payloads (readers of older v2 files skip it): each payload's end and its output's tail. */
+    private static void writePayloads(JsonGenerator g, java.util.List<PayloadResult> payloads) throws IOException {
+        g.writeArrayFieldStart("payloads");
+        for (PayloadResult p : payloads) {
+            g.writeStartObject();
+            g.writeStringField("name", p.name());
+            g.writeStringField("command", p.command());
+            g.writeStringField("cgroup", p.cgroup().orElse(null));
+            g.writeNumberField("step", p.step());
+            g.writeStringField("end", p.end().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+            if (p.end() == PayloadResult.End.EXITED) {
+                g.writeNumberField("exitCode", p.exitCode());
+            } else {
+                g.writeNullField("exitCode");
+            }
+            if (p.end() == PayloadResult.End.SIGNALED) {
+                g.writeNumberField("signal", p.signal());
+            } else {
+                g.writeNullField("signal");
+            }
+            g.writeStringField("killed", p.killed().orElse(null));
+            g.writeNumberField("elapsedMs", p.elapsed().toMillis());
+            g.writeNumberField("outputBytes", p.outputBytes());
+            g.writeNumberField("droppedBytes", p.droppedBytes());
+            g.writeStringField("output", p.output());
+            if (!p.error().isEmpty()) {
+                g.writeStringField("error", p.error());
+            }
+            g.writeEndObject();
+        }
+        g.writeEndArray();
     }
 
     private static void writeHost(JsonGenerator g, HostFacts h) throws IOException {

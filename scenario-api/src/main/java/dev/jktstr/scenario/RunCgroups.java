@@ -89,11 +89,7 @@ final class RunCgroups {
         }
         Optional<String> exec = Optional.empty();
         if (w.binary().isPresent()) { // Custom: the user's binary goes into the guest first
-            try {
-                ctx.agent().writeFile(w.guestBinaryPath(), java.nio.file.Files.readAllBytes(w.binary().get()), 0755);
-            } catch (java.io.IOException e) {
-                throw new ScenarioException("reading " + w.binary().get() + ": " + e.getMessage(), e);
-            }
+            GuestBinary.upload(ctx.agent(), w.binary().get(), w.guestBinaryPath(), ctx.agent().defaultTimeout());
             exec = Optional.of(w.guestBinaryPath());
         }
         WorkerRequest req = new WorkerRequest(c.path, workers, w.kind(), w.param1(), w.param2(), c.def.nice(),

@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * What one run records as it goes, for its result: the step being applied or held, the timeline, every scheduler in
- * charge (in order) and the scheduler each hold ran under, and the notes for the verdict. Written by the run's thread
+ * charge (in order) and the scheduler each hold ran under, the notes for the verdict and the ops that failed without
+ * ending the run. Written by the run's thread
  * only ({@link ScenarioRunner} and the {@link OpInterpreter} it drives).
  */
 final class RunRecord {
@@ -16,6 +17,8 @@ final class RunRecord {
     /** Host {@code System.nanoTime()} when the run's clock started. */
     final long t0;
     final List<String> notes = new ArrayList<>();
+    /** Ops that failed without ending the run (a payload that could not start, a wait that timed out), in order. */
+    final List<String> opFailures = new ArrayList<>();
     final List<TimelineEvent> timeline = new ArrayList<>();
     final List<String> schedulersRan = new ArrayList<>();
     /** Per step: "step N scheduler (ops)", the scheduler its hold ran under. */
@@ -73,5 +76,20 @@ final class RunRecord {
 
     void note(String note) {
         notes.add(note);
+    }
+
+    /** An op failed, the run goes on: the verdict fails with it ({@link #judgeOpFailures}). */
+    void opFailed(String what) {
+        opFailures.add(what);
+    }
+
+    /** Fails {@code verdict} with the first op failure (the count of the others in the reason); each is also a note. */
+    void judgeOpFailures(Verdict verdict) {
+        if (opFailures.isEmpty()) {
+            return;
+        }
+        opFailures.forEach(f -> verdict.note("op failed: " + f));
+        verdict.fail("op failed: " + opFailures.getFirst()
+                + (opFailures.size() > 1 ? " (and " + (opFailures.size() - 1) + " more, see the notes)" : ""));
     }
 }

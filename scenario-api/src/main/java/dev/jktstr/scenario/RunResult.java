@@ -19,14 +19,16 @@ import java.util.Optional;
  * @param steps      the scenario's steps as they ran (cpusets resolved against {@code topology} when written)
  * @param host       the host when the run started (cores, load, backend, kvm); null in a result built by hand
  * @param series     the monitor's samples and each cgroup's progress over time ({@link RunSeries#EMPTY} if none)
+ * @param payloads   how each payload the run started ended ({@link Op#runPayload}), in start order
  */
 public record RunResult(String scenario, Instant started, Duration elapsed, Duration duration, String kernelRelease,
         String kernelImage, Topology topology, String backend, String scheduler, String schedExtState,
         Optional<String> schedulerExit, List<CgroupStats> cgroups, Verdict verdict, MonitorSummary monitor,
         List<String> schedulers, List<TimelineEvent> timeline, ThresholdLayers thresholds, List<Step> steps,
-        HostFacts host, RunSeries series) {
+        HostFacts host, RunSeries series, List<PayloadResult> payloads) {
 
     public RunResult {
+        payloads = payloads == null ? List.of() : List.copyOf(payloads);
         steps = steps == null ? List.of() : List.copyOf(steps);
         series = series == null ? RunSeries.EMPTY : series;
         cgroups = List.copyOf(cgroups);
@@ -40,13 +42,23 @@ public record RunResult(String scenario, Instant started, Duration elapsed, Dura
         }
     }
 
+    /** A result without payloads. */
+    public RunResult(String scenario, Instant started, Duration elapsed, Duration duration, String kernelRelease,
+            String kernelImage, Topology topology, String backend, String scheduler, String schedExtState,
+            Optional<String> schedulerExit, List<CgroupStats> cgroups, Verdict verdict, MonitorSummary monitor,
+            List<String> schedulers, List<TimelineEvent> timeline, ThresholdLayers thresholds, List<Step> steps,
+            HostFacts host, RunSeries series) {
+        this(scenario, started, elapsed, duration, kernelRelease, kernelImage, topology, backend, scheduler, schedExtState,
+                schedulerExit, cgroups, verdict, monitor, schedulers, timeline, thresholds, steps, host, series, null);
+    }
+
     /** A result without the scenario's steps, host facts or series. */
     public RunResult(String scenario, Instant started, Duration elapsed, Duration duration, String kernelRelease,
             String kernelImage, Topology topology, String backend, String scheduler, String schedExtState,
             Optional<String> schedulerExit, List<CgroupStats> cgroups, Verdict verdict, MonitorSummary monitor,
             List<String> schedulers, List<TimelineEvent> timeline, ThresholdLayers thresholds) {
         this(scenario, started, elapsed, duration, kernelRelease, kernelImage, topology, backend, scheduler, schedExtState,
-                schedulerExit, cgroups, verdict, monitor, schedulers, timeline, thresholds, null, null, null);
+                schedulerExit, cgroups, verdict, monitor, schedulers, timeline, thresholds, null, null, null, null);
     }
 
     /** A result without a timeline (one scheduler, the default thresholds). */
@@ -74,6 +86,13 @@ public record RunResult(String scenario, Instant started, Duration elapsed, Dura
         return cgroups.stream().filter(c -> c.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no cgroup '" + name + "' in this run; have "
                         + cgroups.stream().map(CgroupStats::name).toList()));
+    }
+
+    /** The payload by name ({@link Op#runPayload}). */
+    public PayloadResult payload(String name) {
+        return payloads.stream().filter(p -> p.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no payload '" + name + "' in this run; have "
+                        + payloads.stream().map(PayloadResult::name).toList()));
     }
 
     /** The monitor's samples as series: per CPU {@code nr_running} and local DSQ depth, every DSQ's depth. */

@@ -117,7 +117,10 @@ final class ScenarioDefinitionJson {
         g.writeEndObject();
     }
 
-    /** {@code {"op": "setCpuset", "name": "cg_0", "cpus": "llc(0)", "cpusResolved": "0-1"}}: the op's record components. */
+    /**
+     * {@code {"op": "setCpuset", "name": "cg_0", "cpus": "llc(0)", "cpusResolved": "0-1"}}: the op's record components
+     * (a duration as {@code <field>Ms}, an absent optional left out, a payload as its command line).
+     */
     private static void writeOp(JsonGenerator g, Op op, Topology t) throws IOException {
         g.writeStartObject();
         String type = op.getClass().getSimpleName();
@@ -137,6 +140,13 @@ final class ScenarioDefinitionJson {
                 case WorkType w -> g.writeStringField(f, work(w));
                 case CgroupKnob k -> g.writeStringField(f, k.file() + " = " + k.value());
                 case Scheduler s -> g.writeStringField(f, s.name());
+                case Payload p -> g.writeStringField(f, p.describe());
+                case Optional<?> o -> {
+                    if (o.isPresent()) {
+                        g.writeStringField(f, o.get().toString());
+                    } // absent: left out (a null cgroup or cpuset would read as "all")
+                }
+                case java.time.Duration d -> g.writeNumberField(f + "Ms", d.toMillis());
                 case Integer n -> g.writeNumberField(f, n);
                 case Long n -> g.writeNumberField(f, n);
                 case Boolean b -> g.writeBooleanField(f, b);

@@ -10,8 +10,8 @@ import java.util.Optional;
  * Runs one validated scenario in a {@link Ctx}: step by step, applies the step's ops ({@link OpInterpreter}) and holds
  * (a loop hold re-applies them every interval), reporting progress with {@link LiveTelemetry} every {@link #TICK};
  * samples the guest kernel while holding ({@link RunMonitor}) and tracks the CPUs the workers used per hold
- * ({@link StepIsolationTracker}); then stops every worker, removes every cgroup, and judges the run against the
- * thresholds of every scheduler that was in charge.
+ * ({@link StepIsolationTracker}); then kills the payloads still running ({@link RunPayloads}), stops every worker,
+ * removes every cgroup, and judges the run against the thresholds of every scheduler that was in charge.
  */
 final class ScenarioRunner {
     /** How often holds report progress. */
@@ -29,11 +29,14 @@ final class ScenarioRunner {
     private final StepIsolationTracker isolation;
     private final LiveTelemetryReader telemetry;
     private final OpInterpreter ops;
+    private final RunPayloads payloads;
 
     /** Runs {@code steps} (validated against the context's topology already) as the run {@code name}. */
     static RunResult run(Ctx ctx, String name, List<Step> steps) {
-        // Replacement schedulers go into the guest before the clock starts: the swap itself is stop and start.
+        // Replacement schedulers and payload binaries go into the guest before the clock starts: the swap itself is
+        // stop and start, a payload's start only its start.
         Step.replacementSchedulers(steps).forEach(ctx::installScheduler);
+        RunPayloads.install(ctx, steps);
         return new ScenarioRunner(ctx, steps).run(name);
     }
 
@@ -49,7 +52,8 @@ final class ScenarioRunner {
         this.monitor = new RunMonitor(ctx, record);
         this.isolation = new StepIsolationTracker(ctx, cgroups, record);
         this.telemetry = new LiveTelemetryReader(ctx, cgroups, monitor, record);
-        this.ops = new OpInterpreter(ctx, cgroups, monitor, record);
+        this.payloads = new RunPayloads(ctx, record);
+        this.ops = new OpInterpreter(ctx, cgroups, monitor, record, payloads);
     }
 
     private RunResult run(String name) {
@@ -79,6 +83,11 @@ final class ScenarioRunner {
         } finally {
             monitor.stop(); // before the workers: no sample sees them go
             recorder.close(); // its ring and watches stay readable
+            try {
+                payloads.finish(); // before the cgroups: a cgroup with a payload in it cannot be removed
+            } catch (RuntimeException e) {
+                record.opFailed("ending the run's payloads: " + e.getMessage());
+            }
             // children before parents: a cgroup with children cannot be removed
             for (String n : cgroups.namesNewestFirst()) {
                 try {
@@ -99,6 +108,8 @@ final class ScenarioRunner {
         MonitorSummary summary = monitor.summarize(host);
         thresholds.check(verdict, summary);
         record.notes.forEach(verdict::note);
+        payloads.judge(verdict);
+        record.judgeOpFailures(verdict);
         if (record.schedulersRan.size() > 1) {
             verdict.note("schedulers by step: " + String.join(", ", record.heldUnder));
         }
@@ -128,7 +139,7 @@ final class ScenarioRunner {
         RunResult result = new RunResult(name, started, record.elapsed(), total, ctx.kernelRelease(),
                 ctx.kernel().image().toString(), ctx.topology(), ctx.machine().backendName(), startScheduler, state, exit,
                 stats, verdict, summary, record.schedulersRan, record.timeline, layers, steps, hostFacts.with(interference),
-                new RunSeries(monitor.series(), record.progressSeries(), recorder.watches()));
+                new RunSeries(monitor.series(), record.progressSeries(), recorder.watches()), payloads.results());
         if (result.outcome() == Outcome.FAIL || result.outcome() == Outcome.INCONCLUSIVE) {
             ctx.lastFailureEvidence(FailureEvidence.collect(ctx, result, recorder));
         }

@@ -11,12 +11,15 @@ import java.util.Set;
 
 /**
  * Checks a scenario's steps before anything boots: each op against the cgroups that exist at that point, parents and
- * children, names, counts, holds, scheduler binaries, and — given a topology — cpusets and NUMA nodes. A failure is an
+ * children, names, counts, holds, scheduler and payload binaries, payloads waited for or killed only after they
+ * started, and — given a topology — cpusets and NUMA nodes. A failure is an
  * {@link InvalidScenarioException} naming the field ({@code steps[1].ops[0].name}).
  */
 final class ScenarioValidator {
     /** Bound on the workers of one scenario, every cgroup and spawn together. */
     static final int MAX_TOTAL_WORKERS = 4096;
+    /** The longest {@link Op#waitPayload} timeout. */
+    static final java.time.Duration MAX_PAYLOAD_WAIT = java.time.Duration.ofHours(24);
 
     private ScenarioValidator() {
     }
@@ -31,6 +34,9 @@ final class ScenarioValidator {
         Map<String, String> parentsWithoutChildren = new LinkedHashMap<>(); // name -> field of its add
         Set<String> withWorkers = new HashSet<>();
         Map<String, Path> schedulerFiles = new HashMap<>();
+        Map<String, Path> payloadFiles = new HashMap<>();
+        Map<String, String> payloads = new HashMap<>(); // started payload -> its cgroup ("" = none)
+        Set<String> payloadsRunning = new HashSet<>(); // started, neither waited for nor killed
         int totalWorkers = 0;
         for (int i = 0; i < steps.size(); i++) {
             Step s = steps.get(i);
@@ -41,7 +47,8 @@ final class ScenarioValidator {
                     Op op = s.ops().get(j);
                     if (op instanceof Op.AddCgroup || op instanceof Op.RemoveCgroup || op instanceof Op.KillScheduler
                             || op instanceof Op.Spawn || op instanceof Op.ReplaceScheduler
-                            || op instanceof Op.DetachScheduler || op instanceof Op.AttachScheduler) {
+                            || op instanceof Op.DetachScheduler || op instanceof Op.AttachScheduler
+                            || op instanceof Op.RunPayload) {
                         throw new InvalidScenarioException(at + "ops[" + j + "]", op.getClass().getSimpleName()
                                 + " cannot repeat in a loop hold (only ops that can be applied again and again)");
                     }
@@ -84,6 +91,12 @@ final class ScenarioValidator {
                     }
                     case Op.RemoveCgroup r -> {
                         known(live, r.name(), f + "name");
+                        for (String p : payloadsRunning) {
+                            if (payloads.get(p).equals(r.name())) {
+                                throw new InvalidScenarioException(f + "name", "payload '" + p + "' may still run in cgroup '"
+                                        + r.name() + "'; wait for it or kill it first (waitPayload, killPayload)");
+                            }
+                        }
                         for (String other : live) {
                             if (other.startsWith(r.name() + "/")) {
                                 throw new InvalidScenarioException(f + "name", "cgroup '" + r.name() + "' still has the child '"
@@ -159,12 +172,39 @@ final class ScenarioValidator {
                             throw new InvalidScenarioException(f + "scheduler", "missing (use detachScheduler() to fall back to EEVDF)");
                         }
                         rs.next().validate(f + "scheduler");
-                        Path file = rs.next().path().toAbsolutePath().normalize();
-                        Path before = schedulerFiles.putIfAbsent(rs.next().name(), file);
-                        if (before != null && !before.equals(file)) {
-                            throw new InvalidScenarioException(f + "scheduler", "two different binaries are named "
-                                    + rs.next().name() + " (" + before + ", " + file + "); the guest finds schedulers by name");
+                        GuestBinary.claim(schedulerFiles, rs.next().guestPath(), rs.next().path(), f + "scheduler");
+                    }
+                    case Op.RunPayload rp -> {
+                        payloadName(rp.name(), f + "name");
+                        if (payloads.containsKey(rp.name())) {
+                            throw new InvalidScenarioException(f + "name", "payload '" + rp.name() + "' is started twice"
+                                    + " (a payload name is used once per scenario)");
                         }
+                        if (rp.cgroup().isPresent()) {
+                            String c = rp.cgroup().get();
+                            known(live, c, f + "cgroup");
+                            if (live.stream().anyMatch(n -> n.startsWith(c + "/")) || parentsWithoutChildren.containsKey(c)) {
+                                throw new InvalidScenarioException(f + "cgroup", "cgroup '" + c + "' is a parent of nested"
+                                        + " cgroups: a payload goes into a leaf");
+                            }
+                        }
+                        rp.payload().binary().ifPresent(b -> GuestBinary.claim(payloadFiles, rp.payload().guestBinaryPath(),
+                                b, f + "payload.binary"));
+                        payloads.put(rp.name(), rp.cgroup().orElse(""));
+                        payloadsRunning.add(rp.name());
+                    }
+                    case Op.WaitPayload wp -> {
+                        started(payloads, wp.name(), f + "name");
+                        if (wp.timeout() == null || wp.timeout().isNegative() || wp.timeout().isZero()
+                                || wp.timeout().compareTo(MAX_PAYLOAD_WAIT) > 0) {
+                            throw new InvalidScenarioException(f + "timeout", "must be positive and at most "
+                                    + MAX_PAYLOAD_WAIT.toHours() + " h, got " + wp.timeout());
+                        }
+                        payloadsRunning.remove(wp.name());
+                    }
+                    case Op.KillPayload kp -> {
+                        started(payloads, kp.name(), f + "name");
+                        payloadsRunning.remove(kp.name());
                     }
                     case Op.AttachScheduler a -> { }
                     case Op.TakeSnapshot t -> { }
@@ -200,6 +240,20 @@ final class ScenarioValidator {
     private static void kernelPath(String path, String field) {
         if (path == null || !(path.startsWith("/proc/") || path.startsWith("/sys/")) || path.contains("..")) {
             throw new InvalidScenarioException(field, "must be a file under /proc or /sys: " + path);
+        }
+    }
+
+    private static void payloadName(String name, String field) {
+        if (name == null || !name.matches("[A-Za-z0-9_.-]{1,64}") || name.startsWith(".")) {
+            throw new InvalidScenarioException(field, "a payload name is 1..64 letters, digits, '_', '.' or '-', not"
+                    + " starting with '.'; got '" + name + "'");
+        }
+    }
+
+    private static void started(Map<String, String> payloads, String name, String field) {
+        if (name == null || !payloads.containsKey(name)) {
+            throw new InvalidScenarioException(field, "unknown payload '" + name + "' (payloads started before this op: "
+                    + new java.util.TreeSet<>(payloads.keySet()) + ")");
         }
     }
 

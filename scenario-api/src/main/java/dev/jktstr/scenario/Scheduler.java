@@ -1,12 +1,8 @@
 package dev.jktstr.scenario;
 
-import dev.jktstr.btf.elf.StaticExecutable;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 
 /** The scheduler a VM runs: the kernel's own ({@link #eevdf()}) or a sched_ext binary started in the guest. */
 public sealed interface Scheduler {
@@ -67,27 +63,11 @@ public sealed interface Scheduler {
         }
 
         /**
-         * Rejects, naming {@code field}, a missing binary, one that cannot run in the guest (anything but a statically
-         * linked x86-64 ELF: a script, a dynamic executable, another architecture — {@link StaticExecutable}) and an
-         * unusable name. Nothing boots: this is what keeps a bad file from costing a boot.
+         * Rejects, naming {@code field}, a missing binary, one that cannot run in the guest and an unusable name
+         * ({@link GuestBinary#check}). Nothing boots: this is what keeps a bad file from costing a boot.
          */
         void validate(String field) {
-            if (!Files.isRegularFile(path)) {
-                throw new InvalidScenarioException(field, "no scheduler binary at " + path);
-            }
-            Optional<String> problem;
-            try {
-                problem = StaticExecutable.problem(path);
-            } catch (IOException e) {
-                throw new InvalidScenarioException(field, "cannot read scheduler binary " + path + ": " + e.getMessage());
-            }
-            if (problem.isPresent()) {
-                throw new InvalidScenarioException(field, path + " " + StaticExecutable.REQUIREMENT + " (the guest has no"
-                        + " dynamic loader or libraries); it is " + problem.get());
-            }
-            if (!name().matches("[A-Za-z0-9_.+-]{1,64}")) {
-                throw new InvalidScenarioException(field, "unusable binary name '" + name() + "'");
-            }
+            GuestBinary.check(path, field, "scheduler binary", Long.MAX_VALUE);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.jktstr.scenario;
 
+import dev.jktstr.guest.Include;
 import dev.jktstr.guest.SnapshotStore;
 import dev.jktstr.kconfig.KernelImage;
 import dev.jktstr.kconfig.KernelLookup;
@@ -19,10 +20,11 @@ import java.util.Optional;
  * the test's layer only ({@link ThresholdLayers}: defaults and the scheduler's preset lie below it).
  *
  * @param memoryMib RAM per NUMA node in MiB, not for the whole guest
+ * @param includes  host files and directories put into the guest's initramfs ({@link Builder#include})
  */
 public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Scheduler scheduler, Duration duration,
         Optional<String> backend, String commandLine, Duration bootTimeout, Assert thresholds, boolean snapshot,
-        long scratchDiskMib) {
+        long scratchDiskMib, List<Include> includes) {
 
     /** The scratch disk {@link #run(Scenario)} attaches when a scenario's work does block I/O and none was asked for. */
     public static final long DEFAULT_SCRATCH_DISK_MIB = 64;
@@ -48,6 +50,14 @@ public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Sched
                     + " (0 = no disk), got " + scratchDiskMib);
         }
         commandLine = commandLine == null ? "" : commandLine;
+        includes = includes == null ? List.of() : List.copyOf(includes);
+        for (Include i : includes) {
+            try {
+                i.check();
+            } catch (IllegalArgumentException e) {
+                throw new InvalidScenarioException("include", e.getMessage());
+            }
+        }
         if (scheduler instanceof Scheduler.Binary b) {
             b.validate();
         }
@@ -98,7 +108,7 @@ public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Sched
     /** This VM with a scratch disk of {@code mib} (0 = none). */
     public Vm withScratchDisk(long mib) {
         return new Vm(kernel, topology, memoryMib, scheduler, duration, backend, commandLine, bootTimeout, thresholds,
-                snapshot, mib);
+                snapshot, mib, includes);
     }
 
     /**
@@ -161,6 +171,30 @@ public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Sched
         private boolean snapshot = SnapshotStore.enabledByDefault();
         private Assert thresholds = Assert.none();
         private long scratchDiskMib;
+        private final java.util.List<Include> includes = new java.util.ArrayList<>();
+
+        /**
+         * Puts the host file or directory {@code host} into the guest's initramfs at {@code guestPath} (a directory
+         * whole: files with their executable bit, directories, links); a missing one is refused when the VM is
+         * built, naming it. Included files are part of the image, so of a snapshot's key too.
+         */
+        public Builder include(Path host, String guestPath) {
+            return include(() -> new Include(host, guestPath));
+        }
+
+        /** {@link #include(Path, String)} at {@value Include#DEFAULT_DIR}/its name, a directory on the guest's PATH. */
+        public Builder include(Path host) {
+            return include(() -> Include.of(host));
+        }
+
+        private Builder include(java.util.function.Supplier<Include> include) {
+            try {
+                includes.add(include.get());
+            } catch (IllegalArgumentException e) {
+                throw new InvalidScenarioException("include", e.getMessage());
+            }
+            return this;
+        }
 
         /**
          * A sparse scratch disk of {@code mib} for the I/O work types (virtio-blk: /dev/vda in the guest), deleted when
@@ -248,7 +282,7 @@ public record Vm(Optional<Path> kernel, Topology topology, long memoryMib, Sched
         public Vm build() {
             return new Vm(Optional.ofNullable(kernel), topology, memoryMib, scheduler, duration,
                     Optional.ofNullable(backend).filter(s -> !s.isEmpty()), commandLine, bootTimeout, thresholds, snapshot,
-                    scratchDiskMib);
+                    scratchDiskMib, includes);
         }
 
         public Ctx boot() {

@@ -3,12 +3,9 @@ package dev.jktstr.scenario;
 import static dev.jktstr.scenario.WorkParams.micros;
 import static dev.jktstr.scenario.WorkParams.within;
 
-import dev.jktstr.btf.elf.StaticExecutable;
 import dev.jktstr.guest.WorkerRequest;
 import dev.jktstr.guest.WorkloadType;
 import dev.jktstr.machine.Topology;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -26,7 +23,7 @@ import java.util.Optional;
 public record WorkType(WorkloadType kind, int param1, int param2, List<Phase> phases, Optional<Path> binary) {
 
     /** The largest {@link #custom} binary copied into a guest. */
-    static final long MAX_CUSTOM_BYTES = 64L << 20;
+    static final long MAX_CUSTOM_BYTES = GuestBinary.MAX_BYTES;
 
     /** One phase of a {@link #sequence}: a work type for a time. */
     public record Phase(WorkType work, Duration duration) {}
@@ -83,25 +80,7 @@ public record WorkType(WorkloadType kind, int param1, int param2, List<Phase> ph
     }
 
     private static void checkCustomBinary(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new InvalidScenarioException("work.binary", "no binary at " + file);
-        }
-        Optional<String> problem;
-        try {
-            problem = StaticExecutable.problem(file);
-            if (Files.size(file) > MAX_CUSTOM_BYTES) {
-                throw new InvalidScenarioException("work.binary", file + " is larger than " + (MAX_CUSTOM_BYTES >> 20) + " MiB");
-            }
-        } catch (IOException e) {
-            throw new InvalidScenarioException("work.binary", "cannot read " + file + ": " + e.getMessage());
-        }
-        if (problem.isPresent()) {
-            throw new InvalidScenarioException("work.binary", file + " " + StaticExecutable.REQUIREMENT
-                    + " (the guest has no dynamic loader or libraries); it is " + problem.get());
-        }
-        if (!file.getFileName().toString().matches("[A-Za-z0-9_.+-]{1,64}")) {
-            throw new InvalidScenarioException("work.binary", "unusable binary name '" + file.getFileName() + "'");
-        }
+        GuestBinary.check(file, "work.binary", "binary", MAX_CUSTOM_BYTES);
     }
 
     /** The phases in turn, each for its time, until the run stops: {@code sequence(phase(spinWait(), 100ms), ...)}. */

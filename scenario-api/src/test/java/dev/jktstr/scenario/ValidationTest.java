@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 class ValidationTest {
     private static final Topology T = new Topology(1, 2, 2, 1); // CPUs 0-3, LLCs 0-1
 
-    private static InvalidScenarioException invalid(Runnable r) {
+    /** The refusal {@code r} throws (before anything boots), for its field and message. */
+    static InvalidScenarioException invalid(Runnable r) {
         try {
             r.run();
         } catch (InvalidScenarioException e) {
