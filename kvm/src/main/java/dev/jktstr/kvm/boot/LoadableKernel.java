@@ -184,9 +184,8 @@ public sealed interface LoadableKernel permits LoadableKernel.BzImage, LoadableK
     /**
      * The uncompressed kernel of {@code bz}: the {@code vmlinux} beside it when that file is the same build (its
      * banner holds the bzImage's release, builder and build version), loaded from its ELF segments with the
-     * bzImage's setup header. Booting it skips the guest's decompression (about half of our VMM's boot to READY in
-     * the nested proving ground) and the decompressor's physical KASLR: the kernel runs at its link address. Empty
-     * when there is no such file or it is another build.
+     * bzImage's setup header. Booting it skips the guest's decompression and the decompressor's physical KASLR: the
+     * kernel runs at its link address. Empty when there is no such file or it is another build.
      */
     static java.util.Optional<Elf> companionVmlinux(BzImage bz) {
         Path dir = bz.path().toAbsolutePath().getParent();
