@@ -26,7 +26,7 @@ final class PerfDelta {
         OK,
         /** Past the gate but not larger than the runs' spread: no verdict. */
         NOISY,
-        /** Past the gate on a host-bound metric, but the host interfered differently with the two sides: no verdict. */
+        /** Past the gate on a host-bound metric, by no more than the hosts' difference could explain: no verdict. */
         HOST,
         /** A metric that describes the run, never gated. */
         INFO,
@@ -70,6 +70,25 @@ final class PerfDelta {
         boolean differ() {
             return Double.isFinite(baseline) && Double.isFinite(candidate) && Math.abs(candidate - baseline) > HOST_GATE;
         }
+
+        /**
+         * Whether the hosts' difference could account for {@code metric}'s change from {@code b} to {@code c}. A
+         * counter or rate of work moves with the vCPU time the host left, (1 − taken): the change is the host's when
+         * it is at most twice the relative change that ratio gives (3% against 9% taken explains about 6%, not a
+         * halving). Gaps, latencies and spreads have no such bound (a stop lengthens a gap by all of its length):
+         * any difference past the gate may be the host's.
+         */
+        boolean couldExplain(RegisteredMetric metric, MetricSpread b, MetricSpread c) {
+            if (!metric.hostBound() || !differ()) {
+                return false;
+            }
+            if (metric.kind() == RegisteredMetric.Kind.LATENCY_PERCENTILE || metric.unit().equals("ratio")) {
+                return true;
+            }
+            double explained = Math.abs(1 - (1 - Math.min(candidate, 0.99)) / (1 - Math.min(baseline, 0.99)));
+            double observed = b.median() == 0 ? Double.POSITIVE_INFINITY : Math.abs(c.median() - b.median()) / Math.abs(b.median());
+            return observed <= 2 * explained;
+        }
     }
 
     private PerfDelta() {
@@ -92,7 +111,7 @@ final class PerfDelta {
             MetricSpread bs = b == null || b.isEmpty() ? null : MetricSpread.of(b);
             MetricSpread cs = c == null || c.isEmpty() ? null : MetricSpread.of(c);
             Verdict v = verdict(metric, bs, cs);
-            if ((v == Verdict.REGRESSION || v == Verdict.IMPROVED) && metric.get().hostBound() && host.differ()) {
+            if ((v == Verdict.REGRESSION || v == Verdict.IMPROVED) && host.couldExplain(metric.get(), bs, cs)) {
                 v = Verdict.HOST;
             }
             rows.add(new Row(key, metric, bs, cs, v));

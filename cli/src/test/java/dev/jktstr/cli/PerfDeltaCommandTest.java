@@ -78,6 +78,16 @@ class PerfDeltaCommandTest {
                 .contains("host: took 2% of the vCPUs' time in the baseline's runs, 4% in the candidate's (median, "
                         + "held back + stolen)\n".translateEscapes());
         assertThat(MetricRegistry.byName("workersOutsideCpuset")).map(RegisteredMetric::hostBound).contains(false);
+        // a host taking 3% against 9% explains a few percent, not a halving: that stays a regression
+        Path lightly = dir.resolve("lightly"), halved = dir.resolve("halved");
+        for (int i = 1; i <= 3; i++) {
+            runOnHost(lightly, "l" + i, 100_000 + i * 500, 0.03);
+            runOnHost(halved, "h" + i, 50_000 + i * 500, 0.09);
+        }
+        RunCommandTest.Run half = RunCommandTest.jktstr("perf-delta", lightly.toString(), halved.toString());
+        System.out.print(half.out());
+        assertThat(half.exit()).isEqualTo(PerfDeltaCommand.REGRESSED);
+        assertThat(half.out()).containsPattern("steady/cg_0.totalWorkUnits .*REGRESSION").contains("more than 5 points apart");
         // files without host facts: said so, judged as before
         Path plainBase = dir.resolve("plain");
         sameScheduler(plainBase, dir.resolve("plain2"));
