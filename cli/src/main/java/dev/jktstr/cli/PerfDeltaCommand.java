@@ -98,7 +98,8 @@ public final class PerfDeltaCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "host: took %.0f%% of the vCPUs' time in the baseline's runs, %.0f%% in the "
                         + "candidate's (median, held back + stolen)%s%n", host.baseline() * 100, host.candidate() * 100,
                 host.differ() ? String.format(Locale.ROOT, ": more than %.0f points apart, so changes in host-bound "
-                        + "metrics get no verdict (HOST); rerun both sides on a quieter host", PerfDelta.HOST_GATE * 100)
+                        + "metrics that this could explain get no verdict (HOST); rerun both sides on a quieter host",
+                        PerfDelta.HOST_GATE * 100)
                         : "");
     }
 
