@@ -45,11 +45,10 @@ public final class PerfDeltaCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Map<String, List<Double>> base = read(baseline, "baseline");
-        Map<String, List<Double>> cand = read(candidate, "candidate");
-        PerfDelta.HostSides host = PerfDelta.HostSides.of(interference(baseline, "baseline"),
-                interference(candidate, "candidate"));
-        List<PerfDelta.Row> rows = PerfDelta.compare(base, cand, host);
+        Side base = read(baseline, "baseline");
+        Side cand = read(candidate, "candidate");
+        PerfDelta.HostSides host = PerfDelta.HostSides.of(base.interference(), cand.interference());
+        List<PerfDelta.Row> rows = PerfDelta.compare(base.metrics(), cand.metrics(), host);
         PrintWriter out = spec.commandLine().getOut();
         out.print(table(rows, all));
         out.print(hostLine(host));
@@ -57,36 +56,31 @@ public final class PerfDeltaCommand implements Callable<Integer> {
         return rows.stream().anyMatch(r -> r.verdict() == PerfDelta.Verdict.REGRESSION) ? REGRESSED : 0;
     }
 
-    /** Every metric of every run under {@code path}, by key; a file this jktstr cannot read is named and refused. */
-    static Map<String, List<Double>> read(Path path, String role) {
+    /**
+     * One side: every metric of every run under {@code path}, by key, and each run's host interference (held back plus
+     * stolen, NaN where the file does not say), from one read of each file; a file this jktstr cannot read is named
+     * and refused.
+     */
+    record Side(Map<String, List<Double>> metrics, List<Double> interference) {}
+
+    static Side read(Path path, String role) {
         Map<String, List<Double>> values = new TreeMap<>();
+        List<Double> interference = new ArrayList<>();
         for (Path f : ResultFiles.of(path, role)) {
-            Map<String, Double> m;
+            ResultJson.RunFigures r;
             try {
-                m = ResultJson.readMetrics(f);
+                r = ResultJson.readFigures(f);
             } catch (ScenarioException e) {
                 throw new IllegalArgumentException(role + " result refused: " + e.getMessage(), e);
             }
-            m.forEach((k, v) -> {
+            r.metrics().forEach((k, v) -> {
                 if (Double.isFinite(v)) {
                     values.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
                 }
             });
+            interference.add(r.interference().total().orElse(Double.NaN));
         }
-        return values;
-    }
-
-    /** Each run's host interference (held back plus stolen, NaN where the file does not say) under {@code path}. */
-    static List<Double> interference(Path path, String role) {
-        List<Double> out = new ArrayList<>();
-        for (Path f : ResultFiles.of(path, role)) {
-            try {
-                out.add(ResultJson.readInterference(f).total().orElse(Double.NaN));
-            } catch (ScenarioException e) {
-                throw new IllegalArgumentException(role + " result refused: " + e.getMessage(), e);
-            }
-        }
-        return out;
+        return new Side(values, interference);
     }
 
     /** What the host took from each side, and what that did to the verdicts. */

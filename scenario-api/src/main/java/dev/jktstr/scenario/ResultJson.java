@@ -350,12 +350,30 @@ public final class ResultJson {
         return m;
     }
 
+    /** What {@code perf-delta} compares from one result file: its metrics and what the host took from the run. */
+    public record RunFigures(Map<String, Double> metrics, HostInterference interference) {}
+
     /**
      * Reads the metrics of a result file: {@code "<scenario>/<cgroup>.<metric>" -> value}. Malformed files throw
      * {@link ScenarioException} naming the file.
      */
     public static Map<String, Double> readMetrics(Path file) {
+        return readFigures(file).metrics();
+    }
+
+    /**
+     * What the host took from the run a result file records ({@code host.vcpuHeldShare}, {@code host.stealShare});
+     * {@link HostInterference#UNKNOWN} parts where the file predates them or the host did not say. Malformed files
+     * throw {@link ScenarioException} naming the file.
+     */
+    public static HostInterference readInterference(Path file) {
+        return readFigures(file).interference();
+    }
+
+    /** The metrics and the host interference of a result file, in one pass over it. */
+    public static RunFigures readFigures(Path file) {
         Map<String, Double> out = new LinkedHashMap<>();
+        double[] host = {Double.NaN, Double.NaN};
         try (JsonParser p = JSON.createParser(file.toFile())) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new ScenarioException(file + ": not a jktstr result (no JSON object)");
@@ -376,6 +394,13 @@ public final class ResultJson {
                             readCgroup(p, scenario, out);
                         }
                     }
+                    case "host" -> {
+                        if (t == JsonToken.START_OBJECT) {
+                            readHost(p, host);
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
                     default -> p.skipChildren();
                 }
             }
@@ -386,44 +411,22 @@ public final class ResultJson {
         } catch (IOException e) {
             throw new ScenarioException(file + ": unreadable result file: " + e.getMessage(), e);
         }
-        return out;
+        return new RunFigures(out, new HostInterference(host[0], host[1]));
     }
 
-    /**
-     * What the host took from the run a result file records ({@code host.vcpuHeldShare}, {@code host.stealShare});
-     * {@link HostInterference#UNKNOWN} parts where the file predates them or the host did not say. Malformed files
-     * throw {@link ScenarioException} naming the file.
-     */
-    public static HostInterference readInterference(Path file) {
-        double held = Double.NaN;
-        double steal = Double.NaN;
-        try (JsonParser p = JSON.createParser(file.toFile())) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw new ScenarioException(file + ": not a jktstr result (no JSON object)");
+    /** {@code host.vcpuHeldShare} into {@code into[0]}, {@code host.stealShare} into {@code into[1]}. */
+    private static void readHost(JsonParser p, double[] into) throws IOException {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String k = p.currentName();
+            p.nextToken();
+            if (p.currentToken().isNumeric() && k.equals("vcpuHeldShare")) {
+                into[0] = p.getDoubleValue();
+            } else if (p.currentToken().isNumeric() && k.equals("stealShare")) {
+                into[1] = p.getDoubleValue();
+            } else {
+                p.skipChildren();
             }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                JsonToken t = p.nextToken();
-                if (!field.equals("host") || t != JsonToken.START_OBJECT) {
-                    p.skipChildren();
-                    continue;
-                }
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String k = p.currentName();
-                    p.nextToken();
-                    if (p.currentToken().isNumeric() && k.equals("vcpuHeldShare")) {
-                        held = p.getDoubleValue();
-                    } else if (p.currentToken().isNumeric() && k.equals("stealShare")) {
-                        steal = p.getDoubleValue();
-                    } else {
-                        p.skipChildren();
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new ScenarioException(file + ": unreadable result file: " + e.getMessage(), e);
         }
-        return new HostInterference(held, steal);
     }
 
     private static void readCgroup(JsonParser p, String scenario, Map<String, Double> out) throws IOException {
